@@ -1,0 +1,184 @@
+// Package checks holds the finding model, the rule registry and the offline
+// rules that examine templates and the IAM policies they declare.
+package checks
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// Type is how serious a finding is. The names follow IAM Access Analyzer's
+// finding types.
+type Type string
+
+// Finding types, most serious first.
+const (
+	Error           Type = "ERROR"
+	SecurityWarning Type = "SECURITY_WARNING"
+	Warning         Type = "WARNING"
+	Suggestion      Type = "SUGGESTION"
+)
+
+// Types lists the finding types, most serious first.
+var Types = []Type{Error, SecurityWarning, Warning, Suggestion}
+
+// ParseType reads a finding type, accepting any case and "-" for "_".
+func ParseType(s string) (Type, error) {
+	norm := Type(strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(s), "-", "_")))
+	for _, t := range Types {
+		if t == norm {
+			return t, nil
+		}
+	}
+	return "", fmt.Errorf("unknown finding type %q; expected one of ERROR, SECURITY_WARNING, WARNING, SUGGESTION", s)
+}
+
+// Rank orders types: 0 for ERROR up to 3 for SUGGESTION.
+func (t Type) Rank() int {
+	for i, x := range Types {
+		if x == t {
+			return i
+		}
+	}
+	return len(Types)
+}
+
+// Sources of findings.
+const (
+	SourceOffline        = "offline"
+	SourceAccessAnalyzer = "access-analyzer"
+	SourceBoth           = "both"
+)
+
+// Finding is one problem at one place in one template.
+type Finding struct {
+	Code    string `json:"code"`
+	Type    Type   `json:"type"`
+	Message string `json:"message"`
+	// Fix says how to resolve the finding.
+	Fix     string `json:"fix,omitempty"`
+	File    string `json:"file"`
+	Line    int    `json:"line"`
+	Column  int    `json:"column"`
+	EndLine int    `json:"endLine"`
+	// Resource is the logical ID of the resource the finding is about.
+	Resource     string `json:"resource,omitempty"`
+	ResourceType string `json:"resourceType,omitempty"`
+	// Path is the JSON path of the element inside the template.
+	Path string `json:"path,omitempty"`
+	// Branch names the conditions under which the finding holds, when the
+	// template has undecidable Fn::If branches: "when IsProd is true".
+	Branch    string `json:"branch,omitempty"`
+	Source    string `json:"source"`
+	LearnMore string `json:"learnMore,omitempty"`
+	Blocking  bool   `json:"blocking"`
+	// Fingerprint identifies the finding across unrelated edits: it is made
+	// of the code, resource, path (without list indexes) and subject, not
+	// the line.
+	Fingerprint string `json:"fingerprint"`
+	// Suppression is set when the finding was suppressed, with the reason.
+	Suppression *Suppression `json:"suppression,omitempty"`
+
+	// subject is the offending value (an action name, a principal), used
+	// for the fingerprint.
+	subject string
+}
+
+// Suppression records why a finding does not count.
+type Suppression struct {
+	// Kind is "inline" (template Metadata), "baseline" or "config".
+	Kind   string `json:"kind"`
+	Reason string `json:"reason,omitempty"`
+}
+
+var indexRE = regexp.MustCompile(`\[\d+\]`)
+
+// fingerprint computes the stable identity of f.
+func fingerprint(f *Finding) string {
+	h := sha256.New()
+	for _, part := range []string{f.Code, f.File, f.Resource, indexRE.ReplaceAllString(f.Path, "[]"), f.subject, f.Branch} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// Sort orders findings by file, line, column, code and message, and makes
+// fingerprints unique within the list (a repeated one gets a "-2" suffix).
+func Sort(fs []Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := &fs[i], &fs[j]
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		if a.Column != b.Column {
+			return a.Column < b.Column
+		}
+		if a.Code != b.Code {
+			return a.Code < b.Code
+		}
+		return a.Message < b.Message
+	})
+	seen := map[string]int{}
+	for i := range fs {
+		fp := fs[i].Fingerprint
+		if base, _, ok := strings.Cut(fp, "-"); ok {
+			fp = base
+		}
+		seen[fp]++
+		if n := seen[fp]; n > 1 {
+			fs[i].Fingerprint = fmt.Sprintf("%s-%d", fp, n)
+		} else {
+			fs[i].Fingerprint = fp
+		}
+	}
+}
+
+// Finalize merges findings repeated across template branches, computes
+// fingerprints and sorts. Every list of findings passes through it once.
+func Finalize(fs []Finding) []Finding {
+	fs = dedupe(fs)
+	for i := range fs {
+		if fs[i].Fingerprint == "" {
+			fs[i].Fingerprint = fingerprint(&fs[i])
+		}
+	}
+	Sort(fs)
+	return fs
+}
+
+// dedupe merges findings with the same code, place, path and message, as
+// happen when several branches of a template share a problem; the merged
+// finding names every branch it holds in.
+func dedupe(fs []Finding) []Finding {
+	type key struct {
+		code, file, path, msg string
+		line, col             int
+	}
+	first := map[key]int{}
+	out := fs[:0]
+	for _, f := range fs {
+		k := key{f.Code, f.File, f.Path, f.Message, f.Line, f.Column}
+		if i, ok := first[k]; ok {
+			switch {
+			case out[i].Branch == "": // already holds unconditionally
+			case f.Branch == "":
+				out[i].Branch = ""
+			case !slices.Contains(strings.Split(out[i].Branch, " or "), f.Branch):
+				out[i].Branch += " or " + f.Branch
+			}
+			continue
+		}
+		first[k] = len(out)
+		out = append(out, f)
+	}
+	return out
+}

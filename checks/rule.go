@@ -1,0 +1,137 @@
+package checks
+
+import (
+	"github.com/tollgate-dev/tollgate/iamdata"
+	"github.com/tollgate-dev/tollgate/policy"
+	"github.com/tollgate-dev/tollgate/template"
+)
+
+// Rule is one check. Each rule lives in its own file with a constructor, and
+// Rules lists them all.
+type Rule struct {
+	// Code is the issue code, IAM Access Analyzer's where one exists.
+	Code string
+	Type Type
+	// Title is a one-line summary: "Trust or resource policy allows an external principal".
+	Title string
+	// Why explains the risk; Fix says how to resolve it; Example shows a
+	// template snippet that triggers the rule. They make the rules reference.
+	Why     string
+	Fix     string
+	Example string
+	// LearnMore links to the documentation of the problem.
+	LearnMore string
+
+	// Template examines a whole template; Policy examines one policy. A rule
+	// sets one or both.
+	Template func(c *TemplateContext)
+	Policy   func(c *PolicyContext)
+}
+
+// Info is the description of a rule that renderers need (SARIF rules, the
+// rules reference), without its functions.
+type Info struct {
+	Code      string `json:"code"`
+	Type      Type   `json:"type"`
+	Title     string `json:"title"`
+	Why       string `json:"why"`
+	Fix       string `json:"fix"`
+	Example   string `json:"example,omitempty"`
+	LearnMore string `json:"learnMore,omitempty"`
+}
+
+// Info returns the rule's description.
+func (r *Rule) Info() Info {
+	return Info{Code: r.Code, Type: r.Type, Title: r.Title, Why: r.Why, Fix: r.Fix, Example: r.Example, LearnMore: r.LearnMore}
+}
+
+// Options are what rules know about the deployment beyond the template.
+type Options struct {
+	// Data is the IAM service reference; required.
+	Data *iamdata.Set
+	// Values are the account, region and parameter values templates are
+	// resolved with. Values.AccountID is the account templates deploy to.
+	Values template.Values
+	// TrustedAccounts and TrustedOrgs are accounts and AWS Organizations
+	// (o-xxxxxxxxxx) that principals may come from without being external.
+	TrustedAccounts []string
+	TrustedOrgs     []string
+}
+
+// TemplateContext is what a template rule sees.
+type TemplateContext struct {
+	Options    *Options
+	Template   *template.Template
+	Extraction *template.Extraction
+	rule       *Rule
+	out        *[]Finding
+}
+
+// Report is one finding as a rule states it; the context adds the rule's
+// code and type and the template's file.
+type Report struct {
+	Pos     template.Pos
+	EndLine int
+	// Resource is the logical ID the finding is about, when there is one.
+	Resource     string
+	ResourceType string
+	Path         string
+	// Subject is the offending value, part of the fingerprint.
+	Subject string
+	Message string
+	Fix     string
+	Branch  string
+}
+
+// Report records a finding.
+func (c *TemplateContext) Report(r Report) {
+	fix := r.Fix
+	if fix == "" {
+		fix = c.rule.Fix
+	}
+	end := r.EndLine
+	if end < r.Pos.Line {
+		end = r.Pos.Line
+	}
+	*c.out = append(*c.out, Finding{
+		Code: c.rule.Code, Type: c.rule.Type, Message: r.Message, Fix: fix,
+		File: c.Template.File, Line: max(r.Pos.Line, 1), Column: max(r.Pos.Col, 1), EndLine: max(end, 1),
+		Resource: r.Resource, ResourceType: r.ResourceType, Path: r.Path, Branch: r.Branch,
+		Source: SourceOffline, LearnMore: c.rule.LearnMore, subject: r.Subject,
+	})
+}
+
+// PolicyContext is what a policy rule sees: one policy, parsed.
+type PolicyContext struct {
+	*TemplateContext
+	Policy *template.Policy
+	Doc    *policy.Document
+}
+
+// At reports a finding at a node of the policy. path is relative to the
+// document ("Statement[0].Action[1]").
+func (c *PolicyContext) At(n *template.Node, path, subject, message, fix string) {
+	r := Report{Path: c.Policy.Path, Subject: subject, Message: message, Fix: fix,
+		Resource: c.Policy.LogicalID, ResourceType: c.Policy.ResourceType, Branch: c.Policy.Branch}
+	if path != "" && !c.Policy.Synthesized {
+		r.Path += "." + path
+	}
+	if n != nil {
+		r.Pos = n.Pos
+		r.EndLine = n.EndLine
+	} else {
+		r.Pos = c.Policy.Pos
+	}
+	c.Report(r)
+}
+
+// KindNoun names the policy for messages: "trust policy", "bucket policy".
+func (c *PolicyContext) KindNoun() string {
+	switch c.Policy.Kind {
+	case template.Trust:
+		return "trust policy"
+	case template.Identity:
+		return "policy"
+	}
+	return "resource policy"
+}

@@ -1,0 +1,274 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strings"
+
+	"github.com/tollgate-dev/tollgate/checks"
+	"github.com/tollgate-dev/tollgate/config"
+	"github.com/tollgate-dev/tollgate/engine"
+	"github.com/tollgate-dev/tollgate/iamdata"
+	"github.com/tollgate-dev/tollgate/report"
+	"github.com/tollgate-dev/tollgate/template"
+)
+
+const checkHelp = `Usage: tollgate check [flags] [PATH...]
+
+Checks the CloudFormation templates in the given files and folders (folders
+are read recursively; default: the paths in .tollgate.yml, else ".").
+Files that are not templates (workflows, manifests, package.json) are skipped.
+
+Flags:
+`
+
+type checkOptions struct {
+	format, output, configFile string
+	account, region            string
+	blockOn                    string
+	noColor                    bool
+	params                     keyValues
+	allowExternal              listFlag
+}
+
+// listFlag is a repeatable flag that also takes comma-separated values.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+
+func (l *listFlag) Set(s string) error {
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			*l = append(*l, v)
+		}
+	}
+	return nil
+}
+
+// keyValues is a repeatable K=V flag.
+type keyValues map[string]string
+
+func (kv *keyValues) String() string { return "" }
+
+func (kv *keyValues) Set(s string) error {
+	k, v, ok := strings.Cut(s, "=")
+	if !ok || k == "" {
+		return fmt.Errorf("%q is not KEY=VALUE", s)
+	}
+	if *kv == nil {
+		*kv = keyValues{}
+	}
+	(*kv)[k] = v
+	return nil
+}
+
+func checkFlags(o *checkOptions) *flag.FlagSet {
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs.StringVar(&o.format, "format", "text", "output format: text, json, sarif or markdown")
+	fs.StringVar(&o.output, "output", "", "write the report to `FILE` instead of standard output")
+	fs.StringVar(&o.configFile, "config", "", "configuration `FILE` (default: .tollgate.yml when present)")
+	fs.StringVar(&o.account, "account", "", "12-digit `ID` of the account the templates deploy to")
+	fs.StringVar(&o.region, "region", "", "`REGION` the templates deploy to, e.g. eu-west-1")
+	fs.StringVar(&o.blockOn, "block-on", "", "comma-separated finding `TYPES` that block (default ERROR,SECURITY_WARNING)")
+	fs.BoolVar(&o.noColor, "no-color", false, "never colour the output (NO_COLOR is respected too)")
+	fs.Var(&o.params, "parameter", "template parameter value `KEY=VALUE` (repeatable)")
+	fs.Var(&o.allowExternal, "allow-external-principal", "trust principals of this `ACCOUNT or ORG` (123456789012 or o-abc123def4; repeatable)")
+	return fs
+}
+
+var (
+	accountRE = regexp.MustCompile(`^\d{12}$`)
+	regionRE  = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`)
+	orgRE     = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
+)
+
+func runCheck(ctx context.Context, args []string, e *env) (int, error) {
+	var o checkOptions
+	fs := checkFlags(&o)
+	paths, err := parseFlags(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		runHelp([]string{"check"}, e)
+		return exitOK, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	switch o.format {
+	case "text", "json", "sarif", "markdown":
+	default:
+		return 0, usagef("--format %q is not one of text, json, sarif, markdown", o.format)
+	}
+	cfg, err := loadConfig(o.configFile)
+	if err != nil {
+		return 0, err
+	}
+	opts, err := checkEngineOptions(cfg, &o, paths)
+	if err != nil {
+		return 0, err
+	}
+	res, err := engine.Check(ctx, opts)
+	if err != nil {
+		return 0, err
+	}
+	if err := writeReport(res, &o, e); err != nil {
+		return 0, err
+	}
+	return exitStatus(res), nil
+}
+
+func loadConfig(file string) (*config.Config, error) {
+	if file != "" {
+		return config.ReadFile(file)
+	}
+	return config.Find(".")
+}
+
+// checkEngineOptions merges the configuration and the flags; flags win.
+func checkEngineOptions(cfg *config.Config, o *checkOptions, paths []string) (engine.Options, error) {
+	data, err := iamdata.Embedded()
+	if err != nil {
+		return engine.Options{}, err
+	}
+	account := firstNonEmpty(o.account, cfg.Account)
+	if account != "" && !accountRE.MatchString(account) {
+		return engine.Options{}, usagef("--account %q is not an account ID; expected 12 digits such as 123456789012", account)
+	}
+	region := firstNonEmpty(o.region, cfg.Region)
+	if region != "" && !regionRE.MatchString(region) {
+		return engine.Options{}, usagef("--region %q is not a Region; expected a name such as eu-west-1", region)
+	}
+	params := map[string]string{}
+	for k, v := range cfg.Parameters {
+		params[k] = v
+	}
+	for k, v := range o.params {
+		params[k] = v
+	}
+	types := checks.DefaultBlockTypes
+	switch {
+	case o.blockOn != "":
+		types, err = parseTypes(o.blockOn, "--block-on")
+	case cfg.BlockOn != nil:
+		types, err = parseTypes(strings.Join(cfg.BlockOn, ","), "block-on")
+	}
+	if err != nil {
+		return engine.Options{}, err
+	}
+	trustedAccounts := append([]string(nil), cfg.TrustedAccounts...)
+	trustedOrgs := append([]string(nil), cfg.TrustedOrgs...)
+	for _, a := range o.allowExternal {
+		switch {
+		case accountRE.MatchString(a):
+			trustedAccounts = append(trustedAccounts, a)
+		case orgRE.MatchString(a):
+			trustedOrgs = append(trustedOrgs, a)
+		default:
+			return engine.Options{}, usagef("--allow-external-principal %q is neither an account ID (123456789012) nor an organization ID (o-abc123def4)", a)
+		}
+	}
+	if len(paths) == 0 {
+		paths = cfg.Paths
+	}
+	if len(paths) == 0 {
+		paths = []string{"."}
+	}
+	return engine.Options{
+		Paths: paths, Include: cfg.Include, Exclude: cfg.Exclude,
+		Checks: checks.Options{Data: data,
+			Values:          template.Values{AccountID: account, Region: region, Parameters: params},
+			TrustedAccounts: trustedAccounts, TrustedOrgs: trustedOrgs},
+		Block: checks.BlockPolicy{Types: types, Block: cfg.Block.Codes, Allow: cfg.Allow.Codes},
+		Tool:  tool(),
+	}, nil
+}
+
+func parseTypes(list, what string) ([]checks.Type, error) {
+	var out []checks.Type
+	for _, s := range strings.Split(list, ",") {
+		if strings.TrimSpace(s) == "" {
+			continue
+		}
+		t, err := checks.ParseType(s)
+		if err != nil {
+			return nil, usagef("%s: %v", what, err)
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}
+
+// writeReport renders the result in the chosen format to the chosen place.
+func writeReport(res *report.Result, o *checkOptions, e *env) error {
+	var w io.Writer = e.stdout
+	var f *os.File
+	if o.output != "" {
+		var err error
+		if f, err = os.Create(o.output); err != nil {
+			return fmt.Errorf("--output: %w", err)
+		}
+		defer f.Close()
+		w = f
+	}
+	bw := bufio.NewWriter(w)
+	var err error
+	switch o.format {
+	case "json":
+		err = report.JSON(bw, res)
+	case "sarif":
+		err = report.SARIF(bw, res)
+	case "markdown":
+		err = report.Markdown(bw, res, report.MarkdownOptions{})
+	default:
+		color := o.output == "" && !o.noColor && e.getenv("NO_COLOR") == "" && e.getenv("TERM") != "dumb" && isTerminal(e.stdout)
+		err = report.Text(bw, res, report.TextOptions{Color: color})
+	}
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err == nil && f != nil {
+		err = f.Close()
+		if err == nil {
+			fmt.Fprintf(e.stderr, "tollgate: wrote %s report to %s (%d findings, %d blocking)\n", o.format, report.Plain(o.output), len(res.Findings), res.Blocking())
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("writing the report: %w", err)
+	}
+	return nil
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
+}
+
+// exitStatus is 3 when some template could not be read, 1 when a finding
+// blocks, 0 otherwise.
+func exitStatus(res *report.Result) int {
+	switch {
+	case len(res.Errors) > 0:
+		return exitFailure
+	case res.Blocking() > 0:
+		return exitBlocking
+	}
+	return exitOK
+}

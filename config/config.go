@@ -1,0 +1,421 @@
+// Package config reads .tollgate.yml: it validates the file against the JSON
+// Schema shipped in this folder (schema.json, usable by editors too) and
+// reports every problem with its file, line and a suggested fix.
+package config
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
+	"gopkg.in/yaml.v3"
+
+	"github.com/tollgate-dev/tollgate/internal/spelling"
+)
+
+// DefaultFile is the configuration file looked for when none is named.
+const DefaultFile = ".tollgate.yml"
+
+//go:embed schema.json
+var schemaJSON []byte
+
+// Schema returns the JSON Schema of the configuration file.
+func Schema() []byte { return schemaJSON }
+
+// Config is the content of .tollgate.yml.
+type Config struct {
+	Version         int               `yaml:"version"`
+	Paths           []string          `yaml:"paths"`
+	Include         []string          `yaml:"include"`
+	Exclude         []string          `yaml:"exclude"`
+	Account         string            `yaml:"account"`
+	Region          string            `yaml:"region"`
+	Parameters      map[string]string `yaml:"parameters"`
+	BlockOn         []string          `yaml:"block-on"`
+	Block           Codes             `yaml:"block"`
+	Allow           Codes             `yaml:"allow"`
+	TrustedAccounts []string          `yaml:"trusted-accounts"`
+	TrustedOrgs     []string          `yaml:"trusted-orgs"`
+
+	// File is where the configuration was read from; "" for defaults.
+	File string `yaml:"-"`
+}
+
+// Codes is a list of issue codes.
+type Codes struct {
+	Codes []string `yaml:"codes"`
+}
+
+// Issue is one problem in a configuration file.
+type Issue struct {
+	Line, Column int
+	Message      string
+}
+
+// Error lists every problem found in a configuration file.
+type Error struct {
+	File   string
+	Issues []Issue
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	for i, is := range e.Issues {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		if is.Line > 0 {
+			fmt.Fprintf(&b, "%s:%d:%d: %s", e.File, is.Line, is.Column, is.Message)
+		} else {
+			fmt.Fprintf(&b, "%s: %s", e.File, is.Message)
+		}
+	}
+	return b.String()
+}
+
+// Default returns the configuration used when there is no file.
+func Default() *Config {
+	return &Config{Version: 1}
+}
+
+// ReadFile reads and validates a configuration file.
+func ReadFile(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%s: configuration file not found", path)
+		}
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return Parse(path, data)
+}
+
+// Find reads DefaultFile from dir when it exists, and returns the defaults
+// otherwise.
+func Find(dir string) (*Config, error) {
+	for _, name := range []string{DefaultFile, ".tollgate.yaml"} {
+		path := name
+		if dir != "" && dir != "." {
+			path = dir + "/" + name
+		}
+		if _, err := os.Stat(path); err == nil {
+			return ReadFile(path)
+		}
+	}
+	return Default(), nil
+}
+
+// Parse validates and decodes a configuration from its text. file is used
+// in messages only.
+func Parse(file string, data []byte) (*Config, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, &Error{File: file, Issues: []Issue{yamlIssue(err)}}
+	}
+	cfg := Default()
+	cfg.File = file
+	if doc.Kind == 0 || len(doc.Content) == 0 || doc.Content[0].Tag == "!!null" {
+		return cfg, nil // an empty file means the defaults
+	}
+	root := doc.Content[0]
+	positions := map[string]*yaml.Node{}
+	inst, err := toJSONValue(root, "", positions, 0)
+	if err != nil {
+		return nil, &Error{File: file, Issues: []Issue{{Line: root.Line, Column: root.Column, Message: err.Error()}}}
+	}
+	if issues := validate(inst, positions); len(issues) > 0 {
+		return nil, &Error{File: file, Issues: issues}
+	}
+	if err := root.Decode(cfg); err != nil {
+		return nil, &Error{File: file, Issues: []Issue{yamlIssue(err)}}
+	}
+	cfg.File = file
+	return cfg, nil
+}
+
+func yamlIssue(err error) Issue {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	var te *yaml.TypeError
+	if errors.As(err, &te) && len(te.Errors) > 0 {
+		msg = strings.TrimPrefix(te.Errors[0], "yaml: ")
+	}
+	line := 0
+	if rest, ok := strings.CutPrefix(msg, "line "); ok {
+		if n, after, ok := strings.Cut(rest, ": "); ok {
+			if v, err := strconv.Atoi(n); err == nil {
+				line, msg = v, after
+			}
+		}
+	}
+	return Issue{Line: line, Column: 1, Message: "YAML syntax error: " + msg}
+}
+
+// toJSONValue converts a YAML node into the values a JSON Schema validator
+// expects, recording the node of every JSON pointer for messages.
+func toJSONValue(n *yaml.Node, ptr string, pos map[string]*yaml.Node, depth int) (any, error) {
+	if depth > 64 {
+		return nil, errors.New("the configuration is nested too deeply")
+	}
+	pos[ptr] = n
+	switch n.Kind {
+	case yaml.AliasNode:
+		if n.Alias == nil {
+			return nil, errors.New("alias to an unknown anchor")
+		}
+		return toJSONValue(n.Alias, ptr, pos, depth+1)
+	case yaml.MappingNode:
+		m := make(map[string]any, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if _, dup := m[k.Value]; dup {
+				return nil, fmt.Errorf("line %d: duplicate key %q", k.Line, k.Value)
+			}
+			key := ptr + "/" + escapePointer(k.Value)
+			v, err := toJSONValue(n.Content[i+1], key, pos, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			pos[key+"#key"] = k
+			m[k.Value] = v
+		}
+		return m, nil
+	case yaml.SequenceNode:
+		out := make([]any, len(n.Content))
+		for i, it := range n.Content {
+			v, err := toJSONValue(it, ptr+"/"+strconv.Itoa(i), pos, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = v
+		}
+		return out, nil
+	case yaml.ScalarNode:
+		switch n.ShortTag() {
+		case "!!null":
+			return nil, nil
+		case "!!bool":
+			var b bool
+			if err := n.Decode(&b); err == nil {
+				return b, nil
+			}
+		case "!!int", "!!float":
+			return json.Number(n.Value), nil
+		}
+		return n.Value, nil
+	}
+	return nil, nil
+}
+
+func escapePointer(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
+}
+
+type compiledSchema struct {
+	schema *jsonschema.Schema
+	raw    map[string]any
+}
+
+var compiled = sync.OnceValues(func() (compiledSchema, error) {
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schemaJSON))
+	if err != nil {
+		return compiledSchema{}, err
+	}
+	raw, _ := doc.(map[string]any)
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource("schema.json", doc); err != nil {
+		return compiledSchema{}, err
+	}
+	sch, err := c.Compile("schema.json")
+	return compiledSchema{schema: sch, raw: raw}, err
+})
+
+func validate(inst any, pos map[string]*yaml.Node) []Issue {
+	cs, err := compiled()
+	sch, raw := cs.schema, cs.raw
+	if err != nil {
+		return []Issue{{Message: "internal error: the configuration schema does not compile: " + err.Error()}}
+	}
+	err = sch.Validate(inst)
+	var ve *jsonschema.ValidationError
+	if err == nil || !errors.As(err, &ve) {
+		return nil
+	}
+	var issues []Issue
+	var walk func(e *jsonschema.ValidationError)
+	walk = func(e *jsonschema.ValidationError) {
+		if len(e.Causes) > 0 {
+			for _, c := range e.Causes {
+				walk(c)
+			}
+			return
+		}
+		issues = append(issues, describe(e, pos, raw)...)
+	}
+	walk(ve)
+	sort.SliceStable(issues, func(i, j int) bool {
+		if issues[i].Line != issues[j].Line {
+			return issues[i].Line < issues[j].Line
+		}
+		return issues[i].Column < issues[j].Column
+	})
+	return issues
+}
+
+func pointer(loc []string) string {
+	var b strings.Builder
+	for _, p := range loc {
+		b.WriteByte('/')
+		b.WriteString(escapePointer(p))
+	}
+	return b.String()
+}
+
+// describe turns one validation error into messages that name the key, the
+// wrong value and the fix.
+func describe(e *jsonschema.ValidationError, pos map[string]*yaml.Node, raw map[string]any) []Issue {
+	ptr := pointer(e.InstanceLocation)
+	at := func(p string) Issue {
+		if n := pos[p]; n != nil {
+			return Issue{Line: n.Line, Column: n.Column}
+		}
+		return Issue{}
+	}
+	name := displayName(e.InstanceLocation)
+	switch k := e.ErrorKind.(type) {
+	case *kind.AdditionalProperties:
+		allowed := schemaProperties(raw, e.SchemaURL)
+		var out []Issue
+		for _, prop := range k.Properties {
+			is := at(ptr + "/" + escapePointer(prop) + "#key")
+			is.Message = fmt.Sprintf("unknown key %q", prop)
+			if s, ok := spelling.Closest(prop, allowed); ok {
+				is.Message += fmt.Sprintf(" (did you mean %q?)", s)
+			} else if len(allowed) > 0 {
+				is.Message += " (expected one of " + strings.Join(allowed, ", ") + ")"
+			}
+			out = append(out, is)
+		}
+		return out
+	case *kind.Type:
+		is := at(ptr)
+		is.Message = fmt.Sprintf("%s must be %s, not %s", name, joinOr(k.Want), k.Got)
+		if n := pos[ptr]; n != nil && k.Got == "number" && slicesContain(k.Want, "string") && len(n.Value) >= 10 {
+			is.Message += fmt.Sprintf("; write it in quotes (%q) so leading zeros are kept", n.Value)
+		}
+		return []Issue{is}
+	case *kind.Enum:
+		is := at(ptr)
+		var want []string
+		for _, v := range k.Want {
+			want = append(want, fmt.Sprint(v))
+		}
+		is.Message = fmt.Sprintf("%s: %v is not allowed; expected one of %s", name, k.Got, strings.Join(want, ", "))
+		if s, ok := spelling.Closest(fmt.Sprint(k.Got), want); ok {
+			is.Message += fmt.Sprintf(" (did you mean %s?)", s)
+		}
+		return []Issue{is}
+	case *kind.Pattern:
+		is := at(ptr)
+		is.Message = fmt.Sprintf("%s: %q is not valid%s", name, fmt.Sprint(k.Got), patternHint(e.InstanceLocation))
+		return []Issue{is}
+	case *kind.Const:
+		is := at(ptr)
+		is.Message = fmt.Sprintf("%s must be %v", name, k.Want)
+		return []Issue{is}
+	}
+	is := at(ptr)
+	is.Message = fmt.Sprintf("%s: %s", name, e.ErrorKind.LocalizedString(nil))
+	return []Issue{is}
+}
+
+// displayName renders an instance location as users write it: "block.codes[2]".
+func displayName(loc []string) string {
+	if len(loc) == 0 {
+		return "the configuration"
+	}
+	var b strings.Builder
+	for i, seg := range loc {
+		if _, err := strconv.Atoi(seg); err == nil && i > 0 {
+			b.WriteString("[" + seg + "]")
+			continue
+		}
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(seg)
+	}
+	return b.String()
+}
+
+func slicesContain(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func joinOr(list []string) string {
+	switch len(list) {
+	case 0:
+		return "something else"
+	case 1:
+		return "a " + list[0]
+	}
+	return "a " + strings.Join(list[:len(list)-1], ", a ") + " or a " + list[len(list)-1]
+}
+
+// patternHint explains the expected form of a value checked by a pattern.
+func patternHint(loc []string) string {
+	if len(loc) == 0 {
+		return ""
+	}
+	switch loc[0] {
+	case "account", "trusted-accounts":
+		return `; expected a 12-digit account ID such as "123456789012"`
+	case "trusted-orgs":
+		return `; expected an organization ID such as "o-a1b2c3d4e5"`
+	case "region":
+		return "; expected a Region such as eu-west-1"
+	case "block", "allow":
+		return "; expected an issue code such as EXTERNAL_PRINCIPAL"
+	}
+	return ""
+}
+
+// schemaProperties returns the property names allowed by the schema object
+// holding the failed additionalProperties keyword.
+func schemaProperties(raw map[string]any, schemaURL string) []string {
+	_, frag, _ := strings.Cut(schemaURL, "#")
+	frag = strings.TrimSuffix(frag, "/additionalProperties")
+	var cur any = raw
+	for _, seg := range strings.Split(strings.TrimPrefix(frag, "/"), "/") {
+		if seg == "" {
+			continue
+		}
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		cur = m[strings.ReplaceAll(strings.ReplaceAll(seg, "~1", "/"), "~0", "~")]
+	}
+	m, _ := cur.(map[string]any)
+	props, _ := m["properties"].(map[string]any)
+	out := make([]string, 0, len(props))
+	for k := range props {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

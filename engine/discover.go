@@ -1,0 +1,236 @@
+package engine
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/bmatcuk/doublestar/v4"
+)
+
+// templateExts are the file extensions read as possible templates.
+var templateExts = map[string]bool{".yaml": true, ".yml": true, ".json": true, ".template": true}
+
+// skipDirs are folders never walked into: version control, dependencies and
+// build output that duplicates the sources.
+var skipDirs = map[string]bool{"node_modules": true, ".git": true, ".hg": true, ".svn": true,
+	".terraform": true, ".aws-sam": true, "vendor": true, "__pycache__": true, ".venv": true}
+
+// candidate is a file that may be a template.
+type candidate struct {
+	// Path is the file as reported: slash-separated, relative when given so.
+	Path string
+	// Explicit is set when the user named the file itself.
+	Explicit bool
+	// Stack is the CDK stack name, for cdk.out templates.
+	Stack string
+}
+
+// discovery is the outcome of walking the paths.
+type discovery struct {
+	files   []candidate
+	notices []string
+}
+
+// UsageError is a problem with what the user asked for (a path that does not
+// exist); the command exits with status 2.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+// discover lists the candidate templates under paths, in a stable order.
+// include and exclude are doublestar patterns matched against the
+// slash-separated path relative to the working directory.
+func discover(paths, include, exclude []string) (*discovery, error) {
+	for _, pats := range [][]string{include, exclude} {
+		for _, p := range pats {
+			if !doublestar.ValidatePattern(p) {
+				return nil, &UsageError{fmt.Errorf("invalid glob pattern %q in include/exclude", p)}
+			}
+		}
+	}
+	d := &discovery{}
+	seen := map[string]bool{}
+	add := func(c candidate) {
+		if seen[c.Path] {
+			return
+		}
+		seen[c.Path] = true
+		d.files = append(d.files, c)
+	}
+	for _, p := range paths {
+		info, err := os.Stat(p)
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil, &UsageError{fmt.Errorf("%s: no such file or directory", displayPath(p))}
+			}
+			return nil, &UsageError{fmt.Errorf("%s: %w", displayPath(p), err)}
+		}
+		if !info.IsDir() {
+			add(candidate{Path: filepath.ToSlash(filepath.Clean(p)), Explicit: true})
+			continue
+		}
+		w := &walker{include: include, exclude: exclude, visited: map[string]bool{}, d: d, add: add}
+		w.walk(filepath.Clean(p), 0)
+	}
+	sort.SliceStable(d.files, func(i, j int) bool { return d.files[i].Path < d.files[j].Path })
+	return d, nil
+}
+
+type walker struct {
+	include, exclude []string
+	visited          map[string]bool
+	d                *discovery
+	add              func(candidate)
+}
+
+// maxWalkDepth bounds folder nesting, as a guard against pathological trees.
+const maxWalkDepth = 64
+
+func (w *walker) walk(dir string, depth int) {
+	if depth > maxWalkDepth {
+		w.d.notices = append(w.d.notices, fmt.Sprintf("skipped %s: folders nested deeper than %d levels", displayPath(dir), maxWalkDepth))
+		return
+	}
+	real, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		w.d.notices = append(w.d.notices, fmt.Sprintf("skipped %s: %v", displayPath(dir), cleanErr(err)))
+		return
+	}
+	if w.visited[real] {
+		// A symlink back into a folder already walked: a loop or a duplicate.
+		w.d.notices = append(w.d.notices, fmt.Sprintf("skipped %s: it links to %s, which was already read (symlink loop?)", displayPath(dir), displayPath(real)))
+		return
+	}
+	w.visited[real] = true
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		w.d.notices = append(w.d.notices, fmt.Sprintf("skipped %s: %v", displayPath(dir), cleanErr(err)))
+		return
+	}
+	stacks := cdkStacks(dir, entries)
+	for _, e := range entries {
+		name := e.Name()
+		full := filepath.Join(dir, name)
+		typ := e.Type()
+		if typ&fs.ModeSymlink != 0 {
+			info, err := os.Stat(full)
+			if err != nil {
+				continue // a dangling link: nothing to read
+			}
+			typ = info.Mode().Type()
+		}
+		switch {
+		case typ.IsDir():
+			if skipDirs[name] || (strings.HasPrefix(name, ".") && name != ".") {
+				continue
+			}
+			if stacks != nil && strings.HasPrefix(name, "asset.") {
+				continue // CDK assets: bundled code, not templates
+			}
+			w.walk(full, depth+1)
+		case typ.IsRegular():
+			if !templateExts[strings.ToLower(filepath.Ext(name))] {
+				continue
+			}
+			rel := filepath.ToSlash(full)
+			if !w.matches(rel) {
+				continue
+			}
+			if stacks != nil {
+				if name == "manifest.json" || name == "tree.json" || name == "cdk.out" {
+					continue
+				}
+				w.add(candidate{Path: rel, Stack: stacks[name]})
+				continue
+			}
+			w.add(candidate{Path: rel})
+		}
+	}
+}
+
+func (w *walker) matches(rel string) bool {
+	rel = strings.TrimPrefix(path.Clean(rel), "./")
+	for _, p := range w.exclude {
+		if ok, _ := doublestar.Match(p, rel); ok {
+			return false
+		}
+	}
+	if len(w.include) == 0 {
+		return true
+	}
+	for _, p := range w.include {
+		if ok, _ := doublestar.Match(p, rel); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// cdkStacks reads a CDK cloud assembly's manifest.json (when dir is one) and
+// maps template file names to stack names. It returns nil for other folders.
+func cdkStacks(dir string, entries []fs.DirEntry) map[string]string {
+	hasManifest := false
+	for _, e := range entries {
+		if e.Name() == "manifest.json" {
+			hasManifest = true
+		}
+	}
+	if !hasManifest {
+		return nil
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	if err != nil || len(data) > 16<<20 {
+		return nil
+	}
+	var m struct {
+		Artifacts map[string]struct {
+			Type        string `json:"type"`
+			DisplayName string `json:"displayName"`
+			Properties  struct {
+				TemplateFile string `json:"templateFile"`
+				StackName    string `json:"stackName"`
+			} `json:"properties"`
+		} `json:"artifacts"`
+	}
+	if json.Unmarshal(data, &m) != nil || m.Artifacts == nil {
+		return nil
+	}
+	out := map[string]string{}
+	for id, a := range m.Artifacts {
+		if a.Type != "aws:cloudformation:stack" || a.Properties.TemplateFile == "" {
+			continue
+		}
+		name := a.Properties.StackName
+		if name == "" {
+			name = a.DisplayName
+		}
+		if name == "" {
+			name = id
+		}
+		out[path.Base(a.Properties.TemplateFile)] = name
+	}
+	return out
+}
+
+// displayPath renders a path for messages. Renderers escape what is unsafe
+// for their medium; this only normalises separators.
+func displayPath(p string) string {
+	return filepath.ToSlash(p)
+}
+
+// cleanErr drops the path prefix os errors repeat.
+func cleanErr(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}

@@ -1,0 +1,174 @@
+// Package engine runs the pipeline shared by every entry point: find the
+// templates, parse them, run the checks and collect one Result.
+package engine
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/tollgate-dev/tollgate/checks"
+	"github.com/tollgate-dev/tollgate/report"
+	"github.com/tollgate-dev/tollgate/template"
+)
+
+// Options configure a check run.
+type Options struct {
+	// Paths are files or folders to check; folders are walked recursively.
+	Paths []string
+	// Include and Exclude are doublestar patterns on slash-separated paths.
+	Include, Exclude []string
+	Checks           checks.Options
+	Block            checks.BlockPolicy
+	// Workers bounds parallelism; 0 means GOMAXPROCS.
+	Workers int
+	// Tool names the program in the result.
+	Tool report.Tool
+	// Rules overrides the rule set (tests); nil runs every rule.
+	Rules []*checks.Rule
+}
+
+// fileOutcome is what processing one candidate produced.
+type fileOutcome struct {
+	template *report.Template
+	findings []checks.Finding
+	notice   string
+	err      string
+	// principalPolicies counts trust and resource policies.
+	principalPolicies int
+}
+
+// sniffSize is how much of an oversized file is read to decide whether it
+// is a template worth reporting.
+const sniffSize = 64 << 10
+
+// Check runs the checks over every template under opts.Paths.
+func Check(ctx context.Context, opts Options) (*report.Result, error) {
+	start := time.Now()
+	checker, err := checks.NewChecker(opts.Checks, opts.Rules)
+	if err != nil {
+		return nil, err
+	}
+	found, err := discover(opts.Paths, opts.Include, opts.Exclude)
+	if err != nil {
+		return nil, err
+	}
+	outcomes := make([]fileOutcome, len(found.files))
+	g, gctx := errgroup.WithContext(ctx)
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	g.SetLimit(workers)
+	for i, c := range found.files {
+		g.Go(func() error {
+			if err := gctx.Err(); err != nil {
+				return err
+			}
+			outcomes[i] = process(checker, c)
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+
+	res := &report.Result{Tool: opts.Tool, Notices: found.notices, Rules: infos(checker.Rules())}
+	principalPolicies := 0
+	for _, o := range outcomes {
+		if o.notice != "" {
+			res.Notices = append(res.Notices, o.notice)
+		}
+		if o.err != "" {
+			res.Errors = append(res.Errors, o.err)
+		}
+		if o.template == nil {
+			continue
+		}
+		res.Templates = append(res.Templates, *o.template)
+		res.Stats.Templates++
+		res.Stats.Policies += o.template.Policies
+		principalPolicies += o.principalPolicies
+		res.Findings = append(res.Findings, o.findings...)
+	}
+	res.Stats.Files = len(found.files)
+	if principalPolicies > 0 && opts.Checks.Values.AccountID == "" {
+		res.Notices = append(res.Notices, "the deploy account is unknown, so principals of other accounts were not checked; "+
+			"set account in .tollgate.yml or pass --account 123456789012")
+	}
+	if len(found.files) > 0 && res.Stats.Templates == 0 {
+		res.Notices = append(res.Notices, fmt.Sprintf("none of the %d files read is a CloudFormation template", len(found.files)))
+	}
+	opts.Block.Apply(res.Findings)
+	res.Stats.Duration = time.Since(start)
+	return res, nil
+}
+
+func infos(rules []*checks.Rule) []checks.Info {
+	out := make([]checks.Info, len(rules))
+	for i, r := range rules {
+		out[i] = r.Info()
+	}
+	return out
+}
+
+// process reads, parses and checks one file.
+func process(checker *checks.Checker, c candidate) fileOutcome {
+	f, err := os.Open(c.Path)
+	if err != nil {
+		return fileOutcome{err: fmt.Sprintf("%s: cannot read: %v", c.Path, cleanErr(err))}
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return fileOutcome{err: fmt.Sprintf("%s: cannot read: %v", c.Path, cleanErr(err))}
+	}
+	var t *template.Template
+	if info.Size() > template.MaxSize {
+		head := make([]byte, sniffSize)
+		n, _ := io.ReadFull(f, head)
+		if !c.Explicit && !template.Sniff(head[:n]) {
+			return fileOutcome{}
+		}
+		t = template.Unread(c.Path, info.Size())
+	} else {
+		data, err := io.ReadAll(f)
+		if err != nil {
+			return fileOutcome{err: fmt.Sprintf("%s: cannot read: %v", c.Path, cleanErr(err))}
+		}
+		t = template.Parse(c.Path, data)
+		switch {
+		case t.Root == nil && !t.TooLarge:
+			// Unreadable: report it when it was meant to be a template.
+			if !c.Explicit && !looksLikeTemplate(data) {
+				return fileOutcome{}
+			}
+		case !t.IsTemplate():
+			if c.Explicit {
+				return fileOutcome{notice: fmt.Sprintf("%s is not a CloudFormation template (it has neither AWSTemplateFormatVersion nor Resources with a Type); skipped", c.Path)}
+			}
+			return fileOutcome{}
+		}
+	}
+	r := checker.Check(t)
+	return fileOutcome{
+		template:          &report.Template{File: c.Path, Stack: c.Stack, Resources: r.Resources, Policies: r.Policies},
+		findings:          r.Findings,
+		principalPolicies: r.PrincipalPolicies,
+	}
+}
+
+// looksLikeTemplate decides whether a file that does not parse was meant to
+// be a template: it mentions the template markers, and is not binary.
+func looksLikeTemplate(data []byte) bool {
+	if bytes.IndexByte(data, 0) >= 0 {
+		return false
+	}
+	return template.Sniff(data)
+}

@@ -1,0 +1,70 @@
+package report
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// Plain makes untrusted text safe for a terminal or a log: control
+// characters (including ESC, which starts colour and cursor sequences, and
+// newlines, which would forge new lines of output) become \xNN escapes.
+func Plain(s string) string {
+	if !strings.ContainsFunc(s, isControl) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if isControl(r) {
+			fmt.Fprintf(&b, "\\x%02x", r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func isControl(r rune) bool {
+	return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\u2028' || r == '\u2029' ||
+		(r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069') // bidi overrides
+}
+
+// mdEscaper escapes what Markdown or GitHub would interpret inside a line.
+var mdEscaper = strings.NewReplacer(
+	`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`, "|", `\|`, "~", `\~`,
+	"<", "&lt;", ">", "&gt;", "&", "&amp;",
+	// A zero-width space keeps names from becoming mentions and addresses
+	// from becoming links.
+	"@", "@\u200b", "://", ":\u200b//", "www.", "www\u200b.",
+)
+
+var newlines = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ")
+
+var mdLineStart = regexp.MustCompile(`^\s*(?:[-+#=>]|\d+([.)]))`)
+
+// Inline makes untrusted text safe inside Markdown, including a table cell:
+// it cannot start a new line, a list or a heading, close a table cell, open a
+// link, an HTML comment or a code span, or mention a user.
+func Inline(s string) string {
+	s = mdEscaper.Replace(Plain(newlines.Replace(s)))
+	if m := mdLineStart.FindStringSubmatchIndex(s); m != nil {
+		at := m[1] - 1 // the marker's last character: "-" or the "." of "12."
+		s = s[:at] + `\` + s[at:]
+	}
+	return s
+}
+
+// CodeSpan renders untrusted text as an inline code span that nothing inside
+// can close. The pipe is escaped for GitHub tables, so use it in table cells.
+func CodeSpan(s string) string {
+	s = strings.ReplaceAll(Plain(newlines.Replace(s)), "|", "\\|")
+	fence := "`"
+	for strings.Contains(s, fence) {
+		fence += "`"
+	}
+	pad := ""
+	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") || s == "" {
+		pad = " "
+	}
+	return fence + pad + s + pad + fence
+}
