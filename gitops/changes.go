@@ -1,0 +1,135 @@
+package gitops
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/utils/merkletrie"
+)
+
+// Status says what a change did to a file.
+type Status string
+
+// File statuses, as GitHub's "Files changed" tab names them.
+const (
+	Added    Status = "added"
+	Deleted  Status = "deleted"
+	Modified Status = "modified"
+	Renamed  Status = "renamed"
+)
+
+// Change is one file that differs between two revisions.
+type Change struct {
+	// Path is the file at head; for a deleted file, its path at base.
+	Path string
+	// PreviousPath is the path at base of a renamed file.
+	PreviousPath string
+	Status       Status
+	// BaseHash and HeadHash are the blob hashes; empty on the missing side.
+	BaseHash, HeadHash string
+}
+
+// RenameScore is the similarity, in percent of content, from which a deleted
+// and an added file are taken as one renamed file (git's default is 50).
+const RenameScore = 50
+
+// renameLimit bounds rename detection to this many deleted and added files
+// each; beyond it only exact renames are found, as git does.
+const renameLimit = 1000
+
+// Changes lists the files that differ between base and head and that match
+// keep (a predicate on slash-separated repository paths), sorted by path.
+// Renames are detected among the kept files by content similarity, so a
+// template moved to another folder and edited is one renamed file.
+func (r *Repo) Changes(ctx context.Context, base, head *Revision, keep func(path string) bool) ([]Change, error) {
+	bt, err := base.treeObj()
+	if err != nil {
+		return nil, err
+	}
+	ht, err := head.treeObj()
+	if err != nil {
+		return nil, err
+	}
+	all, err := object.DiffTreeWithOptions(ctx, bt, ht, &object.DiffTreeOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("comparing %s and %s: %w", base.Short(), head.Short(), err)
+	}
+	var kept object.Changes
+	adds, dels := 0, 0
+	for _, c := range all {
+		if (c.From.Name != "" && keep(c.From.Name)) || (c.To.Name != "" && keep(c.To.Name)) {
+			kept = append(kept, c)
+			switch {
+			case c.From.Name == "":
+				adds++
+			case c.To.Name == "":
+				dels++
+			}
+		}
+	}
+	if adds > 0 && dels > 0 {
+		opts := &object.DiffTreeOptions{DetectRenames: true, RenameScore: RenameScore, RenameLimit: renameLimit}
+		if adds > renameLimit || dels > renameLimit {
+			opts.OnlyExactRenames = true
+		}
+		if kept, err = object.DetectRenames(kept, opts); err != nil {
+			return nil, fmt.Errorf("detecting renames between %s and %s: %w", base.Short(), head.Short(), err)
+		}
+	}
+	out := make([]Change, 0, len(kept))
+	for _, c := range kept {
+		action, err := c.Action()
+		if err != nil {
+			return nil, fmt.Errorf("comparing %s and %s: %w", base.Short(), head.Short(), err)
+		}
+		ch := Change{}
+		if c.From.Name != "" {
+			ch.BaseHash = c.From.TreeEntry.Hash.String()
+		}
+		if c.To.Name != "" {
+			ch.HeadHash = c.To.TreeEntry.Hash.String()
+		}
+		switch {
+		case action == merkletrie.Insert:
+			ch.Status, ch.Path = Added, c.To.Name
+		case action == merkletrie.Delete:
+			ch.Status, ch.Path = Deleted, c.From.Name
+		case c.From.Name != c.To.Name:
+			ch.Status, ch.Path, ch.PreviousPath = Renamed, c.To.Name, c.From.Name
+		default:
+			ch.Status, ch.Path = Modified, c.To.Name
+		}
+		// A file that became a symlink or a submodule is not text we read.
+		if !c.From.TreeEntry.Mode.IsFile() && c.From.Name != "" || !c.To.TreeEntry.Mode.IsFile() && c.To.Name != "" {
+			continue
+		}
+		if !keep(ch.Path) && (ch.PreviousPath == "" || !keep(ch.PreviousPath)) {
+			continue
+		}
+		out = append(out, ch)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out, nil
+}
+
+// Files lists every file of a revision that matches keep, sorted.
+func (r *Repo) Files(v *Revision, keep func(path string) bool) ([]string, error) {
+	t, err := v.treeObj()
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	err = t.Files().ForEach(func(f *object.File) error {
+		if f.Mode.IsFile() && keep(f.Name) {
+			out = append(out, f.Name)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("listing the files of %s: %w", v.Short(), err)
+	}
+	sort.Strings(out)
+	return out, nil
+}
