@@ -1,0 +1,456 @@
+package diff
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/tollgate-dev/tollgate/iamdata"
+	"github.com/tollgate-dev/tollgate/template"
+)
+
+var actionCount = regexp.MustCompile(`\(\d+ actions\)`)
+
+func run(t *testing.T, base, head string) *StackDiff {
+	t.Helper()
+	data, err := iamdata.Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b, h *template.Template
+	if base != "" {
+		b = template.Parse("stack.yaml", []byte(base))
+	}
+	if head != "" {
+		h = template.Parse("stack.yaml", []byte(head))
+	}
+	return Templates(b, h, Options{Data: data})
+}
+
+// summary lists resource changes as "ID change replacement".
+func summary(sd *StackDiff) []string {
+	var out []string
+	for _, r := range sd.Resources {
+		s := r.LogicalID + " " + r.Change
+		if r.Replacement != "" {
+			s += " " + string(r.Replacement)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func TestNoiseIsNoChange(t *testing.T) {
+	for _, tc := range []struct{ name, base, head string }{
+		{"reordered keys are no change",
+			"Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties: {DelaySeconds: 5, VisibilityTimeout: 30}\n",
+			"Resources:\n  Q:\n    Properties: {VisibilityTimeout: 30, DelaySeconds: 5}\n    Type: AWS::SQS::Queue\n"},
+		{"YAML and JSON spellings of one template are no change",
+			"Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: !Sub '${AWS::StackName}-q'\n",
+			`{"Resources": {"Q": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": {"Fn::Sub": "${AWS::StackName}-q"}}}}}`},
+		{"Fn::Join and Fn::Sub producing the same string are no change",
+			"Resources:\n  B: {Type: AWS::S3::Bucket}\n  P:\n    Type: AWS::SSM::Parameter\n    Properties: {Type: String, Value: !Join ['', ['arn:aws:s3:::', !Ref B, '/*']]}\n",
+			"Resources:\n  B: {Type: AWS::S3::Bucket}\n  P:\n    Type: AWS::SSM::Parameter\n    Properties: {Type: String, Value: !Sub 'arn:aws:s3:::${B}/*'}\n"},
+		{"a GetAtt in short, long and Sub form is no change",
+			"Resources:\n  R: {Type: AWS::IAM::Role}\n  F:\n    Type: AWS::Lambda::Function\n    Properties: {Role: !GetAtt R.Arn}\n",
+			"Resources:\n  R: {Type: AWS::IAM::Role}\n  F:\n    Type: AWS::Lambda::Function\n    Properties: {Role: !Sub '${R.Arn}'}\n"},
+		{"a number written as a string is no change",
+			"Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties: {DelaySeconds: 5}\n",
+			"Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties: {DelaySeconds: '5'}\n"},
+		{"a parameter default inlined is no change",
+			"Parameters:\n  N: {Type: String, Default: orders}\nResources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties: {QueueName: !Ref N}\n",
+			"Parameters:\n  N: {Type: String, Default: orders}\nResources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties: {QueueName: orders}\n"},
+		{"reordered tags are no change",
+			"Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties:\n      Tags: [{Key: a, Value: '1'}, {Key: b, Value: '2'}]\n",
+			"Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties:\n      Tags: [{Key: b, Value: '2'}, {Key: a, Value: '1'}]\n"},
+		{"IAM \"a\" versus [\"a\"], reordered lists, action case and Principal \"*\" versus {AWS: \"*\"} are no change",
+			`Resources:
+  P:
+    Type: AWS::SQS::QueuePolicy
+    Properties:
+      Queues: [q]
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - {Effect: Allow, Principal: "*", Action: [sqs:SendMessage, sqs:ReceiveMessage], Resource: "*", Condition: {StringEquals: {"aws:SourceAccount": "123456789012"}}}
+          - {Effect: Deny, Principal: {AWS: "*"}, Action: sqs:DeleteQueue, Resource: "*"}
+`,
+			`Resources:
+  P:
+    Type: AWS::SQS::QueuePolicy
+    Properties:
+      Queues: [q]
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - {Effect: Deny, Principal: "*", Action: [sqs:deletequeue], Resource: ["*"]}
+          - {Effect: Allow, Principal: {AWS: ["*"]}, Action: [sqs:ReceiveMessage, sqs:SendMessage], Resource: ["*"], Condition: {StringEquals: {"AWS:SourceAccount": ["123456789012"]}}}
+`},
+		{"a policy written as a JSON string and as YAML is no change",
+			"Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument: '{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"lambda.amazonaws.com\"},\"Action\":\"sts:AssumeRole\"}]}'\n",
+			"Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Version: '2012-10-17'\n        Statement:\n          - Effect: Allow\n            Principal: {Service: [lambda.amazonaws.com]}\n            Action: [sts:AssumeRole]\n"},
+		{"an account ID and its root ARN are no change",
+			"Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument: {Statement: [{Effect: Allow, Principal: {AWS: '111122223333'}, Action: sts:AssumeRole}]}\n",
+			"Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument: {Statement: [{Effect: Allow, Principal: {AWS: 'arn:aws:iam::111122223333:root'}, Action: sts:AssumeRole}]}\n"},
+		{"an undecidable Fn::If written twice alike is no change",
+			"Parameters:\n  E: {Type: String}\nConditions:\n  P: !Equals [!Ref E, prod]\nResources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties: {DelaySeconds: !If [P, 0, 5]}\n",
+			"Parameters:\n  E: {Type: String}\nConditions:\n  P: !Equals [!Ref E, prod]\nResources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties:\n      DelaySeconds:\n        Fn::If: [P, '0', 5]\n"},
+		{"comments and blank lines are no change",
+			"Resources:\n  Q:\n    Type: AWS::SQS::Queue\n",
+			"# queues\nResources:\n\n  Q:   # the queue\n    Type: AWS::SQS::Queue\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sd := run(t, tc.base, tc.head)
+			if !sd.Empty() {
+				t.Errorf("expected no change, got resources %v, iam %d, notes %v", summary(sd), len(sd.IAM), sd.Notes)
+				for _, r := range sd.Resources {
+					for _, p := range r.Properties {
+						t.Logf("  %s.%s: %q -> %q", r.LogicalID, p.Path, p.Before, p.After)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestResourceChanges(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		base, head string
+		want       []string
+	}{
+		{"a replacing property replaces the resource",
+			"Resources:\n  T:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      KeySchema: [{AttributeName: id, KeyType: HASH}]\n",
+			"Resources:\n  T:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      KeySchema: [{AttributeName: orderId, KeyType: HASH}]\n",
+			[]string{"T modified always"}},
+		{"a property updated in place does not replace",
+			"Resources:\n  T:\n    Type: AWS::DynamoDB::Table\n    Properties: {BillingMode: PROVISIONED}\n",
+			"Resources:\n  T:\n    Type: AWS::DynamoDB::Table\n    Properties: {BillingMode: PAY_PER_REQUEST}\n",
+			[]string{"T modified never"}},
+		{"a conditional property may replace",
+			"Resources:\n  D:\n    Type: AWS::RDS::DBInstance\n    Properties: {Engine: mysql}\n",
+			"Resources:\n  D:\n    Type: AWS::RDS::DBInstance\n    Properties: {Engine: postgres}\n",
+			[]string{"D modified conditional"}},
+		{"a custom resource's change is unknown",
+			"Resources:\n  C:\n    Type: Custom::Thing\n    Properties: {ServiceToken: arn:x, Size: 1}\n",
+			"Resources:\n  C:\n    Type: Custom::Thing\n    Properties: {ServiceToken: arn:x, Size: 2}\n",
+			[]string{"C modified unknown"}},
+		{"a type change replaces",
+			"Resources:\n  X: {Type: AWS::SNS::Topic}\n",
+			"Resources:\n  X: {Type: AWS::SQS::Queue}\n",
+			[]string{"X modified always"}},
+		{"added and removed resources are listed, removals first",
+			"Resources:\n  Old: {Type: AWS::SNS::Topic, Properties: {TopicName: a}}\n",
+			"Resources:\n  New: {Type: AWS::SQS::Queue}\n",
+			[]string{"Old removed", "New added"}},
+		{"a logical ID rename with the same properties is a replacement",
+			"Resources:\n  Orders:\n    Type: AWS::SQS::Queue\n    Properties: {DelaySeconds: 5, VisibilityTimeout: 30, MessageRetentionPeriod: 600, MaximumMessageSize: 1024}\n",
+			"Resources:\n  OrdersQueue:\n    Type: AWS::SQS::Queue\n    Properties: {DelaySeconds: 5, VisibilityTimeout: 30, MessageRetentionPeriod: 600, MaximumMessageSize: 1024}\n",
+			[]string{"OrdersQueue renamed always"}},
+		{"a rename whose references follow it changes nothing else",
+			"Resources:\n  Old: {Type: AWS::SNS::Topic, Properties: {DisplayName: x}}\n  Sub:\n    Type: AWS::SNS::Subscription\n    Properties: {Protocol: email, Endpoint: a@b.c, TopicArn: !Ref Old}\n",
+			"Resources:\n  New: {Type: AWS::SNS::Topic, Properties: {DisplayName: x}}\n  Sub:\n    Type: AWS::SNS::Subscription\n    Properties: {Protocol: email, Endpoint: a@b.c, TopicArn: !Ref New}\n",
+			// TopicArn replaces the subscription: the topic is new.
+			[]string{"New renamed always", "Sub modified always"}},
+		{"a deletion policy change is a modification without replacement",
+			"Resources:\n  B: {Type: AWS::S3::Bucket, DeletionPolicy: Retain}\n",
+			"Resources:\n  B: {Type: AWS::S3::Bucket}\n",
+			[]string{"B modified never"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sd := run(t, tc.base, tc.head)
+			if d := cmp.Diff(tc.want, summary(sd)); d != "" {
+				t.Errorf("resources (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+func TestReplacementFollowsRefs(t *testing.T) {
+	base := `Parameters:
+  Name: {Type: String, Default: orders}
+Resources:
+  Table:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      TableName: !Ref Name
+      KeySchema: [{AttributeName: id, KeyType: HASH}]
+  Alarm:
+    Type: AWS::CloudWatch::Alarm
+    Properties:
+      AlarmName: !Sub "${Table}-throttles"
+      Dimensions: [{Name: TableName, Value: !Ref Table}]
+  Stream:
+    Type: AWS::Lambda::EventSourceMapping
+    Properties:
+      FunctionName: f
+      EventSourceArn: !GetAtt Table.StreamArn
+Outputs:
+  TableArn:
+    Value: !GetAtt Table.Arn
+`
+	head := strings.Replace(base, "Default: orders", "Default: orders-v2", 1)
+	sd := run(t, base, head)
+	want := []string{"Alarm modified always", "Stream modified always", "Table modified always"}
+	if d := cmp.Diff(want, summary(sd)); d != "" {
+		t.Fatalf("resources (-want +got):\n%s", d)
+	}
+	for _, r := range sd.Resources {
+		if r.LogicalID == "Table" {
+			if r.Indirect || r.Properties[0].Path != "TableName" || r.Properties[0].Before != "orders" || r.Properties[0].After != "orders-v2" {
+				t.Errorf("Table: %+v", r.Properties[0])
+			}
+			continue
+		}
+		if !r.Indirect || r.Properties[0].Cause == "" {
+			t.Errorf("%s should be an indirect change with a cause: %+v", r.LogicalID, r.Properties[0])
+		}
+	}
+	if len(sd.Outputs) != 1 || sd.Outputs[0].Name != "TableArn" {
+		t.Errorf("the output that refers to the replaced table should change: %+v", sd.Outputs)
+	}
+	if len(sd.Parameters) != 1 || sd.Parameters[0].Properties[0].Path != "Default" {
+		t.Errorf("parameters: %+v", sd.Parameters)
+	}
+}
+
+func TestRefChainIsFollowedToTheEnd(t *testing.T) {
+	base, head := RefChain(50)
+	sd := run(t, string(base), string(head))
+	if len(sd.Resources) != 50 {
+		t.Fatalf("%d resources changed, want the whole chain of 50", len(sd.Resources))
+	}
+	for _, r := range sd.Resources {
+		if r.Replacement != Always {
+			t.Errorf("%s: replacement %s, want always", r.LogicalID, r.Replacement)
+		}
+	}
+}
+
+func TestBrokenSides(t *testing.T) {
+	good := "Resources:\n  Q: {Type: AWS::SQS::Queue}\n"
+	bad := "Resources:\n  Q: {Type: AWS::SQS::Queue\n"
+	t.Run("a base that does not parse is noted and no resource is invented", func(t *testing.T) {
+		sd := run(t, bad, good)
+		if len(sd.Resources) != 0 || len(sd.Notes) == 0 || !strings.Contains(sd.Notes[0], "the base version cannot be parsed (stack.yaml:") {
+			t.Errorf("notes %q, resources %v", sd.Notes, summary(sd))
+		}
+	})
+	t.Run("a head that does not parse is noted", func(t *testing.T) {
+		sd := run(t, good, bad)
+		if len(sd.Notes) == 0 || !strings.Contains(sd.Notes[0], "the head version cannot be parsed") {
+			t.Errorf("notes %q", sd.Notes)
+		}
+	})
+	t.Run("a resource without a type does not stop the rest", func(t *testing.T) {
+		sd := run(t, "Resources:\n  A: {Properties: {}}\n  Q: {Type: AWS::SQS::Queue}\n", "Resources:\n  A: {Properties: {}}\n  Q: {Type: AWS::SQS::Queue, Properties: {DelaySeconds: 1}}\n")
+		if d := cmp.Diff([]string{"Q modified never"}, summary(sd)); d != "" {
+			t.Error(d)
+		}
+	})
+	t.Run("a template over the size limit is noted", func(t *testing.T) {
+		sd := Templates(template.Unread("big.yaml", 5<<20), template.Parse("big.yaml", []byte(good)), Options{})
+		if len(sd.Notes) == 0 || !strings.Contains(sd.Notes[0], "too large") {
+			t.Errorf("notes %q", sd.Notes)
+		}
+	})
+	t.Run("an added file lists its resources as added", func(t *testing.T) {
+		sd := run(t, "", good)
+		if sd.Status != StackAdded || len(sd.Resources) != 1 || sd.Resources[0].Change != Added {
+			t.Errorf("status %s, resources %v", sd.Status, summary(sd))
+		}
+	})
+	t.Run("a deleted file says the stack is not deleted by it", func(t *testing.T) {
+		sd := run(t, good, "")
+		if sd.Status != StackDeleted || len(sd.Notes) == 0 {
+			t.Errorf("status %s, notes %q", sd.Status, sd.Notes)
+		}
+	})
+}
+
+func TestIAMChanges(t *testing.T) {
+	role := func(stmt string) string {
+		return "Resources:\n  AppRole:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument: {Statement: [{Effect: Allow, Principal: {Service: ec2.amazonaws.com}, Action: sts:AssumeRole}]}\n" +
+			"      Policies:\n        - PolicyName: app\n          PolicyDocument:\n            Statement:\n" + stmt
+	}
+	allow := func(action, resource string) string {
+		return "              - {Effect: Allow, Action: " + action + ", Resource: " + resource + "}\n"
+	}
+	for _, tc := range []struct {
+		name, base, head string
+		want             []string
+	}{
+		{"a wildcard action that matches more actions widens",
+			role(allow("s3:GetObject", "'arn:aws:s3:::orders/*'")), role(allow("'s3:*'", "'arn:aws:s3:::orders/*'")),
+			[]string{"widened: actions s3:* (N actions) added"}},
+		{"a wildcard replaced by the actions it matched narrows",
+			role(allow("'s3:Get*'", "'*'")), role(allow("[s3:GetObject]", "'*'")),
+			[]string{"narrowed: actions s3:Get* removed"}},
+		{"a list of actions replaced by a wildcard matching exactly them is no change",
+			role(allow("[sqs:SendMessage, sqs:SendMessageBatch]", "'*'")), role(allow("'sqs:SendMessage*'", "'*'")),
+			nil},
+		{"a broader resource widens",
+			role(allow("s3:GetObject", "'arn:aws:s3:::orders/reports/*'")), role(allow("s3:GetObject", "'arn:aws:s3:::orders-*'")),
+			[]string{"widened: resources arn:aws:s3:::orders-* added; resources arn:aws:s3:::orders/reports/* removed"}},
+		{"a narrower resource narrows",
+			role(allow("s3:GetObject", "'arn:aws:s3:::orders/*'")), role(allow("s3:GetObject", "'arn:aws:s3:::orders/reports/*'")),
+			[]string{"narrowed: resources arn:aws:s3:::orders/* removed"}},
+		{"a removed condition widens",
+			role("              - {Effect: Allow, Action: s3:GetObject, Resource: '*', Condition: {StringEquals: {aws:ResourceAccount: '111122223333'}}}\n"),
+			role(allow("s3:GetObject", "'*'")),
+			[]string{"widened: condition StringEquals aws:resourceaccount removed"}},
+		{"a new allow statement widens",
+			role(allow("s3:GetObject", "'*'")), role(allow("s3:GetObject", "'*'") + allow("dynamodb:PutItem", "'*'")),
+			[]string{"widened: new statement allows dynamodb:PutItem on *"}},
+		{"a removed deny widens",
+			role(allow("'s3:*'", "'*'") + "              - {Effect: Deny, Action: s3:DeleteBucket, Resource: '*'}\n"), role(allow("'s3:*'", "'*'")),
+			[]string{"widened: statement removed; it denied s3:DeleteBucket on *"}},
+		{"a deny that covers more narrows",
+			role(allow("'s3:*'", "'*'") + "              - {Effect: Deny, Action: s3:DeleteBucket, Resource: '*'}\n"),
+			role(allow("'s3:*'", "'*'") + "              - {Effect: Deny, Action: 's3:Delete*', Resource: '*'}\n"),
+			[]string{"narrowed: Deny: actions s3:Delete* (N actions) added"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sd := run(t, tc.base, tc.head)
+			var got []string
+			for _, c := range sd.IAM {
+				// Action counts follow the service data; the test pins the words.
+				got = append(got, actionCount.ReplaceAllString(c.Change+": "+c.Summary, "(N actions)"))
+			}
+			if d := cmp.Diff(tc.want, got); d != "" {
+				t.Errorf("IAM changes (-want +got):\n%s", d)
+			}
+		})
+	}
+	t.Run("a trust policy that lets any account in widens and names the principal", func(t *testing.T) {
+		base := role(allow("s3:GetObject", "'*'"))
+		head := strings.Replace(base, "Principal: {Service: ec2.amazonaws.com}", "Principal: {AWS: '*'}", 1)
+		sd := run(t, base, head)
+		if len(sd.IAM) != 1 || sd.IAM[0].Change != Widened || sd.IAM[0].Kind != "trust" || !strings.Contains(sd.IAM[0].Summary, "AWS principals * added") {
+			t.Errorf("%+v", sd.IAM)
+		}
+	})
+	t.Run("attaching a managed policy widens", func(t *testing.T) {
+		base := role(allow("s3:GetObject", "'*'"))
+		head := base + "      ManagedPolicyArns: [arn:aws:iam::aws:policy/AdministratorAccess]\n"
+		sd := run(t, base, head)
+		if len(sd.IAM) != 1 || sd.IAM[0].Change != Widened || !strings.Contains(sd.IAM[0].Summary, "AdministratorAccess") {
+			t.Errorf("%+v", sd.IAM)
+		}
+	})
+}
+
+func TestNetworkChanges(t *testing.T) {
+	sg := func(rules string) string {
+		return "Resources:\n  WebSG:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupDescription: web\n      SecurityGroupIngress:\n" + rules
+	}
+	rule := func(port, cidr string) string {
+		return "        - {IpProtocol: tcp, FromPort: " + port + ", ToPort: " + port + ", CidrIp: " + cidr + "}\n"
+	}
+	for _, tc := range []struct {
+		name, base, head string
+		want             string
+		public           bool
+	}{
+		{"opening a port to the internet widens and is public", sg(rule("443", "10.0.0.0/16")), sg(rule("443", "0.0.0.0/0")),
+			"widened: ingress tcp port 443 from 0.0.0.0/0 allowed (open to the internet)", true},
+		{"a narrower CIDR narrows", sg(rule("443", "10.0.0.0/8")), sg(rule("443", "10.1.0.0/16")),
+			"narrowed: ingress tcp port 443 from 10.0.0.0/8 no longer allowed", false},
+		{"a new port widens", sg(rule("443", "10.0.0.0/8")), sg(rule("443", "10.0.0.0/8") + rule("22", "10.0.0.0/8")),
+			"widened: ingress tcp port 22 from 10.0.0.0/8 allowed", false},
+		{"removing every egress rule allows all egress", sg(rule("443", "10.0.0.0/8")) + "      SecurityGroupEgress: [{IpProtocol: tcp, FromPort: 443, ToPort: 443, CidrIp: 10.0.0.0/8}]\n",
+			sg(rule("443", "10.0.0.0/8")), "widened: egress all traffic to 0.0.0.0/0 allowed", false},
+		{"an IPv6 rule open to ::/0 is public", sg(rule("80", "10.0.0.0/8")), sg(rule("80", "10.0.0.0/8") + "        - {IpProtocol: tcp, FromPort: 80, ToPort: 80, CidrIpv6: '::/0'}\n"),
+			"widened: ingress tcp port 80 from ::/0 allowed (open to the internet)", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sd := run(t, tc.base, tc.head)
+			if len(sd.Network) != 1 {
+				t.Fatalf("network changes: %+v", sd.Network)
+			}
+			c := sd.Network[0]
+			if got := c.Change + ": " + c.Summary; got != tc.want || c.Public != tc.public {
+				t.Errorf("got %q (public %v), want %q (public %v)", got, c.Public, tc.want, tc.public)
+			}
+		})
+	}
+	t.Run("a network ACL entry that turns from deny to allow widens", func(t *testing.T) {
+		entry := "Resources:\n  E:\n    Type: AWS::EC2::NetworkAclEntry\n    Properties: {NetworkAclId: acl-1, RuleNumber: 100, Protocol: 6, PortRange: {From: 22, To: 22}, CidrBlock: 0.0.0.0/0, Egress: false, RuleAction: %s}\n"
+		sd := run(t, strings.Replace(entry, "%s", "deny", 1), strings.Replace(entry, "%s", "allow", 1))
+		if len(sd.Network) != 1 || sd.Network[0].Change != Widened || !sd.Network[0].Public {
+			t.Errorf("%+v", sd.Network)
+		}
+	})
+}
+
+func TestExposureChanges(t *testing.T) {
+	bucket := "Resources:\n  B:\n    Type: AWS::S3::Bucket\n    Properties:\n      PublicAccessBlockConfiguration: {BlockPublicAcls: %s, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true}\n" +
+		"      BucketEncryption: {ServerSideEncryptionConfiguration: [{ServerSideEncryptionByDefault: {SSEAlgorithm: 'aws:kms'}}]}\n"
+	t.Run("turning off a public access block widens", func(t *testing.T) {
+		sd := run(t, strings.Replace(bucket, "%s", "true", 1), strings.Replace(bucket, "%s", "false", 1))
+		if len(sd.Exposure) != 1 || sd.Exposure[0].Change != Widened || sd.Exposure[0].Kind != "public-access" {
+			t.Errorf("%+v", sd.Exposure)
+		}
+	})
+	t.Run("removing bucket encryption is reported", func(t *testing.T) {
+		b := strings.Replace(bucket, "%s", "true", 1)
+		h := b[:strings.Index(b, "      BucketEncryption")]
+		sd := run(t, b, h)
+		if len(sd.Exposure) != 1 || sd.Exposure[0].Kind != "encryption" || sd.Exposure[0].Change != Widened {
+			t.Errorf("%+v", sd.Exposure)
+		}
+	})
+	t.Run("a database made public widens", func(t *testing.T) {
+		db := "Resources:\n  D:\n    Type: AWS::RDS::DBInstance\n    Properties: {Engine: mysql, PubliclyAccessible: %s, StorageEncrypted: true}\n"
+		sd := run(t, strings.Replace(db, "%s", "false", 1), strings.Replace(db, "%s", "true", 1))
+		if len(sd.Exposure) != 1 || sd.Exposure[0].Change != Widened {
+			t.Errorf("%+v", sd.Exposure)
+		}
+	})
+}
+
+func TestSpec(t *testing.T) {
+	s := EmbeddedSpec()
+	if !strings.HasPrefix(s.Source, "@aws-cdk/aws-service-spec ") {
+		t.Errorf("source %q", s.Source)
+	}
+	for _, tc := range []struct {
+		name, typ string
+		path      []string
+		want      Replacement
+	}{
+		{"a create-only property replaces", "AWS::DynamoDB::Table", []string{"KeySchema"}, Always},
+		{"a nested path under a create-only property replaces", "AWS::DynamoDB::Table", []string{"KeySchema", "AttributeName"}, Always},
+		{"a mutable property does not", "AWS::DynamoDB::Table", []string{"BillingMode"}, Never},
+		{"a nested create-only property under a mutable one replaces", "AWS::DynamoDB::Table", []string{"ImportSourceSpecification", "InputFormat"}, Always},
+		{"a conditional property is conditional", "AWS::RDS::DBInstance", []string{"Engine"}, Conditional},
+		{"an unknown type is unknown", "Custom::Mine", []string{"X"}, Unknown},
+		{"an unknown property is unknown", "AWS::SQS::Queue", []string{"NoSuchProperty"}, Unknown},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := s.Replacement(tc.typ, tc.path); got != tc.want {
+				t.Errorf("Replacement(%s, %v) = %s, want %s", tc.typ, tc.path, got, tc.want)
+			}
+		})
+	}
+	if !s.Stateful("AWS::RDS::DBCluster") || s.Stateful("AWS::SNS::Topic") {
+		t.Error("stateful types are wrong")
+	}
+}
+
+func TestGlob(t *testing.T) {
+	for _, tc := range []struct {
+		p, s string
+		want bool
+	}{
+		{"*", "", true}, {"s3:*", "s3:get*", true}, {"s3:get?bject", "s3:getobject", true},
+		{"a*b*c", "axxbyyc", true}, {"a*b*c", "axxbyy", false}, {"abc", "ab", false}, {"", "a", false},
+		{strings.Repeat("*a", 30), strings.Repeat("a", 100) + "b", false},
+	} {
+		if got := glob(tc.p, tc.s); got != tc.want {
+			t.Errorf("glob(%q, %q) = %v, want %v", tc.p, tc.s, got, tc.want)
+		}
+	}
+}

@@ -1,0 +1,664 @@
+package diff
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/tollgate-dev/tollgate/iamdata"
+	"github.com/tollgate-dev/tollgate/template"
+)
+
+// Options configure a diff.
+type Options struct {
+	// Values resolve parameters and pseudo parameters on both sides.
+	Values template.Values
+	// Data is the IAM service reference, used to compare action wildcards
+	// by the actions they match; nil compares them as text.
+	Data *iamdata.Set
+	// Spec is the resource specification; nil uses EmbeddedSpec().
+	Spec *Spec
+}
+
+// resourceAttrs are the resource attributes compared besides Properties.
+var resourceAttrs = []string{"Condition", "DeletionPolicy", "UpdateReplacePolicy", "DependsOn", "UpdatePolicy", "CreationPolicy", "Metadata"}
+
+// resState is one resource of one side, in canonical form.
+type resState struct {
+	res   *template.Resource
+	props *val
+	attrs map[string]*val
+	edges []edge
+}
+
+type side struct {
+	t     *template.Template
+	c     *canonizer
+	res   map[string]*resState
+	order []string
+}
+
+func newSide(t *template.Template, o *Options) *side {
+	s := &side{t: t, res: map[string]*resState{}}
+	if t == nil || t.Root == nil {
+		return s
+	}
+	s.c = newCanonizer(t, o.Values)
+	for _, r := range t.Resources {
+		if _, dup := s.res[r.LogicalID]; dup {
+			continue
+		}
+		st := &resState{res: r, attrs: map[string]*val{}}
+		s.c.edges = nil
+		if r.Properties != nil {
+			st.props = s.c.canon(r.Properties, 0)
+			if st.props != nil && st.props.kind == vMap {
+				if tags := st.props.get("Tags"); tags != nil {
+					st.props = replaceField(st.props, "Tags", normTags(tags))
+				}
+			}
+		}
+		st.edges = s.c.edges
+		s.c.edges = nil
+		for _, a := range resourceAttrs {
+			n := r.Node.Get(a)
+			if n == nil {
+				continue
+			}
+			v := s.c.canon(n, 0)
+			if a == "DependsOn" && v != nil {
+				v = setOf(v, false)
+			}
+			if v != nil {
+				st.attrs[a] = v
+			}
+		}
+		// References in attributes (DependsOn) do not carry values.
+		s.c.edges = nil
+		s.res[r.LogicalID] = st
+		s.order = append(s.order, r.LogicalID)
+	}
+	return s
+}
+
+func replaceField(m *val, key string, x *val) *val {
+	out := &val{kind: vMap, pos: m.pos, policy: m.policy}
+	for _, f := range m.fields {
+		if f.key == key {
+			f.val = x
+		}
+		out.fields = append(out.fields, f)
+	}
+	return out.seal()
+}
+
+// Templates diffs two versions of one template. Either may be nil (the file
+// was added or deleted); a version that does not parse is noted, and what
+// can be compared still is.
+func Templates(base, head *template.Template, o Options) *StackDiff {
+	if o.Spec == nil {
+		o.Spec = EmbeddedSpec()
+	}
+	sd := &StackDiff{Resources: []*ResourceChange{}, IAM: []*StatementChange{}, Network: []*RuleChange{}, Exposure: []*ExposureChange{}}
+	switch {
+	case base == nil && head != nil:
+		sd.File, sd.Status = head.File, StackAdded
+	case head == nil && base != nil:
+		sd.File, sd.Status = base.File, StackDeleted
+	case base != nil && head != nil:
+		sd.File, sd.Status = head.File, StackModified
+		if base.File != head.File {
+			sd.Status, sd.PreviousFile = StackRenamed, base.File
+		}
+	default:
+		return sd
+	}
+	for _, x := range []struct {
+		t    *template.Template
+		name string
+	}{{base, "base"}, {head, "head"}} {
+		if x.t == nil {
+			continue
+		}
+		if note := unreadable(x.t); note != "" {
+			sd.Notes = append(sd.Notes, fmt.Sprintf("the %s version %s", x.name, note))
+		} else if x.t.Size > template.DeployLimit {
+			sd.Notes = append(sd.Notes, fmt.Sprintf("the %s version is %d bytes, over CloudFormation's 1 MB (1,048,576 bytes) limit: it cannot deploy", x.name, x.t.Size))
+		}
+	}
+	d := &differ{o: &o, sd: sd, base: newSide(base, &o), head: newSide(head, &o)}
+	sd.BaseResources, sd.HeadResources = len(d.base.order), len(d.head.order)
+	if base != nil && head != nil && (base.Root == nil || head.Root == nil) {
+		// One side cannot be read: listing every resource of the other as
+		// added or removed would be false.
+		sd.Notes = append(sd.Notes, "resources were not compared because one version cannot be read")
+		return sd
+	}
+	if sd.Status == StackDeleted {
+		sd.Notes = append(sd.Notes, "the template file was deleted; its stack is deleted only if your pipeline deletes it")
+	}
+	d.resources()
+	d.sections()
+	d.security()
+	sortResources(sd.Resources)
+	return sd
+}
+
+// unreadable says why a template could not be read, or "".
+func unreadable(t *template.Template) string {
+	switch {
+	case t.TooLarge:
+		return fmt.Sprintf("is %d bytes, too large to read (tollgate reads at most %d); it was not compared", t.Size, template.MaxSize)
+	case t.Root == nil:
+		msg := "cannot be parsed"
+		if len(t.Problems) > 0 {
+			p := t.Problems[0]
+			msg = fmt.Sprintf("cannot be parsed (%s:%d:%d: %s)", t.File, p.Pos.Line, p.Pos.Col, p.Message)
+		}
+		return msg
+	}
+	return ""
+}
+
+type differ struct {
+	o          *Options
+	sd         *StackDiff
+	base, head *side
+	ren        renames
+	// changes indexes sd.Resources by head logical ID (base ID for removed).
+	changes map[string]*ResourceChange
+}
+
+func (d *differ) pos(t *template.Template, p template.Pos) *Position {
+	if t == nil || p.Line == 0 {
+		return nil
+	}
+	return &Position{File: t.File, Line: p.Line, Column: p.Col}
+}
+
+func (d *differ) resources() {
+	spec := d.o.Spec
+	d.changes = map[string]*ResourceChange{}
+	var removed, added []string
+	for _, id := range d.base.order {
+		if _, ok := d.head.res[id]; !ok {
+			removed = append(removed, id)
+		}
+	}
+	for _, id := range d.head.order {
+		if _, ok := d.base.res[id]; !ok {
+			added = append(added, id)
+		}
+	}
+	d.ren = d.detectRenames(removed, added)
+	for _, id := range d.base.order {
+		b := d.base.res[id]
+		h, ok := d.head.res[id]
+		if ok {
+			if rc := d.compare(b, h); rc != nil {
+				d.add(rc)
+			}
+			continue
+		}
+		if newID, ok := d.ren[id]; ok {
+			rc := d.compare(b, d.head.res[newID])
+			if rc == nil {
+				rc = d.newChange(b, d.head.res[newID])
+			}
+			rc.Change = Renamed
+			rc.PreviousLogicalID = id
+			// CloudFormation creates the new logical ID and deletes the old:
+			// a replacement, unless the change is applied with stack
+			// refactoring, which templates cannot show.
+			rc.Replacement = Always
+			d.add(rc)
+			continue
+		}
+		r := b.res
+		d.add(&ResourceChange{LogicalID: id, Type: r.Type, Change: Removed, Stateful: spec.Stateful(r.Type),
+			DeletionPolicy: r.DeletionPolicy, UpdateReplacePolicy: r.UpdateReplacePolicy, BasePos: d.pos(d.base.t, r.Pos)})
+	}
+	renamedTo := map[string]bool{}
+	for _, n := range d.ren {
+		renamedTo[n] = true
+	}
+	for _, id := range d.head.order {
+		if _, ok := d.base.res[id]; ok || renamedTo[id] {
+			continue
+		}
+		r := d.head.res[id].res
+		d.add(&ResourceChange{LogicalID: id, Type: r.Type, Change: Added, Stateful: spec.Stateful(r.Type),
+			DeletionPolicy: r.DeletionPolicy, UpdateReplacePolicy: r.UpdateReplacePolicy, Pos: d.pos(d.head.t, r.Pos)})
+	}
+	d.propagate()
+}
+
+func (d *differ) add(rc *ResourceChange) {
+	d.sd.Resources = append(d.sd.Resources, rc)
+	d.changes[rc.LogicalID] = rc
+}
+
+func (d *differ) newChange(b, h *resState) *ResourceChange {
+	return &ResourceChange{LogicalID: h.res.LogicalID, Type: h.res.Type, Change: Modified, Replacement: Never,
+		Stateful: d.o.Spec.Stateful(h.res.Type) || d.o.Spec.Stateful(b.res.Type),
+		DeletionPolicy: h.res.DeletionPolicy, UpdateReplacePolicy: h.res.UpdateReplacePolicy,
+		BaseDeletionPolicy: b.res.DeletionPolicy, BaseUpdateReplacePolicy: b.res.UpdateReplacePolicy,
+		Pos: d.pos(d.head.t, h.res.Pos), BasePos: d.pos(d.base.t, b.res.Pos)}
+}
+
+// compare diffs one resource present on both sides; nil when equal.
+func (d *differ) compare(b, h *resState) *ResourceChange {
+	var props []*PropertyChange
+	if b.res.Type != h.res.Type {
+		props = append(props, &PropertyChange{Path: "Type", Change: Modified, Replacement: Always,
+			Before: b.res.Type, After: h.res.Type, Line: h.res.Pos.Line})
+	}
+	for _, a := range resourceAttrs {
+		bv, hv := b.attrs[a], h.attrs[a]
+		if equal(bv, hv, d.ren) {
+			continue
+		}
+		props = append(props, &PropertyChange{Path: a, Change: changeKind(bv, hv), Replacement: Never,
+			Before: render(bv), After: render(hv), Line: lineOf(hv)})
+	}
+	if !equal(b.props, h.props, d.ren) {
+		pd := &propDiffer{ren: d.ren, typ: h.res.Type, spec: d.o.Spec}
+		pd.diff(b.props, h.props, nil)
+		props = append(props, pd.out...)
+	}
+	if len(props) == 0 {
+		return nil
+	}
+	rc := d.newChange(b, h)
+	if b.res.Type != h.res.Type {
+		rc.PreviousType = b.res.Type
+	}
+	rc.Properties = props
+	for _, p := range props {
+		rc.Replacement = maxReplacement(rc.Replacement, p.Replacement)
+	}
+	return rc
+}
+
+func changeKind(b, h *val) string {
+	switch {
+	case b == nil:
+		return Added
+	case h == nil:
+		return Removed
+	}
+	return Modified
+}
+
+func lineOf(v *val) int {
+	if v == nil {
+		return 0
+	}
+	return v.pos.Line
+}
+
+// propDiffer walks two property trees and lists what differs.
+type propDiffer struct {
+	ren  renames
+	typ  string
+	spec *Spec
+	out  []*PropertyChange
+}
+
+// pathSeg is one step of a property path: a name, or a list index.
+type pathSeg struct {
+	name  string
+	index int
+}
+
+func (p *propDiffer) record(path []pathSeg, kind string, b, h *val) {
+	var disp strings.Builder
+	var names []string
+	for i, s := range path {
+		if s.name == "" {
+			disp.WriteString("[" + strconv.Itoa(s.index) + "]")
+			continue
+		}
+		if i > 0 {
+			disp.WriteByte('.')
+		}
+		disp.WriteString(s.name)
+		names = append(names, s.name)
+	}
+	pc := &PropertyChange{Path: disp.String(), Change: kind, Before: render(b), After: render(h), Line: lineOf(h)}
+	pc.Replacement = p.spec.Replacement(p.typ, names)
+	if len(names) == 0 {
+		// The whole Properties block appeared or went away.
+		pc.Path = "Properties"
+		pc.Replacement = Never
+		for _, v := range []*val{b, h} {
+			if v != nil && v.kind == vMap {
+				for _, f := range v.fields {
+					pc.Replacement = maxReplacement(pc.Replacement, p.spec.Replacement(p.typ, []string{f.key}))
+				}
+			}
+		}
+	}
+	p.out = append(p.out, pc)
+}
+
+func (p *propDiffer) diff(b, h *val, path []pathSeg) {
+	if equal(b, h, p.ren) {
+		return
+	}
+	if b == nil || h == nil {
+		p.record(path, changeKind(b, h), b, h)
+		return
+	}
+	if b.kind != h.kind || b.policy || h.policy {
+		p.record(path, Modified, b, h)
+		return
+	}
+	switch b.kind {
+	case vMap:
+		i, j := 0, 0
+		for i < len(b.fields) || j < len(h.fields) {
+			switch {
+			case j == len(h.fields) || i < len(b.fields) && b.fields[i].key < h.fields[j].key:
+				p.diff(b.fields[i].val, nil, appendSeg(path, pathSeg{name: b.fields[i].key}))
+				i++
+			case i == len(b.fields) || h.fields[j].key < b.fields[i].key:
+				p.diff(nil, h.fields[j].val, appendSeg(path, pathSeg{name: h.fields[j].key}))
+				j++
+			default:
+				p.diff(b.fields[i].val, h.fields[j].val, appendSeg(path, pathSeg{name: b.fields[i].key}))
+				i++
+				j++
+			}
+		}
+	case vList:
+		p.diffList(b, h, path)
+	default:
+		p.record(path, Modified, b, h)
+	}
+}
+
+func appendSeg(path []pathSeg, s pathSeg) []pathSeg {
+	out := make([]pathSeg, len(path), len(path)+1)
+	copy(out, path)
+	return append(out, s)
+}
+
+// diffList compares lists item by item when they have the same length;
+// otherwise it matches equal items wherever they are, so inserting one
+// rule at the top reports one added rule, not every rule changed.
+func (p *propDiffer) diffList(b, h *val, path []pathSeg) {
+	if len(b.items) == len(h.items) {
+		if isPermutation(b.items, h.items, p.ren) {
+			p.record(path, Modified, b, h)
+			return
+		}
+		for i := range b.items {
+			p.diff(b.items[i], h.items[i], appendSeg(path, pathSeg{index: i}))
+		}
+		return
+	}
+	usedB := make([]bool, len(b.items))
+	usedH := make([]bool, len(h.items))
+	byHash := map[uint64][]int{}
+	for i, it := range b.items {
+		byHash[it.hash] = append(byHash[it.hash], i)
+	}
+	for j, it := range h.items {
+		if idx := byHash[it.hash]; len(idx) > 0 {
+			usedB[idx[0]], usedH[j] = true, true
+			byHash[it.hash] = idx[1:]
+		}
+	}
+	// Items that differ only in some fields pair up in order.
+	var restB, restH []int
+	for i, u := range usedB {
+		if !u {
+			restB = append(restB, i)
+		}
+	}
+	for j, u := range usedH {
+		if !u {
+			restH = append(restH, j)
+		}
+	}
+	n := min(len(restB), len(restH))
+	for k := 0; k < n; k++ {
+		bi, hj := b.items[restB[k]], h.items[restH[k]]
+		if bi.kind == vMap && hj.kind == vMap && similar(bi, hj) {
+			p.diff(bi, hj, appendSeg(path, pathSeg{index: restH[k]}))
+			usedB[restB[k]], usedH[restH[k]] = true, true
+		}
+	}
+	for i, u := range usedB {
+		if !u {
+			p.record(appendSeg(path, pathSeg{index: i}), Removed, b.items[i], nil)
+		}
+	}
+	for j, u := range usedH {
+		if !u {
+			p.record(appendSeg(path, pathSeg{index: j}), Added, nil, h.items[j])
+		}
+	}
+}
+
+func isPermutation(a, b []*val, ren renames) bool {
+	same := true
+	for i := range a {
+		if !equal(a[i], b[i], ren) {
+			same = false
+			break
+		}
+	}
+	if same {
+		return false
+	}
+	count := map[uint64]int{}
+	for _, x := range a {
+		count[x.hash]++
+	}
+	for _, x := range b {
+		count[x.hash]--
+		if count[x.hash] < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// similar reports whether two maps share at least half their fields.
+func similar(a, b *val) bool {
+	same := 0
+	for _, f := range a.fields {
+		if x := b.get(f.key); x != nil && x.hash == f.val.hash {
+			same++
+		}
+	}
+	return same*2 >= max(len(a.fields), len(b.fields))
+}
+
+// renameThreshold is how alike (0..1) the properties of a removed and an
+// added resource of the same type must be to be taken as one resource
+// whose logical ID changed.
+const renameThreshold = 0.75
+
+// maxRenamePairs bounds the similarity comparisons per type; beyond it only
+// resources with identical properties are paired.
+const maxRenamePairs = 20000
+
+// detectRenames pairs removed and added resources of the same type whose
+// properties are the same or nearly so.
+func (d *differ) detectRenames(removed, added []string) renames {
+	ren := renames{}
+	if len(removed) == 0 || len(added) == 0 {
+		return ren
+	}
+	byType := map[string][]string{}
+	for _, id := range added {
+		t := d.head.res[id].res.Type
+		byType[t] = append(byType[t], id)
+	}
+	taken := map[string]bool{}
+	type cand struct {
+		from, to string
+		score    float64
+	}
+	var cands []cand
+	for _, id := range removed {
+		b := d.base.res[id]
+		group := byType[b.res.Type]
+		exactOnly := len(group)*len(removed) > maxRenamePairs
+		for _, to := range group {
+			h := d.head.res[to]
+			s := propSimilarity(b.props, h.props, exactOnly)
+			if s >= renameThreshold {
+				cands = append(cands, cand{id, to, s})
+			}
+		}
+	}
+	sort.SliceStable(cands, func(i, j int) bool {
+		if cands[i].score != cands[j].score {
+			return cands[i].score > cands[j].score
+		}
+		if cands[i].from != cands[j].from {
+			return cands[i].from < cands[j].from
+		}
+		return cands[i].to < cands[j].to
+	})
+	for _, c := range cands {
+		if _, done := ren[c.from]; done || taken[c.to] {
+			continue
+		}
+		ren[c.from] = c.to
+		taken[c.to] = true
+	}
+	return ren
+}
+
+// propSimilarity is the share of top-level properties with equal values.
+func propSimilarity(a, b *val, exactOnly bool) float64 {
+	if a == nil && b == nil {
+		return 1
+	}
+	if a == nil || b == nil || a.kind != vMap || b.kind != vMap {
+		return 0
+	}
+	if a.hash == b.hash {
+		return 1
+	}
+	if exactOnly {
+		return 0
+	}
+	same := 0
+	for _, f := range a.fields {
+		if x := b.get(f.key); x != nil && x.hash == f.val.hash {
+			same++
+		}
+	}
+	total := len(a.fields) + len(b.fields) - same
+	if total == 0 {
+		return 1
+	}
+	return float64(same) / float64(total)
+}
+
+// revEdge is a reference to a resource, seen from the referencing side.
+type revEdge struct {
+	from string
+	edge edge
+}
+
+// propagate follows Ref and GetAtt from every replaced resource to the
+// properties that refer to it: their values change at deploy time, and a
+// property that replaces its resource when changed replaces it. The graph
+// is built once and each reference is visited at most twice (once per
+// level of replacement), so the cost is linear in the template.
+func (d *differ) propagate() {
+	rev := map[string][]revEdge{}
+	for _, id := range d.head.order {
+		for _, e := range d.head.res[id].edges {
+			rev[e.target] = append(rev[e.target], revEdge{from: id, edge: e})
+		}
+	}
+	var queue []string
+	for _, rc := range d.sd.Resources {
+		if rc.Change != Removed && rc.Change != Added && (rc.Replacement == Always || rc.Replacement == Conditional) {
+			queue = append(queue, rc.LogicalID)
+		}
+	}
+	for len(queue) > 0 {
+		id := queue[0]
+		queue = queue[1:]
+		src := d.changes[id]
+		for _, re := range rev[id] {
+			if re.from == id {
+				continue
+			}
+			h := d.head.res[re.from]
+			rc := d.changes[re.from]
+			if rc != nil && (rc.Change == Added || rc.Change == Removed) {
+				continue
+			}
+			level := d.o.Spec.Replacement(h.res.Type, re.edge.spec)
+			if level.rank() > src.Replacement.rank() {
+				level = src.Replacement
+			}
+			verb := "is replaced"
+			if src.Replacement == Conditional {
+				verb = "may be replaced"
+			}
+			cause := fmt.Sprintf("%s %s, so the value that refers to it changes", id, verb)
+			if rc == nil {
+				b := d.base.res[re.from]
+				if b == nil {
+					continue
+				}
+				rc = d.newChange(b, h)
+				rc.Indirect = true
+				d.add(rc)
+			}
+			path := re.edge.disp
+			if path == "" {
+				path = "Properties"
+			}
+			var pc *PropertyChange
+			for _, p := range rc.Properties {
+				if p.Path == path {
+					pc = p
+					break
+				}
+			}
+			if pc == nil {
+				pc = &PropertyChange{Path: path, Change: Modified, Replacement: level, Cause: cause}
+				rc.Properties = append(rc.Properties, pc)
+			} else {
+				if pc.Cause == "" {
+					pc.Cause = cause
+				}
+				pc.Replacement = maxReplacement(pc.Replacement, level)
+			}
+			before := rc.Replacement
+			rc.Replacement = maxReplacement(rc.Replacement, level)
+			if rc.Replacement.rank() > before.rank() && (rc.Replacement == Always || rc.Replacement == Conditional) {
+				queue = append(queue, rc.LogicalID)
+			}
+		}
+	}
+}
+
+// sortResources puts what reviewers must see first: replacements, then
+// removals, then the rest, each by logical ID.
+func sortResources(rs []*ResourceChange) {
+	changeRank := map[string]int{Removed: 0, Renamed: 1, Modified: 2, Added: 3}
+	sort.SliceStable(rs, func(i, j int) bool {
+		a, b := rs[i], rs[j]
+		if ra, rb := a.Replacement.rank(), b.Replacement.rank(); ra != rb {
+			return ra > rb
+		}
+		if ca, cb := changeRank[a.Change], changeRank[b.Change]; ca != cb {
+			return ca < cb
+		}
+		return a.LogicalID < b.LogicalID
+	})
+}
