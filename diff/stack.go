@@ -241,7 +241,7 @@ func (d *differ) add(rc *ResourceChange) {
 
 func (d *differ) newChange(b, h *resState) *ResourceChange {
 	return &ResourceChange{LogicalID: h.res.LogicalID, Type: h.res.Type, Change: Modified, Replacement: Never,
-		Stateful: d.o.Spec.Stateful(h.res.Type) || d.o.Spec.Stateful(b.res.Type),
+		Stateful:       d.o.Spec.Stateful(h.res.Type) || d.o.Spec.Stateful(b.res.Type),
 		DeletionPolicy: h.res.DeletionPolicy, UpdateReplacePolicy: h.res.UpdateReplacePolicy,
 		BaseDeletionPolicy: b.res.DeletionPolicy, BaseUpdateReplacePolicy: b.res.UpdateReplacePolicy,
 		Pos: d.pos(d.head.t, h.res.Pos), BasePos: d.pos(d.base.t, b.res.Pos)}
