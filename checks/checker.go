@@ -83,6 +83,9 @@ func Rules() []*Rule {
 		ruleInvalidServiceInAction(),
 		ruleInvalidAction(),
 		ruleExternalPrincipal(),
+		ruleDataLoss(),
+		rulePossibleDataLoss(),
+		ruleDeletionPolicyRemoved(),
 	}
 }
 

@@ -22,10 +22,12 @@ type Rule struct {
 	// LearnMore links to the documentation of the problem.
 	LearnMore string
 
-	// Template examines a whole template; Policy examines one policy. A rule
-	// sets one or both.
+	// Template examines a whole template; Policy examines one policy;
+	// Change examines the diff of a template against its base revision
+	// (only runs with a diff). A rule sets one or more.
 	Template func(c *TemplateContext)
 	Policy   func(c *PolicyContext)
+	Change   func(c *ChangeContext)
 }
 
 // Info is the description of a rule that renderers need (SARIF rules, the
