@@ -64,7 +64,11 @@ func Changed(d *diff.StackDiff, logicalID string) bool {
 func (k *Checker) CheckChange(base, head *template.Template, d *diff.StackDiff) TemplateResult {
 	var res TemplateResult
 	var out []Finding
-	if head != nil {
+	full := false
+	for _, r := range k.rules {
+		full = full || r.Template != nil || r.Policy != nil
+	}
+	if head != nil && full {
 		res = k.Check(head)
 		for _, f := range res.Findings {
 			if f.Resource == "" || Changed(d, f.Resource) {
@@ -80,6 +84,9 @@ func (k *Checker) CheckChange(base, head *template.Template, d *diff.StackDiff) 
 		}
 	}
 	res.Findings = Finalize(out)
+	if head != nil {
+		res.Resources = len(head.Resources)
+	}
 	return res
 }
 

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/tollgate-dev/tollgate/checks"
+	"github.com/tollgate-dev/tollgate/diff"
 	"github.com/tollgate-dev/tollgate/report"
 	"github.com/tollgate-dev/tollgate/template"
 )
@@ -32,6 +33,9 @@ type Options struct {
 	Tool report.Tool
 	// Rules overrides the rule set (tests); nil runs every rule.
 	Rules []*checks.Rule
+	// Baseline, when set, limits findings to what changed since its
+	// revision and adds the diff of the changed templates to the result.
+	Baseline *Baseline
 }
 
 // fileOutcome is what processing one candidate produced.
@@ -42,6 +46,8 @@ type fileOutcome struct {
 	err      string
 	// principalPolicies counts trust and resource policies.
 	principalPolicies int
+	// stack is the diff against the baseline, when the template changed.
+	stack *diff.StackDiff
 }
 
 // sniffSize is how much of an oversized file is read to decide whether it
@@ -71,7 +77,7 @@ func Check(ctx context.Context, opts Options) (*report.Result, error) {
 			if err := gctx.Err(); err != nil {
 				return err
 			}
-			outcomes[i] = process(checker, c)
+			outcomes[i] = process(checker, &opts, c)
 			return nil
 		})
 	}
@@ -80,6 +86,10 @@ func Check(ctx context.Context, opts Options) (*report.Result, error) {
 	}
 
 	res := &report.Result{Tool: opts.Tool, Notices: found.notices, Rules: infos(checker.Rules())}
+	if b := opts.Baseline; b != nil {
+		res.Diffs = &diff.Report{Version: 1, Base: b.Revision(), Head: "working tree",
+			Stacks: b.deletedStacks(opts.Paths, diff.Options{Values: opts.Checks.Values, Data: opts.Checks.Data})}
+	}
 	principalPolicies := 0
 	for _, o := range outcomes {
 		if o.notice != "" {
@@ -96,6 +106,9 @@ func Check(ctx context.Context, opts Options) (*report.Result, error) {
 		res.Stats.Policies += o.template.Policies
 		principalPolicies += o.principalPolicies
 		res.Findings = append(res.Findings, o.findings...)
+		if o.stack != nil {
+			res.Diffs.Stacks = append(res.Diffs.Stacks, o.stack)
+		}
 	}
 	res.Stats.Files = len(found.files)
 	if principalPolicies > 0 && opts.Checks.Values.AccountID == "" {
@@ -104,6 +117,9 @@ func Check(ctx context.Context, opts Options) (*report.Result, error) {
 	}
 	if len(found.files) > 0 && res.Stats.Templates == 0 {
 		res.Notices = append(res.Notices, fmt.Sprintf("none of the %d files read is a CloudFormation template", len(found.files)))
+	}
+	if res.Diffs != nil {
+		sortStacks(res.Diffs.Stacks)
 	}
 	opts.Block.Apply(res.Findings)
 	res.Stats.Duration = time.Since(start)
@@ -119,7 +135,7 @@ func infos(rules []*checks.Rule) []checks.Info {
 }
 
 // process reads, parses and checks one file.
-func process(checker *checks.Checker, c candidate) fileOutcome {
+func process(checker *checks.Checker, opts *Options, c candidate) fileOutcome {
 	f, err := os.Open(c.Path)
 	if err != nil {
 		return fileOutcome{err: fmt.Sprintf("%s: cannot read: %v", c.Path, cleanErr(err))}
@@ -130,6 +146,7 @@ func process(checker *checks.Checker, c candidate) fileOutcome {
 		return fileOutcome{err: fmt.Sprintf("%s: cannot read: %v", c.Path, cleanErr(err))}
 	}
 	var t *template.Template
+	var data []byte
 	if info.Size() > template.MaxSize {
 		head := make([]byte, sniffSize)
 		n, _ := io.ReadFull(f, head)
@@ -138,7 +155,7 @@ func process(checker *checks.Checker, c candidate) fileOutcome {
 		}
 		t = template.Unread(c.Path, info.Size())
 	} else {
-		data, err := io.ReadAll(f)
+		data, err = io.ReadAll(f)
 		if err != nil {
 			return fileOutcome{err: fmt.Sprintf("%s: cannot read: %v", c.Path, cleanErr(err))}
 		}
@@ -155,6 +172,9 @@ func process(checker *checks.Checker, c candidate) fileOutcome {
 			}
 			return fileOutcome{}
 		}
+	}
+	if opts.Baseline != nil {
+		return opts.Baseline.checkChange(checker, opts, c, t, data)
 	}
 	r := checker.Check(t)
 	return fileOutcome{

@@ -69,6 +69,9 @@ func Markdown(w io.Writer, r *Result, o MarkdownOptions) error {
 		b.add("#### Blocking\n\n")
 		b.addFindings(blocking, o)
 	}
+	if r.Diffs != nil {
+		b.addDiffSection(r.Diffs, o, max(0, b.limit-b.Len()-b.reserved-findingsSize(other)))
+	}
 	if len(other) > 0 {
 		b.add(fmt.Sprintf("<details><summary>%s not blocking</summary>\n\n", plural(len(other), "finding", "findings")))
 		b.addFindings(other, o)

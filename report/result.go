@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tollgate-dev/tollgate/checks"
+	"github.com/tollgate-dev/tollgate/diff"
 )
 
 // Result is everything a run found; every renderer reads only this.
@@ -26,6 +27,9 @@ type Result struct {
 	Errors []string
 	// Rules describes every rule that ran, for SARIF and documentation.
 	Rules []checks.Info
+	// Diffs is the semantic diff of the changed templates against a base
+	// revision; nil when no diff was asked for.
+	Diffs *diff.Report
 }
 
 // Tool identifies the program that produced a result.

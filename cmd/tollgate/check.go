@@ -35,6 +35,7 @@ type checkOptions struct {
 	noColor                    bool
 	params                     keyValues
 	allowExternal              listFlag
+	diffBase                   string
 }
 
 // listFlag is a repeatable flag that also takes comma-separated values.
@@ -79,6 +80,7 @@ func checkFlags(o *checkOptions) *flag.FlagSet {
 	fs.BoolVar(&o.noColor, "no-color", false, "never colour the output (NO_COLOR is respected too)")
 	fs.Var(&o.params, "parameter", "template parameter value `KEY=VALUE` (repeatable)")
 	fs.Var(&o.allowExternal, "allow-external-principal", "trust principals of this `ACCOUNT or ORG` (123456789012 or o-abc123def4; repeatable)")
+	fs.StringVar(&o.diffBase, "diff-base", "", "report only what changed since the merge base of `REF` and HEAD (new or changed resources), with the diff")
 	return fs
 }
 
@@ -112,9 +114,18 @@ func runCheck(ctx context.Context, args []string, e *env) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	notice := ""
+	if o.diffBase != "" {
+		if opts.Baseline, notice, err = baseline(ctx, o.diffBase, e); err != nil {
+			return 0, err
+		}
+	}
 	res, err := engine.Check(ctx, opts)
 	if err != nil {
 		return 0, err
+	}
+	if notice != "" {
+		res.Notices = append(res.Notices, notice)
 	}
 	if err := writeReport(res, &o, e); err != nil {
 		return 0, err

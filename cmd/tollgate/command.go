@@ -61,10 +61,11 @@ const helpText = `tollgate checks CloudFormation templates and the IAM policies 
 
 Usage:
   tollgate check [flags] [PATH...]   check templates (files or folders, default: .)
+  tollgate diff --base REF [PATH...] what a change to templates does (replacements, IAM, network)
   tollgate version                   print the version
   tollgate help [COMMAND]            show help
 
-Run 'tollgate help check' for the flags of check.
+Run 'tollgate help check' or 'tollgate help diff' for their flags.
 
 Exit status: 0 no blocking finding, 1 blocking findings, 2 bad usage or
 configuration, 3 the check itself failed.
@@ -83,6 +84,12 @@ func run(args []string, e *env) int {
 	case "check":
 		var code int
 		code, err = runCheck(ctx, rest, e)
+		if err == nil {
+			return code
+		}
+	case "diff":
+		var code int
+		code, err = runDiff(ctx, rest, e)
 		if err == nil {
 			return code
 		}
@@ -107,6 +114,12 @@ func runHelp(args []string, e *env) int {
 		fs := checkFlags(&checkOptions{})
 		fs.SetOutput(e.stdout)
 		fmt.Fprint(e.stdout, checkHelp)
+		fs.PrintDefaults()
+		return exitOK
+	case "diff":
+		fs := diffFlags(&diffOptions{})
+		fs.SetOutput(e.stdout)
+		fmt.Fprint(e.stdout, diffHelp)
 		fs.PrintDefaults()
 		return exitOK
 	}

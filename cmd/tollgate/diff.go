@@ -1,0 +1,187 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/tollgate-dev/tollgate/engine"
+	"github.com/tollgate-dev/tollgate/gitops"
+	"github.com/tollgate-dev/tollgate/report"
+)
+
+const diffHelp = `Usage: tollgate diff --base REF [--head REF] [flags] [PATH...]
+
+Shows what a change to CloudFormation templates will do when deployed:
+resources added, removed, modified and replaced (with the property that
+forces the replacement, followed through Ref and GetAtt), logical-ID renames,
+IAM statements, security group and network ACL rules widened or narrowed,
+public access and encryption changes, and the findings about them (data
+loss, removed deletion policies).
+
+Both revisions are read from the repository's objects: nothing is checked
+out and no git binary is needed. By default head is compared with the merge
+base of base and head, as a pull request is (--merge-base=false compares
+with base itself). In a GitHub Actions pull_request workflow, --base and
+--head default to the pull request's base and head commits; the checkout
+needs the history (actions/checkout with fetch-depth: 0).
+
+PATHs limit the diff to templates under them (default: the paths in
+.tollgate.yml, else the whole repository).
+
+Flags:
+`
+
+type diffOptions struct {
+	checkOptions
+	base, head string
+	mergeBase  bool
+}
+
+func diffFlags(o *diffOptions) *flag.FlagSet {
+	fs := flag.NewFlagSet("diff", flag.ContinueOnError)
+	fs.StringVar(&o.base, "base", "", "the `REF` to compare with: a branch, tag, commit or expression such as HEAD~1")
+	fs.StringVar(&o.head, "head", "", "the `REF` with the change (default HEAD)")
+	fs.BoolVar(&o.mergeBase, "merge-base", true, "compare with the merge base of --base and --head, as a pull request does")
+	fs.StringVar(&o.format, "format", "text", "output format: text, json or markdown")
+	fs.StringVar(&o.output, "output", "", "write the report to `FILE` instead of standard output")
+	fs.StringVar(&o.configFile, "config", "", "configuration `FILE` (default: .tollgate.yml when present)")
+	fs.StringVar(&o.account, "account", "", "12-digit `ID` of the account the templates deploy to")
+	fs.StringVar(&o.region, "region", "", "`REGION` the templates deploy to, e.g. eu-west-1")
+	fs.StringVar(&o.blockOn, "block-on", "", "comma-separated finding `TYPES` that block (default ERROR,SECURITY_WARNING)")
+	fs.BoolVar(&o.noColor, "no-color", false, "never colour the output (NO_COLOR is respected too)")
+	fs.Var(&o.params, "parameter", "template parameter value `KEY=VALUE` (repeatable)")
+	return fs
+}
+
+func runDiff(ctx context.Context, args []string, e *env) (int, error) {
+	var o diffOptions
+	fs := diffFlags(&o)
+	paths, err := parseFlags(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		runHelp([]string{"diff"}, e)
+		return exitOK, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	switch o.format {
+	case "text", "json", "markdown":
+	default:
+		return 0, usagef("--format %q is not one of text, json, markdown", o.format)
+	}
+	if o.base == "" {
+		if o.base, o.head, err = actionsRevisions(e, o.head); err != nil {
+			return 0, err
+		}
+	}
+	cfg, err := loadConfig(o.configFile)
+	if err != nil {
+		return 0, err
+	}
+	eo, err := checkEngineOptions(cfg, &o.checkOptions, paths)
+	if err != nil {
+		return 0, err
+	}
+	if len(paths) == 0 && len(cfg.Paths) == 0 {
+		eo.Paths = nil
+	}
+	res, err := engine.Diff(ctx, engine.DiffOptions{
+		Base: o.base, Head: o.head, MergeBase: o.mergeBase, Paths: eo.Paths, Include: eo.Include, Exclude: eo.Exclude,
+		Checks: eo.Checks, Block: eo.Block, Tool: eo.Tool,
+	})
+	if err != nil {
+		return 0, err
+	}
+	if err := writeDiffReport(res, &o.checkOptions, e); err != nil {
+		return 0, err
+	}
+	return exitStatus(res), nil
+}
+
+// actionsRevisions finds what to compare in a GitHub Actions run: the pull
+// request's base and head commits from the event payload, or the base
+// branch named by GITHUB_BASE_REF.
+func actionsRevisions(e *env, head string) (string, string, error) {
+	missing := usagef("--base is required: name the revision to compare with, e.g. --base origin/main")
+	if e.getenv("GITHUB_ACTIONS") != "true" {
+		return "", "", missing
+	}
+	if p := e.getenv("GITHUB_EVENT_PATH"); p != "" {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return "", "", fmt.Errorf("reading the event payload (GITHUB_EVENT_PATH): %w", err)
+		}
+		pr, ok, err := gitops.ParsePullRequestEvent(data)
+		if err != nil {
+			return "", "", usagef("GITHUB_EVENT_PATH: %v", err)
+		}
+		if ok {
+			if head == "" {
+				head = pr.HeadSHA
+			}
+			return pr.BaseSHA, head, nil
+		}
+	}
+	if ref := e.getenv("GITHUB_BASE_REF"); ref != "" {
+		return "origin/" + ref, head, nil
+	}
+	return "", "", missing
+}
+
+// writeDiffReport renders the diff in the chosen format to the chosen place.
+func writeDiffReport(res *report.Result, o *checkOptions, e *env) error {
+	var w io.Writer = e.stdout
+	var f *os.File
+	if o.output != "" {
+		var err error
+		if f, err = os.Create(o.output); err != nil {
+			return fmt.Errorf("--output: %w", err)
+		}
+		defer f.Close()
+		w = f
+	}
+	bw := bufio.NewWriter(w)
+	var err error
+	switch o.format {
+	case "json":
+		err = report.DiffJSON(bw, res)
+	case "markdown":
+		err = report.DiffMarkdown(bw, res, report.MarkdownOptions{})
+	default:
+		color := o.output == "" && !o.noColor && e.getenv("NO_COLOR") == "" && e.getenv("TERM") != "dumb" && isTerminal(e.stdout)
+		err = report.DiffText(bw, res, report.TextOptions{Color: color})
+	}
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err == nil && f != nil {
+		err = f.Close()
+		if err == nil {
+			fmt.Fprintf(e.stderr, "tollgate: wrote %s diff to %s (%d templates changed, %d findings)\n", o.format, report.Plain(o.output),
+				len(res.Diffs.Stacks), len(res.Findings))
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("writing the report: %w", err)
+	}
+	return nil
+}
+
+// baseline opens the base revision for check --diff-base. In a shallow
+// clone without the base it warns and returns no baseline, so the offline
+// checks still run on everything.
+func baseline(ctx context.Context, rev string, e *env) (*engine.Baseline, string, error) {
+	b, err := engine.NewBaseline(ctx, ".", rev, true)
+	var re *gitops.RevisionError
+	if errors.As(err, &re) && re.Shallow {
+		notice := "--diff-base: " + re.Error() + ". Every finding is reported, not only the change's."
+		fmt.Fprintln(e.stderr, "tollgate: warning: "+report.Plain(notice))
+		return nil, notice, nil
+	}
+	return b, "", err
+}
