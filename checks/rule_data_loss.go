@@ -51,7 +51,7 @@ func dataLoss(c *ChangeContext, level diff.Replacement) {
 		if !rc.Stateful {
 			continue
 		}
-		var msg string
+		var msg, fix string
 		switch {
 		case level == diff.Always && rc.Change == diff.Removed:
 			p := deletionPolicy(rc.DeletionPolicy, rc.Type, baseProps(c, rc.LogicalID))
@@ -63,6 +63,7 @@ func dataLoss(c *ChangeContext, level diff.Replacement) {
 			if rc.BasePos != nil {
 				msg += fmt.Sprintf(" It was at line %d of the base version.", rc.BasePos.Line)
 			}
+			fix = "keep the resource in the template, or first deploy it with DeletionPolicy: Retain (or Snapshot), then remove it"
 		case level == diff.Always && rc.Change == diff.Renamed:
 			p := deletionPolicy(rc.BaseDeletionPolicy, rc.Type, baseProps(c, rc.PreviousLogicalID))
 			if protects(p) {
@@ -71,6 +72,7 @@ func dataLoss(c *ChangeContext, level diff.Replacement) {
 			msg = fmt.Sprintf("%s was %s: a new logical ID is a new resource, so CloudFormation creates %s and deletes %s with its data "+
 				"(DeletionPolicy of %s is %s). Keep the old logical ID, or move it with stack refactoring.",
 				describeResource(rc), rc.PreviousLogicalID, rc.LogicalID, rc.PreviousLogicalID, rc.PreviousLogicalID, policyText(rc.BaseDeletionPolicy))
+			fix = fmt.Sprintf("keep the logical ID %s, or first deploy it with DeletionPolicy: Retain and import the retained resource under the new ID", rc.PreviousLogicalID)
 		case rc.Change == diff.Modified && rc.Replacement == level:
 			if protects(rc.UpdateReplacePolicy) {
 				continue
@@ -84,7 +86,7 @@ func dataLoss(c *ChangeContext, level diff.Replacement) {
 		default:
 			continue
 		}
-		c.Report(Report{Pos: c.ResourcePos(rc), Resource: rc.LogicalID, ResourceType: rc.Type, Subject: rc.Change, Message: msg})
+		c.Report(Report{Pos: c.ResourcePos(rc), Resource: rc.LogicalID, ResourceType: rc.Type, Subject: rc.Change, Message: msg, Fix: fix})
 	}
 }
 

@@ -300,7 +300,7 @@ func TestIAMChanges(t *testing.T) {
 		{"a removed condition widens",
 			role("              - {Effect: Allow, Action: s3:GetObject, Resource: '*', Condition: {StringEquals: {aws:ResourceAccount: '111122223333'}}}\n"),
 			role(allow("s3:GetObject", "'*'")),
-			[]string{"widened: condition StringEquals aws:resourceaccount removed"}},
+			[]string{"widened: condition StringEquals aws:ResourceAccount removed"}},
 		{"a new allow statement widens",
 			role(allow("s3:GetObject", "'*'")), role(allow("s3:GetObject", "'*'") + allow("dynamodb:PutItem", "'*'")),
 			[]string{"widened: new statement allows dynamodb:PutItem on *"}},

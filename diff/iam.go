@@ -35,7 +35,9 @@ type stmt struct {
 	principals map[string][]string
 	notPrinc   bool
 	conds      map[string][]string
-	canon      string
+	// condNames keeps the keys of conds as written, for summaries.
+	condNames map[string]string
+	canon     string
 	line       int
 }
 
@@ -167,7 +169,7 @@ func (d *differ) list(l policy.List, isBase, lower bool) []string {
 }
 
 func (d *differ) reduce(st *policy.Statement, isBase bool) *stmt {
-	s := &stmt{sid: st.Sid, effect: st.Effect, conds: map[string][]string{}}
+	s := &stmt{sid: st.Sid, effect: st.Effect, conds: map[string][]string{}, condNames: map[string]string{}}
 	if st.Node != nil {
 		s.line = st.Node.Pos.Line
 	}
@@ -200,6 +202,7 @@ func (d *differ) reduce(st *policy.Statement, isBase bool) *stmt {
 	for _, c := range st.Conditions {
 		k := c.Operator + " " + strings.ToLower(c.Key)
 		s.conds[k] = d.list(c.Values, isBase, false)
+		s.condNames[k] = c.Operator + " " + c.Key
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s|%s|%q|%q|%v|%q|%q|%v|%v|", s.sid, s.effect, lowerAll(s.actions), lowerAll(s.notActions), s.hasNotAction, s.resources, s.notResources, s.hasNotRes, s.notPrinc)
@@ -388,7 +391,11 @@ func grantText(s *stmt) string {
 		}
 	}
 	if len(s.conds) > 0 {
-		b.WriteString(" when " + listText(sortedKeys(s.conds)))
+		var names []string
+		for _, k := range sortedKeys(s.conds) {
+			names = append(names, s.condNames[k])
+		}
+		b.WriteString(" when " + listText(names))
 	}
 	return b.String()
 }
@@ -500,19 +507,23 @@ func (d *differ) compareStatements(b, h *stmt) (string, string) {
 	for _, k := range unionKeys(b.conds, h.conds) {
 		bv, bok := b.conds[k]
 		hv, hok := h.conds[k]
-		op, key, _ := strings.Cut(k, " ")
+		op, _, _ := strings.Cut(k, " ")
+		name := h.condNames[k]
+		if name == "" {
+			name = b.condNames[k]
+		}
 		switch {
 		case !hok:
-			wide = append(wide, "condition "+op+" "+key+" removed")
+			wide = append(wide, "condition "+name+" removed")
 		case !bok:
-			narrow = append(narrow, "condition "+op+" "+key+" added")
+			narrow = append(narrow, "condition "+name+" added")
 		default:
 			added, removed := diffStrings(bv, hv)
 			if len(added) == 0 && len(removed) == 0 {
 				continue
 			}
 			base, _, _ := policy.SplitOperator(op)
-			desc := fmt.Sprintf("condition %s %s: %s", op, key, changeList(added, removed))
+			desc := fmt.Sprintf("condition %s: %s", name, changeList(added, removed))
 			switch {
 			case strings.Contains(base, "Not"):
 				// A negated operator matches more when its list shrinks.
