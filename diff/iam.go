@@ -38,7 +38,7 @@ type stmt struct {
 	// condNames keeps the keys of conds as written, for summaries.
 	condNames map[string]string
 	canon     string
-	line       int
+	line      int
 }
 
 // security finds the security-relevant changes: IAM, network, exposure.
