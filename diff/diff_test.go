@@ -454,3 +454,30 @@ func TestGlob(t *testing.T) {
 		}
 	}
 }
+
+func FuzzTemplates(f *testing.F) {
+	f.Add([]byte("Resources:\n  Q: {Type: AWS::SQS::Queue}\n"), []byte("Resources:\n  Q: {Type: AWS::SQS::Queue, Properties: {DelaySeconds: 1}}\n"))
+	data, err := iamdata.Embedded()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, base, head []byte) {
+		bt := template.Parse("stack.yaml", base)
+		ht := template.Parse("stack.yaml", head)
+		sd := Templates(bt, ht, Options{Data: data})
+		if sd.Status != StackModified {
+			t.Fatalf("status %q", sd.Status)
+		}
+		// A template compared with itself never changes: no noise.
+		if self := Templates(ht, template.Parse("stack.yaml", head), Options{Data: data}); len(self.Resources)+len(self.IAM)+len(self.Network)+len(self.Exposure) > 0 {
+			t.Fatalf("a template differs from itself: %+v", self.Resources)
+		}
+		for _, r := range sd.Resources {
+			switch r.Change {
+			case Added, Removed, Modified, Renamed:
+			default:
+				t.Fatalf("change %q", r.Change)
+			}
+		}
+	})
+}

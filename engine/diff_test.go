@@ -29,7 +29,7 @@ func bigQueues(extra string) string {
 	return b.String() + extra
 }
 
-func checksOptions(t *testing.T) checks.Options {
+func checksOptions(t testing.TB) checks.Options {
 	t.Helper()
 	data, err := iamdata.Embedded()
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/utils/merkletrie"
 )
@@ -52,8 +53,8 @@ func (r *Repo) Changes(ctx context.Context, base, head *Revision, keep func(path
 	if err != nil {
 		return nil, err
 	}
-	all, err := object.DiffTreeWithOptions(ctx, bt, ht, &object.DiffTreeOptions{})
-	if err != nil {
+	var all object.Changes
+	if err := r.diffTrees(ctx, bt, ht, "", &all, 0); err != nil {
 		return nil, fmt.Errorf("comparing %s and %s: %w", base.Short(), head.Short(), err)
 	}
 	var kept object.Changes
@@ -112,6 +113,104 @@ func (r *Repo) Changes(ctx context.Context, base, head *Revision, keep func(path
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out, nil
+}
+
+// maxTreeDepth bounds folder nesting, against hostile repositories.
+const maxTreeDepth = 256
+
+// diffTrees lists the files that differ between two trees. Subtrees whose
+// hashes are equal are skipped without being read, so one changed file in
+// a repository of thousands costs the trees on its path, not the whole
+// repository (go-git's DiffTree reads every tree).
+func (r *Repo) diffTrees(ctx context.Context, a, b *object.Tree, prefix string, out *object.Changes, depth int) error {
+	if depth > maxTreeDepth {
+		return fmt.Errorf("%s: folders nested deeper than %d levels", prefix, maxTreeDepth)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	var ae, be []object.TreeEntry
+	if a != nil {
+		ae = a.Entries
+	}
+	if b != nil {
+		be = b.Entries
+	}
+	byName := make(map[string]int, len(be))
+	for i, e := range be {
+		byName[e.Name] = i
+	}
+	seen := make(map[string]bool, len(ae))
+	for _, x := range ae {
+		seen[x.Name] = true
+		j, ok := byName[x.Name]
+		if !ok {
+			if err := r.side(ctx, a, x, prefix, out, true, depth); err != nil {
+				return err
+			}
+			continue
+		}
+		y := be[j]
+		if x.Hash == y.Hash && x.Mode == y.Mode {
+			continue
+		}
+		xDir, yDir := x.Mode == filemode.Dir, y.Mode == filemode.Dir
+		switch {
+		case xDir && yDir:
+			at, err := r.git.TreeObject(x.Hash)
+			if err != nil {
+				return err
+			}
+			bt, err := r.git.TreeObject(y.Hash)
+			if err != nil {
+				return err
+			}
+			if err := r.diffTrees(ctx, at, bt, prefix+x.Name+"/", out, depth+1); err != nil {
+				return err
+			}
+		case !xDir && !yDir:
+			*out = append(*out, &object.Change{
+				From: object.ChangeEntry{Name: prefix + x.Name, Tree: a, TreeEntry: x},
+				To:   object.ChangeEntry{Name: prefix + y.Name, Tree: b, TreeEntry: y}})
+		default:
+			if err := r.side(ctx, a, x, prefix, out, true, depth); err != nil {
+				return err
+			}
+			if err := r.side(ctx, b, y, prefix, out, false, depth); err != nil {
+				return err
+			}
+		}
+	}
+	for _, y := range be {
+		if !seen[y.Name] {
+			if err := r.side(ctx, b, y, prefix, out, false, depth); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// side records an entry present on one side only: a file, or every file
+// of a folder.
+func (r *Repo) side(ctx context.Context, parent *object.Tree, e object.TreeEntry, prefix string, out *object.Changes, deleted bool, depth int) error {
+	if e.Mode != filemode.Dir {
+		ce := object.ChangeEntry{Name: prefix + e.Name, Tree: parent, TreeEntry: e}
+		if deleted {
+			*out = append(*out, &object.Change{From: ce})
+		} else {
+			*out = append(*out, &object.Change{To: ce})
+		}
+		return nil
+	}
+	t, err := r.git.TreeObject(e.Hash)
+	if err != nil {
+		return err
+	}
+	if deleted {
+		return r.diffTrees(ctx, t, nil, prefix+e.Name+"/", out, depth+1)
+	}
+	return r.diffTrees(ctx, nil, t, prefix+e.Name+"/", out, depth+1)
 }
 
 // Files lists every file of a revision that matches keep, sorted.
