@@ -40,7 +40,7 @@ func BenchmarkWide(b *testing.B) {
 func BenchmarkRefChain(b *testing.B) {
 	for _, n := range []int{400, 800, 1600} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			base, head := RefChain(n)
+			base, head := RefChain(n, false)
 			benchDiff(b, base, head, n)
 		})
 	}

@@ -217,14 +217,16 @@ Outputs:
 }
 
 func TestRefChainIsFollowedToTheEnd(t *testing.T) {
-	base, head := RefChain(50)
-	sd := run(t, string(base), string(head))
-	if len(sd.Resources) != 50 {
-		t.Fatalf("%d resources changed, want the whole chain of 50", len(sd.Resources))
-	}
-	for _, r := range sd.Resources {
-		if r.Replacement != Always {
-			t.Errorf("%s: replacement %s, want always", r.LogicalID, r.Replacement)
+	for _, join := range []bool{false, true} {
+		base, head := RefChain(50, join)
+		sd := run(t, string(base), string(head))
+		if len(sd.Resources) != 50 {
+			t.Fatalf("join %v: %d resources changed, want the whole chain of 50", join, len(sd.Resources))
+		}
+		for _, r := range sd.Resources {
+			if r.Replacement != Always {
+				t.Errorf("join %v: %s: replacement %s, want always", join, r.LogicalID, r.Replacement)
+			}
 		}
 	}
 }

@@ -5,11 +5,12 @@ import (
 	"strings"
 )
 
-// RefChain returns two versions of a template of n queues, each naming
-// itself after the one before it, where head changes the first queue's
-// name: a change that replaces every queue down the chain. It is the input
-// of the chain benchmarks, here and in scripts/bench-diff.sh.
-func RefChain(n int) (base, head []byte) {
+// RefChain returns two versions of a template of n queues, each taking its
+// name from the one before it, where head changes the first queue's name: a
+// change that replaces every queue down the chain. It is the input of the
+// chain benchmarks, here and in scripts/bench-diff.sh. With join, the
+// reference sits inside Fn::Join instead of being the property's value.
+func RefChain(n int, join bool) (base, head []byte) {
 	var b strings.Builder
 	b.WriteString(`{"AWSTemplateFormatVersion": "2010-09-09", "Resources": {`)
 	for i := range n {
@@ -17,8 +18,11 @@ func RefChain(n int) (base, head []byte) {
 			b.WriteString(",")
 		}
 		name := `"first"`
-		if i > 0 {
+		switch {
+		case i > 0 && join:
 			name = fmt.Sprintf(`{"Fn::Join": ["-", [{"Fn::GetAtt": ["Q%d", "QueueName"]}, "next"]]}`, i-1)
+		case i > 0:
+			name = fmt.Sprintf(`{"Fn::GetAtt": ["Q%d", "QueueName"]}`, i-1)
 		}
 		fmt.Fprintf(&b, "\n  \"Q%d\": {\"Type\": \"AWS::SQS::Queue\", \"Properties\": {\"QueueName\": %s, \"DelaySeconds\": %d}}", i, name, i%900)
 	}
