@@ -80,7 +80,24 @@ func (d *differ) policies(s *side, isBase bool) ([]*iamPolicy, []template.Manage
 	if s.t == nil || s.t.Root == nil {
 		return nil, nil
 	}
-	ex := template.Extract(s.t, s.c.r)
+	// Only resources that changed can change permissions: extract their
+	// policies alone (a shallow copy of the template with fewer resources).
+	changed := map[string]bool{}
+	for _, rc := range d.sd.Resources {
+		if isBase && rc.PreviousLogicalID != "" {
+			changed[rc.PreviousLogicalID] = true
+		} else {
+			changed[rc.LogicalID] = true
+		}
+	}
+	sub := *s.t
+	sub.Resources = nil
+	for _, r := range s.t.Resources {
+		if changed[r.LogicalID] {
+			sub.Resources = append(sub.Resources, r)
+		}
+	}
+	ex := template.Extract(&sub, s.c.r)
 	out := make([]*iamPolicy, 0, len(ex.Policies))
 	for _, p := range ex.Policies {
 		id := p.LogicalID

@@ -30,6 +30,9 @@ type resState struct {
 	props *val
 	attrs map[string]*val
 	edges []edge
+	// unchanged is set when the resource is written identically on both
+	// sides in an identical context; props and attrs are then not built.
+	unchanged bool
 }
 
 type side struct {
@@ -49,37 +52,75 @@ func newSide(t *template.Template, o *Options) *side {
 		if _, dup := s.res[r.LogicalID]; dup {
 			continue
 		}
-		st := &resState{res: r, attrs: map[string]*val{}}
-		s.c.edges = nil
-		if r.Properties != nil {
-			st.props = s.c.canon(r.Properties, 0)
-			if st.props != nil && st.props.kind == vMap {
-				if tags := st.props.get("Tags"); tags != nil {
-					st.props = replaceField(st.props, "Tags", normTags(tags))
-				}
-			}
-		}
-		st.edges = s.c.edges
-		s.c.edges = nil
-		for _, a := range resourceAttrs {
-			n := r.Node.Get(a)
-			if n == nil {
-				continue
-			}
-			v := s.c.canon(n, 0)
-			if a == "DependsOn" && v != nil {
-				v = setOf(v, false)
-			}
-			if v != nil {
-				st.attrs[a] = v
-			}
-		}
-		// References in attributes (DependsOn) do not carry values.
-		s.c.edges = nil
-		s.res[r.LogicalID] = st
+		s.res[r.LogicalID] = &resState{res: r, attrs: map[string]*val{}}
 		s.order = append(s.order, r.LogicalID)
 	}
 	return s
+}
+
+// canonize converts a resource's properties and attributes to canonical
+// form and records the references in its properties.
+func (s *side) canonize(st *resState) {
+	r := st.res
+	s.c.edges = nil
+	if r.Properties != nil {
+		st.props = s.c.canon(r.Properties, 0)
+		if st.props != nil && st.props.kind == vMap {
+			if tags := st.props.get("Tags"); tags != nil {
+				st.props = replaceField(st.props, "Tags", normTags(tags))
+			}
+		}
+	}
+	st.edges = s.c.edges
+	s.c.edges = nil
+	for _, a := range resourceAttrs {
+		n := r.Node.Get(a)
+		if n == nil {
+			continue
+		}
+		v := s.c.canon(n, 0)
+		if a == "DependsOn" && v != nil {
+			v = setOf(v, false)
+		}
+		if v != nil {
+			st.attrs[a] = v
+		}
+	}
+	// References in attributes (DependsOn) do not carry values.
+	s.c.edges = nil
+}
+
+// prepare canonizes every resource that may differ. A resource written
+// identically on both sides, in a template whose parameters, conditions and
+// mappings are identical too, resolves identically: it is not converted,
+// only scanned for the references that replacements propagate through.
+// Most resources of a large template are such, which keeps the diff fast.
+func (d *differ) prepare() {
+	same := func(section string) bool {
+		var b, h *template.Node
+		if d.base.t != nil && d.base.t.Root != nil {
+			b = d.base.t.Root.Get(section)
+		}
+		if d.head.t != nil && d.head.t.Root != nil {
+			h = d.head.t.Root.Get(section)
+		}
+		return template.Equal(b, h)
+	}
+	context := same("Parameters") && same("Conditions") && same("Mappings") && same("Transform")
+	for _, id := range d.head.order {
+		h := d.head.res[id]
+		if b, ok := d.base.res[id]; ok && context && template.Equal(b.res.Node, h.res.Node) {
+			h.unchanged, b.unchanged = true, true
+			h.edges = scanRefs(d.head.t, h.res.Properties)
+			continue
+		}
+		d.head.canonize(h)
+	}
+	for _, id := range d.base.order {
+		if b := d.base.res[id]; !b.unchanged {
+			d.base.canonize(b)
+		}
+	}
 }
 
 func replaceField(m *val, key string, x *val) *val {
@@ -138,6 +179,7 @@ func Templates(base, head *template.Template, o Options) *StackDiff {
 	if sd.Status == StackDeleted {
 		sd.Notes = append(sd.Notes, "the template file was deleted; its stack is deleted only if your pipeline deletes it")
 	}
+	d.prepare()
 	d.resources()
 	d.sections()
 	d.security()
@@ -196,6 +238,9 @@ func (d *differ) resources() {
 		b := d.base.res[id]
 		h, ok := d.head.res[id]
 		if ok {
+			if b.unchanged {
+				continue
+			}
 			if rc := d.compare(b, h); rc != nil {
 				d.add(rc)
 			}
