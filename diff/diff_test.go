@@ -1,6 +1,7 @@
 package diff
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -228,6 +229,36 @@ func TestRefChainIsFollowedToTheEnd(t *testing.T) {
 				t.Errorf("join %v: %s: replacement %s, want always", join, r.LogicalID, r.Replacement)
 			}
 		}
+	}
+}
+
+func TestHugeTemplates(t *testing.T) {
+	base, head := Wide(7000)
+	if len(head) <= template.DeployLimit {
+		t.Fatalf("the template is %d bytes; the test needs one over 1 MB", len(head))
+	}
+	sd := run(t, string(base), string(head))
+	if len(sd.Resources) != 350 {
+		t.Errorf("%d resources changed, want 350", len(sd.Resources))
+	}
+	if len(sd.Notes) != 2 || !strings.Contains(sd.Notes[1], "over CloudFormation's 1 MB") {
+		t.Errorf("notes %q", sd.Notes)
+	}
+}
+
+func TestManyStatementsStayFast(t *testing.T) {
+	// Thousands of statements without Sids must not pair each with each.
+	var b, h strings.Builder
+	for _, w := range []*strings.Builder{&b, &h} {
+		w.WriteString("Resources:\n  P:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      PolicyDocument:\n        Statement:\n")
+	}
+	for i := range 3000 {
+		fmt.Fprintf(&b, "          - {Effect: Allow, Action: s3:GetObject, Resource: 'arn:aws:s3:::b%d/*'}\n", i)
+		fmt.Fprintf(&h, "          - {Effect: Allow, Action: s3:GetObject, Resource: 'arn:aws:s3:::c%d/*'}\n", i)
+	}
+	sd := run(t, b.String(), h.String())
+	if len(sd.IAM) != 6000 {
+		t.Errorf("%d IAM changes, want 3000 added and 3000 removed statements", len(sd.IAM))
 	}
 }
 

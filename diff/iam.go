@@ -311,12 +311,16 @@ func (d *differ) comparePolicies(b, h *iamPolicy) {
 		restB = append(restB, s)
 	}
 	usedB := make([]bool, len(restB))
+	// Pairing compares every remaining statement with every other; past
+	// this many pairs only statements with the same Sid pair up.
+	const maxPairs = 10000
+	bySidOnly := len(restB)*len(restH) > maxPairs
 	for _, hsmt := range restH {
 		// Any statement of the same effect pairs, the most alike first: an
 		// edit that shares no value (s3:GetObject to s3:*) is still an edit.
 		best, bestScore := -1, -1.0
 		for i, bsmt := range restB {
-			if usedB[i] || bsmt.effect != hsmt.effect {
+			if usedB[i] || bsmt.effect != hsmt.effect || bySidOnly && (bsmt.sid == "" || bsmt.sid != hsmt.sid) {
 				continue
 			}
 			score := stmtSimilarity(bsmt, hsmt)
