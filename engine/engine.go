@@ -138,7 +138,18 @@ func process(checker *checks.Checker, c candidate) fileOutcome {
 		}
 		t = template.Unread(c.Path, info.Size())
 	} else {
-		data, err := io.ReadAll(f)
+		// Read exactly the stat'd size (plus a probe for growth) rather than
+		// letting ReadAll double its buffer through a large file.
+		data := make([]byte, info.Size()+1)
+		n, err := io.ReadFull(f, data)
+		if err == io.ErrUnexpectedEOF || err == io.EOF {
+			err = nil
+		}
+		data = data[:n]
+		if err == nil && int64(n) > info.Size() {
+			rest, rerr := io.ReadAll(f) // the file grew while we read it
+			data, err = append(data, rest...), rerr
+		}
 		if err != nil {
 			return fileOutcome{err: fmt.Sprintf("%s: cannot read: %v", c.Path, cleanErr(err))}
 		}
