@@ -141,7 +141,7 @@ func build(i, groups int, planted bool) *tdoc {
 				{"Bucket", ref(bucket)},
 				{"PolicyDocument", map[string]any{"Version": "2012-10-17", "Statement": []any{
 					map[string]any{"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-						"Resource": []any{getAtt{bucket, "Arn"}, sub("${" + bucket + ".Arn}/*")},
+						"Resource":  []any{getAtt{bucket, "Arn"}, sub("${" + bucket + ".Arn}/*")},
 						"Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}}},
 				}}},
 			}},
@@ -150,7 +150,7 @@ func build(i, groups int, planted bool) *tdoc {
 				{"Queues", []any{ref(queue)}},
 				{"PolicyDocument", map[string]any{"Version": "2012-10-17", "Statement": []any{
 					map[string]any{"Effect": "Allow", "Principal": map[string]any{"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage",
-						"Resource": getAtt{queue, "Arn"},
+						"Resource":  getAtt{queue, "Arn"},
 						"Condition": map[string]any{"ArnEquals": map[string]any{"aws:SourceArn": sub("arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:events")}}},
 				}}},
 			}},
