@@ -289,11 +289,11 @@ func TestBadRoleOptionsFailBeforeAnyCall(t *testing.T) {
 
 func TestSessionNamesAreWhatSTSAccepts(t *testing.T) {
 	cases := map[string]string{
-		"acme/shop-42-1":           "acme-shop-42-1",
-		"x":                        "x-tollgate",
-		"":                         "tollgate",
-		"ünïcode & $(shell) 'q'":   "n-code-shell-q",
-		strings.Repeat("a", 100):   strings.Repeat("a", 64),
+		"acme/shop-42-1":            "acme-shop-42-1",
+		"x":                         "x-tollgate",
+		"":                          "tollgate",
+		"ünïcode & $(shell) 'q'":    "n-code-shell-q",
+		strings.Repeat("a", 100):    strings.Repeat("a", 64),
 		"feature/ABC-123_fix+x=y@z": "feature-ABC-123_fix+x=y@z",
 	}
 	for in, want := range cases {
