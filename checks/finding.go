@@ -53,6 +53,8 @@ const (
 	SourceOffline        = "offline"
 	SourceAccessAnalyzer = "access-analyzer"
 	SourceBoth           = "both"
+	// SourceOnline marks findings of other AWS APIs (the CloudFormation registry).
+	SourceOnline = "online"
 )
 
 // Finding is one problem at one place in one template.

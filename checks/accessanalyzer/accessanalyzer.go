@@ -38,9 +38,9 @@ func NewClient(cfg aws.Config) Client { return aa.NewFromConfig(cfg) }
 // Issue codes of the custom policy checks, which Access Analyzer reports as
 // PASS or FAIL rather than with codes of their own.
 const (
-	CodeNewAccess       = "NEW_ACCESS"
-	CodePublicAccess    = "PUBLIC_ACCESS"
-	CodeSensitiveAccess = "SENSITIVE_ACCESS_GRANTED"
+	CodeNewAccess       = checks.CodeNewAccess
+	CodePublicAccess    = checks.CodePublicAccess
+	CodeSensitiveAccess = checks.CodeSensitiveAccess
 )
 
 // Options configure the backend.
