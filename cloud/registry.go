@@ -12,6 +12,9 @@ import (
 	cfn "github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/tollgate-dev/tollgate/checks"
+	"github.com/tollgate-dev/tollgate/template"
 )
 
 // Registry is the part of the CloudFormation registry API used to learn which
@@ -129,4 +132,30 @@ func listTypes(ctx context.Context, api Registry) (map[string]bool, error) {
 		}
 	}
 	return out, nil
+}
+
+// RegionCheck reports resource types the target Regions lack (it satisfies
+// engine.Online).
+type RegionCheck struct {
+	Availability *Availability
+	Regions      []string
+}
+
+// Check asks each Region about the template's resource types.
+func (r *RegionCheck) Check(ctx context.Context, t *template.Template, _ *template.Extraction) ([]checks.Finding, []string) {
+	var types []string
+	for _, res := range t.Resources {
+		types = append(types, res.Type)
+	}
+	var findings []checks.Finding
+	var notices []string
+	for _, region := range r.Regions {
+		missing, err := r.Availability.Missing(ctx, region, types)
+		if err != nil {
+			notices = append(notices, err.Error()+"; regional availability was not checked")
+			continue
+		}
+		findings = append(findings, checks.RegionFindings(t, region, missing)...)
+	}
+	return findings, notices
 }

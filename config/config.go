@@ -34,18 +34,21 @@ func Schema() []byte { return schemaJSON }
 
 // Config is the content of .tollgate.yml.
 type Config struct {
-	Version         int               `yaml:"version"`
-	Paths           []string          `yaml:"paths"`
-	Include         []string          `yaml:"include"`
-	Exclude         []string          `yaml:"exclude"`
-	Account         string            `yaml:"account"`
-	Region          string            `yaml:"region"`
-	Parameters      map[string]string `yaml:"parameters"`
-	BlockOn         []string          `yaml:"block-on"`
-	Block           Codes             `yaml:"block"`
-	Allow           Codes             `yaml:"allow"`
-	TrustedAccounts []string          `yaml:"trusted-accounts"`
-	TrustedOrgs     []string          `yaml:"trusted-orgs"`
+	Version          int               `yaml:"version"`
+	Paths            []string          `yaml:"paths"`
+	Include          []string          `yaml:"include"`
+	Exclude          []string          `yaml:"exclude"`
+	Account          string            `yaml:"account"`
+	Region           string            `yaml:"region"`
+	Parameters       map[string]string `yaml:"parameters"`
+	BlockOn          []string          `yaml:"block-on"`
+	Block            Codes             `yaml:"block"`
+	Allow            Codes             `yaml:"allow"`
+	TrustedAccounts  []string          `yaml:"trusted-accounts"`
+	TrustedOrgs      []string          `yaml:"trusted-orgs"`
+	AccessAnalyzer   bool              `yaml:"access-analyzer"`
+	SensitiveActions []string          `yaml:"sensitive-actions"`
+	Regions          []string          `yaml:"regions"`
 
 	// File is where the configuration was read from; "" for defaults.
 	File string `yaml:"-"`
@@ -409,6 +412,10 @@ func patternHint(loc []string) string {
 		return "; expected a Region such as eu-west-1"
 	case "block", "allow":
 		return "; expected an issue code such as EXTERNAL_PRINCIPAL"
+	case "sensitive-actions":
+		return "; expected an action such as iam:CreateUser"
+	case "regions":
+		return "; expected a Region such as eu-west-1"
 	}
 	return ""
 }

@@ -134,7 +134,7 @@ func (r *runner) fail(api string, err error) {
 		return
 	}
 	r.failed[api+msg] = true
-	r.res.Notices = append(r.res.Notices, fmt.Sprintf("IAM Access Analyzer %s failed for %s: %s; its findings are missing from this report", api, r.t.File, msg))
+	r.res.Notices = append(r.res.Notices, fmt.Sprintf("IAM Access Analyzer %s failed (%s); the findings of that check are missing from this report", api, msg))
 }
 
 func (r *runner) call(ctx context.Context) (context.Context, context.CancelFunc) {
@@ -445,4 +445,50 @@ func nonEmpty(s ...string) string {
 		}
 	}
 	return ""
+}
+
+// Online runs the backend on each template of a check run (it satisfies
+// engine.Online). After a failure that would repeat on every template
+// (missing permissions, bad credentials) it stops calling and says so once.
+type Online struct {
+	Options Options
+	mu      sync.Mutex
+	stopped bool
+	said    map[string]bool
+}
+
+// fatalCodes are errors that no other template will avoid.
+var fatalCodes = []string{"AccessDenied", "UnrecognizedClient", "InvalidClientTokenId", "ExpiredToken", "SignatureDoesNotMatch",
+	"failed to retrieve credentials", "no EC2 IMDS role found", "get credentials"}
+
+// Check runs the backend on one template.
+func (o *Online) Check(ctx context.Context, t *template.Template, x *template.Extraction) ([]checks.Finding, []string) {
+	o.mu.Lock()
+	stopped := o.stopped
+	o.mu.Unlock()
+	if stopped || x == nil || len(x.Policies) == 0 {
+		return nil, nil
+	}
+	res := Run(ctx, o.Options, t, x.Policies)
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.said == nil {
+		o.said = map[string]bool{}
+	}
+	var notices []string
+	for _, n := range res.Notices {
+		for _, code := range fatalCodes {
+			if strings.Contains(n, code) {
+				o.stopped = true
+				n += "; Access Analyzer checks were stopped for the rest of the run"
+				break
+			}
+		}
+		// The same failure on every template is said once.
+		if !o.said[n] {
+			o.said[n] = true
+			notices = append(notices, n)
+		}
+	}
+	return res.Findings, notices
 }
