@@ -299,4 +299,3 @@ func short(sha string) string {
 	}
 	return sha
 }
-
