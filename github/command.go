@@ -167,13 +167,16 @@ func (l *Log) Annotate(fs []checks.Finding, limit int) int {
 	return n
 }
 
+// annotationTitle is one line: titles are shown as headings.
 func annotationTitle(f checks.Finding) string {
 	t := f.Code + " (" + string(f.Type) + ")"
 	if f.Resource != "" {
 		t += " in " + f.Resource
 	}
-	return truncate(t, 255)
+	return truncate(visible(oneLine.Replace(t)), 255)
 }
+
+var oneLine = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ")
 
 func annotationMessage(f checks.Finding) string {
 	m := f.Message

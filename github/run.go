@@ -66,7 +66,7 @@ func (r *Runner) Run(ctx context.Context) (Status, error) {
 		r.setOutputs(files, nil, "", "")
 		return StatusClean, nil
 	}
-	r.Log.Debugf("event %s: head %s, base %s, pull request %d, fork %t", plan.Event, plan.HeadSHA, plan.BaseSHA, plan.PR, plan.Fork)
+	r.Log.Printf("tollgate: %s event, head %s, base %s, pull request #%d %q, branch %q, fork %t", report.Plain(plan.Event), plan.HeadSHA, plan.BaseSHA, plan.PR, report.Plain(plan.Title), report.Plain(plan.Branch), plan.Fork)
 	res, err := r.Check(ctx, plan)
 	if err != nil {
 		r.fail(files, err)
@@ -214,6 +214,9 @@ func Summary(res *report.Result, p *Publisher, out Outcome, jsonPath, sarifPath,
 		b.WriteString("read-only token: annotations only; " + report.Inline(out.Why) + "\n\n")
 	}
 	b.WriteString(p.markdown(res, MaxSummarySize-16<<10, false))
+	if ctx := planContext(p.Plan); ctx != "" {
+		b.WriteString("\n<sub>" + ctx + "</sub>\n")
+	}
 	b.WriteString("\n#### Published\n\n")
 	for _, l := range out.describe() {
 		b.WriteString("- " + l + "\n")
@@ -237,4 +240,29 @@ func Summary(res *report.Result, p *Publisher, out Outcome, jsonPath, sarifPath,
 		b.WriteString("- " + report.Inline(sarifNote) + ".\n")
 	}
 	return truncate(b.String(), MaxSummarySize)
+}
+
+// planContext says what was reviewed, for the summary: the event, the pull
+// request and its title, the branches. All of it is untrusted text.
+func planContext(p *Plan) string {
+	var parts []string
+	parts = append(parts, report.Inline(p.Event))
+	if p.PR > 0 {
+		pr := fmt.Sprintf("pull request #%d", p.PR)
+		if p.Title != "" {
+			pr += " " + report.CodeSpan(truncate(p.Title, 200))
+		}
+		parts = append(parts, pr)
+	}
+	if p.Branch != "" {
+		b := "branch " + report.CodeSpan(truncate(p.Branch, 200))
+		if p.BaseRef != "" && p.BaseRef != p.Branch {
+			b += " → " + report.CodeSpan(truncate(p.BaseRef, 200))
+		}
+		parts = append(parts, b)
+	}
+	if p.HeadSHA != "" {
+		parts = append(parts, "head "+report.CodeSpan(short(p.HeadSHA)))
+	}
+	return strings.Join(parts, " · ")
 }
