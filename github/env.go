@@ -94,7 +94,8 @@ var repoRE = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
 
 // LoadEnv reads the environment of a GitHub Actions step through getenv.
 // It fails, naming the variable and the fix, when something tollgate needs
-// is missing or malformed.
+// is missing or malformed; when only an input is wrong it returns the Env
+// too, so the failure can still reach the job summary.
 func LoadEnv(getenv func(string) string) (*Env, error) {
 	// The event payload is read by ParseEvent with a size bound, so the
 	// library must not read it on its own.

@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/tollgate-dev/tollgate/checks"
+	"github.com/tollgate-dev/tollgate/github/githubtest"
 	"github.com/tollgate-dev/tollgate/report"
 )
 
@@ -79,7 +80,7 @@ func TestGoldenOutputs(t *testing.T) {
 		t.Run("the "+tc.name+" comment, summary and annotations match their golden files", func(t *testing.T) {
 			env := testEnv("https://api.github.com")
 			plan := testPlan(t, tc.plan)
-			p := &Publisher{Env: env, Plan: plan, Clock: newFakeClock(), Log: NewLog(&bytes.Buffer{}, false)}
+			p := &Publisher{Env: env, Plan: plan, Clock: githubtest.NewClock(), Log: NewLog(&bytes.Buffer{}, false)}
 			c := Comment{Key: env.Key(), Body: p.markdown(tc.res, MaxCommentSize-commentReserve, false), Digest: "0123456789abcdef"}
 			golden(t, tc.name+".comment.md", composeBody(c, []HistoryEntry{{Commit: "ec26c3e", Verdict: "blocking", Count: 2}, {Commit: "bbbbbbb", Verdict: "clear"}}))
 
@@ -105,7 +106,7 @@ func TestHostileTextCannotInjectCommandsOrBreakMarkdown(t *testing.T) {
 	res := hostile()
 	plan := hostilePlan(t)
 	env := testEnv("https://api.github.com")
-	p := &Publisher{Env: env, Plan: plan, Clock: newFakeClock()}
+	p := &Publisher{Env: env, Plan: plan, Clock: githubtest.NewClock()}
 
 	t.Run("the log carries no command but tollgate's own", func(t *testing.T) {
 		var log bytes.Buffer

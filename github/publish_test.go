@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/tollgate-dev/tollgate/checks"
+	"github.com/tollgate-dev/tollgate/github/githubtest"
 	"github.com/tollgate-dev/tollgate/report"
 )
 
@@ -66,18 +67,16 @@ type publishRun struct {
 	log string
 }
 
-func publishOnce(t *testing.T, f *fakeGitHub, clock Clock, env *Env, plan *Plan, res *report.Result) publishRun {
+func publishOnce(t *testing.T, f *githubtest.Server, clock Clock, env *Env, plan *Plan, res *report.Result) publishRun {
 	t.Helper()
 	var log bytes.Buffer
-	p := &Publisher{Env: env, Plan: plan, Svc: f.services(t, clock), Clock: clock, Log: NewLog(&log, true)}
+	p := &Publisher{Env: env, Plan: plan, Svc: services(t, f, clock), Clock: clock, Log: NewLog(&log, true)}
 	return publishRun{out: p.Publish(context.Background(), res), log: log.String()}
 }
 
-func ourComments(f *fakeGitHub) []*fakeComment {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var out []*fakeComment
-	for _, c := range f.comments {
+func ourComments(f *githubtest.Server) []githubtest.Comment {
+	var out []githubtest.Comment
+	for _, c := range f.Comments() {
 		if c.Login == "github-actions[bot]" && strings.HasPrefix(c.Body, markerPrefix) {
 			out = append(out, c)
 		}
@@ -85,37 +84,40 @@ func ourComments(f *fakeGitHub) []*fakeComment {
 	return out
 }
 
-func runsFor(f *fakeGitHub, sha string) []*fakeCheckRun {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var out []*fakeCheckRun
-	for _, c := range f.checkRuns {
-		if c.HeadSHA == sha {
-			out = append(out, c)
-		}
+func runsFor(f *githubtest.Server, sha string) []githubtest.CheckRun { return f.CheckRuns(sha) }
+
+// testPolicy is the default policy with a short attempt timeout, so the
+// "server never answers" tests take milliseconds; waits use a fake clock.
+var testPolicy = RetryPolicy{Attempts: 5, BaseDelay: time.Second, MaxDelay: 30 * time.Second,
+	MaxWait: 2 * time.Minute, Budget: 4 * time.Minute, AttemptTimeout: 200 * time.Millisecond}
+
+func services(t *testing.T, f *githubtest.Server, clock Clock) Services {
+	t.Helper()
+	tr := &Transport{Clock: clock, Policy: testPolicy, Jitter: func() float64 { return 0.5 }}
+	s, err := NewServices(f.URL(), testToken, "tollgate-test", tr)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return out
+	return s
 }
 
 // seedBusyThread fills a pull request with 250 comments by people and a
 // comment by another bot that carries tollgate's marker.
-func seedBusyThread(f *fakeGitHub, key string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+func seedBusyThread(f *githubtest.Server, key string) {
 	for i := 0; i < 250; i++ {
-		f.comments = append(f.comments, &fakeComment{ID: f.id(), Login: fmt.Sprintf("reviewer%d", i%7), Body: "LGTM " + fmt.Sprint(i)})
+		f.AddComment(fmt.Sprintf("reviewer%d", i%7), "LGTM "+fmt.Sprint(i))
 		if i == 120 {
-			f.comments = append(f.comments, &fakeComment{ID: f.id(), Login: "other-bot[bot]", Body: marker(key, "0000000000000000") + "\nimpostor"})
-			f.comments = append(f.comments, &fakeComment{ID: f.id(), Login: "github-actions[bot]", Body: "quoting " + marker(key, "0000000000000000")})
+			f.AddComment("other-bot[bot]", marker(key, "0000000000000000")+"\nimpostor")
+			f.AddComment("github-actions[bot]", "quoting "+marker(key, "0000000000000000"))
 		}
 	}
 }
 
 func TestPublish(t *testing.T) {
 	t.Run("three reruns of the same event leave one comment and one check run with every annotation once", func(t *testing.T) {
-		f := newFakeGitHub(t)
-		clock := newFakeClock()
-		env := testEnv(f.srv.URL)
+		f := githubtest.New(t)
+		clock := githubtest.NewClock()
+		env := testEnv(f.URL())
 		plan := testPlan(t, "pull_request.synchronize.json")
 		seedBusyThread(f, env.Key())
 		res := resultWith(120)
@@ -146,10 +148,10 @@ func TestPublish(t *testing.T) {
 		if diff := cmp.Diff([]int{120, 0, 0}, adds); diff != "" {
 			t.Errorf("annotations added per run (-want +got):\n%s", diff)
 		}
-		if n := f.count("POST /repos/Codertocat/Hello-World/issues/2/comments"); n != 1 {
+		if n := f.Count("POST /repos/Codertocat/Hello-World/issues/2/comments"); n != 1 {
 			t.Errorf("%d comment creations, want 1", n)
 		}
-		if n := f.count("POST /repos/Codertocat/Hello-World/check-runs"); n != 1 {
+		if n := f.Count("POST /repos/Codertocat/Hello-World/check-runs"); n != 1 {
 			t.Errorf("%d check run creations, want 1", n)
 		}
 		for _, o := range outs {
@@ -160,9 +162,9 @@ func TestPublish(t *testing.T) {
 	})
 
 	t.Run("a fixed pull request turns the comment into an all clear with its history", func(t *testing.T) {
-		f := newFakeGitHub(t)
-		clock := newFakeClock()
-		env := testEnv(f.srv.URL)
+		f := githubtest.New(t)
+		clock := githubtest.NewClock()
+		env := testEnv(f.URL())
 		plan := testPlan(t, "pull_request.synchronize.json")
 		publishOnce(t, f, clock, env, plan, resultWith(3))
 		fixed := *plan
@@ -186,32 +188,32 @@ func TestPublish(t *testing.T) {
 	})
 
 	t.Run("on-failure posts nothing for a clean pull request", func(t *testing.T) {
-		f := newFakeGitHub(t)
-		env := testEnv(f.srv.URL)
+		f := githubtest.New(t)
+		env := testEnv(f.URL())
 		env.Inputs.Comment = "on-failure"
-		out := publishOnce(t, f, newFakeClock(), env, testPlan(t, "pull_request.opened.json"), resultWith(0)).out
-		if out.Comment.Action != "skipped" || f.count("POST /repos/Codertocat/Hello-World/issues") != 0 {
-			t.Errorf("comment %q with %d posts, want skipped", out.Comment.Action, f.count("POST /repos/Codertocat/Hello-World/issues"))
+		out := publishOnce(t, f, githubtest.NewClock(), env, testPlan(t, "pull_request.opened.json"), resultWith(0)).out
+		if out.Comment.Action != "skipped" || f.Count("POST /repos/Codertocat/Hello-World/issues") != 0 {
+			t.Errorf("comment %q with %d posts, want skipped", out.Comment.Action, f.Count("POST /repos/Codertocat/Hello-World/issues"))
 		}
 	})
 
 	t.Run("comment never makes no comment call at all", func(t *testing.T) {
-		f := newFakeGitHub(t)
-		env := testEnv(f.srv.URL)
+		f := githubtest.New(t)
+		env := testEnv(f.URL())
 		env.Inputs.Comment = "never"
-		publishOnce(t, f, newFakeClock(), env, testPlan(t, "pull_request.opened.json"), resultWith(4))
-		if n := f.count("GET /repos/Codertocat/Hello-World/issues") + f.count("POST /repos/Codertocat/Hello-World/issues"); n != 0 {
+		publishOnce(t, f, githubtest.NewClock(), env, testPlan(t, "pull_request.opened.json"), resultWith(4))
+		if n := f.Count("GET /repos/Codertocat/Hello-World/issues") + f.Count("POST /repos/Codertocat/Hello-World/issues"); n != 0 {
 			t.Errorf("%d comment calls, want 0", n)
 		}
 	})
 
 	t.Run("two jobs with their own keys keep their own comments and check runs", func(t *testing.T) {
-		f := newFakeGitHub(t)
+		f := githubtest.New(t)
 		plan := testPlan(t, "pull_request.opened.json")
 		for _, key := range []string{"web", "payments", "web"} {
-			env := testEnv(f.srv.URL)
+			env := testEnv(f.URL())
 			env.Inputs.Key = key
-			publishOnce(t, f, newFakeClock(), env, plan, resultWith(2))
+			publishOnce(t, f, githubtest.NewClock(), env, plan, resultWith(2))
 		}
 		if n := len(ourComments(f)); n != 2 {
 			t.Errorf("%d comments, want 2", n)
@@ -226,11 +228,11 @@ func TestPublish(t *testing.T) {
 	})
 
 	t.Run("changed findings on the same commit replace the check run, since annotations cannot be removed", func(t *testing.T) {
-		f := newFakeGitHub(t)
-		env := testEnv(f.srv.URL)
+		f := githubtest.New(t)
+		env := testEnv(f.URL())
 		plan := testPlan(t, "pull_request.opened.json")
-		publishOnce(t, f, newFakeClock(), env, plan, resultWith(5))
-		publishOnce(t, f, newFakeClock(), env, plan, resultWith(2))
+		publishOnce(t, f, githubtest.NewClock(), env, plan, resultWith(5))
+		publishOnce(t, f, githubtest.NewClock(), env, plan, resultWith(2))
 		runs := runsFor(f, plan.HeadSHA)
 		if len(runs) != 2 || runs[0].Conclusion != "neutral" || len(runs[1].Annotations) != 2 {
 			t.Fatalf("runs = %+v, want the old one neutral and a new one with 2 annotations", runs)
@@ -247,58 +249,58 @@ func TestPublishFaults(t *testing.T) {
 	secondary := `{"message":"You have exceeded a secondary rate limit. Please wait a few minutes before you try again.","documentation_url":"https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits"}`
 	cases := []struct {
 		name   string
-		faults []*fault
+		faults []*githubtest.Fault
 		// wantSleeps are the waits the clock saw, in order.
 		wantSleeps []time.Duration
 		wantErr    string
 	}{
 		{name: "a 500 on listing comments is retried after a backoff",
-			faults:     []*fault{{route: list, times: 1, status: 500, body: `{"message":"Server Error"}`}},
+			faults:     []*githubtest.Fault{{Route: list, Times: 1, Status: 500, Body: `{"message":"Server Error"}`}},
 			wantSleeps: []time.Duration{750 * time.Millisecond}},
 		{name: "two 502s on listing check runs are retried with a growing backoff",
-			faults:     []*fault{{route: runsList, times: 2, status: 502, body: `{"message":"Bad Gateway"}`}},
+			faults:     []*githubtest.Fault{{Route: runsList, Times: 2, Status: 502, Body: `{"message":"Bad Gateway"}`}},
 			wantSleeps: []time.Duration{750 * time.Millisecond, 1500 * time.Millisecond}},
 		{name: "a 429 waits exactly its Retry-After",
-			faults:     []*fault{{route: list, times: 1, status: 429, header: map[string]string{"Retry-After": "7"}, body: `{"message":"Too Many Requests"}`}},
+			faults:     []*githubtest.Fault{{Route: list, Times: 1, Status: 429, Header: map[string]string{"Retry-After": "7"}, Body: `{"message":"Too Many Requests"}`}},
 			wantSleeps: []time.Duration{7 * time.Second}},
 		{name: "a secondary rate limit 403 on a create waits its Retry-After and posts once",
-			faults:     []*fault{{route: create, times: 1, status: 403, header: map[string]string{"Retry-After": "30"}, body: secondary}},
+			faults:     []*githubtest.Fault{{Route: create, Times: 1, Status: 403, Header: map[string]string{"Retry-After": "30"}, Body: secondary}},
 			wantSleeps: []time.Duration{30 * time.Second}},
 		{name: "a secondary rate limit without Retry-After waits a minute",
-			faults:     []*fault{{route: runCreate, times: 1, status: 403, body: secondary}},
+			faults:     []*githubtest.Fault{{Route: runCreate, Times: 1, Status: 403, Body: secondary}},
 			wantSleeps: []time.Duration{time.Minute}},
 		{name: "an exhausted primary limit waits until x-ratelimit-reset",
-			faults: []*fault{{route: list, times: 1, status: 403, body: `{"message":"API rate limit exceeded for installation ID 1."}`,
-				header: map[string]string{"X-RateLimit-Remaining": "0", "X-RateLimit-Limit": "1000", "X-RateLimit-Used": "1000", "X-RateLimit-Reset": fmt.Sprint(newFakeClock().Now().Add(42 * time.Second).Unix())}}},
+			faults: []*githubtest.Fault{{Route: list, Times: 1, Status: 403, Body: `{"message":"API rate limit exceeded for installation ID 1."}`,
+				Header: map[string]string{"X-RateLimit-Remaining": "0", "X-RateLimit-Limit": "1000", "X-RateLimit-Used": "1000", "X-RateLimit-Reset": fmt.Sprint(githubtest.NewClock().Now().Add(42 * time.Second).Unix())}}},
 			wantSleeps: []time.Duration{43 * time.Second}},
 		{name: "a comment created without an answer is found again instead of posted twice",
-			faults: []*fault{{route: create, times: 1, status: 502, lost: true, body: `{"message":"Bad Gateway"}`}}},
+			faults: []*githubtest.Fault{{Route: create, Times: 1, Status: 502, Lost: true, Body: `{"message":"Bad Gateway"}`}}},
 		{name: "a check run created without an answer is found again instead of created twice",
-			faults: []*fault{{route: runCreate, times: 1, status: 500, lost: true, body: `{"message":"Server Error"}`}}},
+			faults: []*githubtest.Fault{{Route: runCreate, Times: 1, Status: 500, Lost: true, Body: `{"message":"Server Error"}`}}},
 		{name: "a batch of annotations sent without an answer is not sent twice",
-			faults: []*fault{{route: "PATCH " + repo + "/check-runs/", times: 1, status: 502, lost: true, body: `{"message":"Bad Gateway"}`}}},
+			faults: []*githubtest.Fault{{Route: "PATCH " + repo + "/check-runs/", Times: 1, Status: 502, Lost: true, Body: `{"message":"Bad Gateway"}`}}},
 		{name: "a list that times out is retried",
-			faults:     []*fault{{route: runsList, times: 1, hang: true}},
+			faults:     []*githubtest.Fault{{Route: runsList, Times: 1, Hang: true}},
 			wantSleeps: []time.Duration{750 * time.Millisecond}},
 		{name: "a create that times out is looked for before it is sent again",
-			faults: []*fault{{route: create, times: 1, hang: true}}},
+			faults: []*githubtest.Fault{{Route: create, Times: 1, Hang: true}}},
 		{name: "a rate limit resetting in an hour is reported, not waited out",
-			faults: []*fault{{route: list, times: 1, status: 403, body: `{"message":"API rate limit exceeded"}`,
-				header: map[string]string{"X-RateLimit-Remaining": "0", "X-RateLimit-Limit": "1000", "X-RateLimit-Used": "1000", "X-RateLimit-Reset": fmt.Sprint(newFakeClock().Now().Add(time.Hour).Unix())}}},
+			faults: []*githubtest.Fault{{Route: list, Times: 1, Status: 403, Body: `{"message":"API rate limit exceeded"}`,
+				Header: map[string]string{"X-RateLimit-Remaining": "0", "X-RateLimit-Limit": "1000", "X-RateLimit-Used": "1000", "X-RateLimit-Reset": fmt.Sprint(githubtest.NewClock().Now().Add(time.Hour).Unix())}}},
 			wantErr: "listing the comments of pull request #2: GitHub API rate limit exhausted"},
 		{name: "a server that keeps failing is given up on after a bounded number of tries",
-			faults:     []*fault{{route: list, times: 100, status: 503, body: `{"message":"Service Unavailable"}`}},
+			faults:     []*githubtest.Fault{{Route: list, Times: 100, Status: 503, Body: `{"message":"Service Unavailable"}`}},
 			wantSleeps: []time.Duration{750 * time.Millisecond, 1500 * time.Millisecond, 3 * time.Second, 6 * time.Second},
 			wantErr:    "listing the comments of pull request #2: GitHub answered 503"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newFakeGitHub(t)
+			f := githubtest.New(t)
 			for _, ft := range tc.faults {
-				f.fail(ft)
+				f.Fail(ft)
 			}
-			clock := newFakeClock()
-			env := testEnv(f.srv.URL)
+			clock := githubtest.NewClock()
+			env := testEnv(f.URL())
 			plan := testPlan(t, "pull_request.opened.json")
 			res := resultWith(60)
 			for i := 0; i < 3; i++ {
@@ -316,7 +318,7 @@ func TestPublishFaults(t *testing.T) {
 					t.Fatalf("run %d: errors %v", i+1, out.Errors)
 				}
 			}
-			if diff := cmp.Diff(tc.wantSleeps, clock.slept()); diff != "" {
+			if diff := cmp.Diff(tc.wantSleeps, clock.Slept()); diff != "" {
 				t.Errorf("waits (-want +got):\n%s", diff)
 			}
 			if n := len(ourComments(f)); n != 1 {
@@ -335,10 +337,10 @@ func TestPublishFaults(t *testing.T) {
 
 func TestPublishReadOnly(t *testing.T) {
 	t.Run("a token refused on writes falls back to escaped log annotations", func(t *testing.T) {
-		f := newFakeGitHub(t)
-		f.readOnly = true
-		env := testEnv(f.srv.URL)
-		run := publishOnce(t, f, newFakeClock(), env, testPlan(t, "pull_request.opened.json"), resultWith(30))
+		f := githubtest.New(t)
+		f.ReadOnly = true
+		env := testEnv(f.URL())
+		run := publishOnce(t, f, githubtest.NewClock(), env, testPlan(t, "pull_request.opened.json"), resultWith(30))
 		if !run.out.ReadOnly || len(run.out.Errors) > 0 {
 			t.Fatalf("outcome %+v, want read-only without errors", run.out)
 		}
@@ -350,13 +352,13 @@ func TestPublishReadOnly(t *testing.T) {
 		}
 	})
 	t.Run("a fork pull request makes no API call", func(t *testing.T) {
-		f := newFakeGitHub(t)
-		env := testEnv(f.srv.URL)
-		run := publishOnce(t, f, newFakeClock(), env, testPlan(t, "pull_request.fork.json"), resultWith(3))
+		f := githubtest.New(t)
+		env := testEnv(f.URL())
+		run := publishOnce(t, f, githubtest.NewClock(), env, testPlan(t, "pull_request.fork.json"), resultWith(3))
 		if !run.out.ReadOnly || run.out.LogAnnotations != 3 {
 			t.Errorf("outcome %+v, want read-only with 3 log annotations", run.out)
 		}
-		if n := f.count(""); n != 0 {
+		if n := f.Count(""); n != 0 {
 			t.Errorf("%d API calls, want 0", n)
 		}
 	})
@@ -376,9 +378,9 @@ func TestFakeGitHubEnforcesGitHubsContract(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newFakeGitHub(t)
-			f.expectViolations = true
-			req, _ := http.NewRequest(tc.method, f.srv.URL+tc.path, strings.NewReader(tc.body))
+			f := githubtest.New(t)
+			f.ExpectViolations = true
+			req, _ := http.NewRequest(tc.method, f.URL()+tc.path, strings.NewReader(tc.body))
 			req.Header.Set("Content-Type", "application/json")
 			req.Header.Set("Authorization", "Bearer "+testToken)
 			resp, err := http.DefaultClient.Do(req)
@@ -386,10 +388,8 @@ func TestFakeGitHubEnforcesGitHubsContract(t *testing.T) {
 				t.Fatal(err)
 			}
 			resp.Body.Close()
-			f.mu.Lock()
-			defer f.mu.Unlock()
-			if len(f.violations) == 0 || !strings.Contains(strings.Join(f.violations, "\n"), tc.want) {
-				t.Errorf("violations = %q, want one mentioning %q", f.violations, tc.want)
+			if v := f.Violations(); len(v) == 0 || !strings.Contains(strings.Join(v, "\n"), tc.want) {
+				t.Errorf("violations = %q, want one mentioning %q", v, tc.want)
 			}
 		})
 	}

@@ -124,7 +124,12 @@ func (r *Runner) Run(ctx context.Context) (Status, error) {
 func (r *Runner) fail(files Files, err error) {
 	msg := r.Env.Redact(err.Error())
 	r.Log.Error("tollgate: " + msg)
-	r.writeSummary(files, "### ❗ tollgate: the check could not run\n\n"+report.Inline(msg)+"\n")
+	r.writeSummary(files, FailureSummary(msg))
+}
+
+// FailureSummary is the job summary of a run that could not check.
+func FailureSummary(msg string) string {
+	return "### ❗ tollgate: the check could not run\n\n" + report.Inline(msg) + "\n"
 }
 
 func (r *Runner) writeSummary(files Files, md string) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"strings"
 
 	"github.com/tollgate-dev/tollgate/checks"
@@ -60,6 +61,13 @@ func runAction(ctx context.Context, args []string, e *env) (int, error) {
 	}
 	ghEnv, err := github.LoadEnv(e.getenv)
 	if err != nil {
+		if ghEnv != nil {
+			// Nothing is lost: a misconfigured step says so in its summary.
+			files := github.Files{SummaryFile: ghEnv.SummaryFile}
+			if werr := files.WriteSummary(github.FailureSummary(err.Error())); werr != nil {
+				fmt.Fprintln(e.stderr, "tollgate: "+report.Plain(werr.Error()))
+			}
+		}
 		return 0, usagef("%v", err)
 	}
 	log := github.NewLog(e.stdout, ghEnv.Debug)

@@ -1,4 +1,8 @@
-package github
+// Package githubtest is a fake GitHub REST API for tests: an httptest
+// server with the endpoints tollgate calls, validating every request and
+// answer against GitHub's OpenAPI description, with fault injection and a
+// fake clock.
+package githubtest
 
 import (
 	"bytes"
@@ -9,6 +13,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -22,37 +28,37 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 )
 
-// fakeGitHub is an httptest server with the REST endpoints tollgate uses.
+// Server is an httptest server with the REST endpoints tollgate uses.
 // Every request, and every answer it gives, is validated against GitHub's
 // own OpenAPI description (fixtures/openapi), so the fake cannot drift from
 // the real API. Faults can be queued per endpoint.
-type fakeGitHub struct {
+type Server struct {
 	t      *testing.T
 	srv    *httptest.Server
 	router routers.Router
 
 	mu        sync.Mutex
 	nextID    int64
-	comments  []*fakeComment
-	checkRuns []*fakeCheckRun
-	faults    []*fault
+	comments  []*Comment
+	checkRuns []*CheckRun
+	faults    []*Fault
 	requests  []string
 	// readOnly answers every write with 403, as GitHub does for a
 	// read-only token.
-	readOnly bool
+	ReadOnly bool
 	// violations are requests or answers GitHub's description rejects;
 	// any fails the test unless the test expects them.
 	violations       []string
-	expectViolations bool
+	ExpectViolations bool
 }
 
-type fakeComment struct {
+type Comment struct {
 	ID    int64
 	Body  string
 	Login string
 }
 
-type fakeCheckRun struct {
+type CheckRun struct {
 	ID                        int64
 	Name, HeadSHA, ExternalID string
 	Status, Conclusion        string
@@ -62,25 +68,26 @@ type fakeCheckRun struct {
 }
 
 // fault is an answer the fake gives instead of its normal one.
-type fault struct {
+type Fault struct {
 	// route is the start of "METHOD /path" as requested, e.g.
 	// "POST /repos/o/r/check-runs".
-	route  string
-	times  int
+	Route  string
+	Times  int
 	used   int
-	status int
-	header map[string]string
-	body   string
+	Status int
+	Header map[string]string
+	Body   string
 	// hang waits until the client gives up, like a server that never answers.
-	hang bool
+	Hang bool
 	// lost does the work, then answers status: the write landed but the
 	// client cannot know.
-	lost bool
+	Lost bool
 }
 
-func newFakeGitHub(t *testing.T) *fakeGitHub {
+// New starts a fake GitHub that stops when the test ends.
+func New(t *testing.T) *Server {
 	t.Helper()
-	f := &fakeGitHub{t: t, nextID: 1000}
+	f := &Server{t: t, nextID: 1000}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /repos/{owner}/{repo}/issues/{number}/comments", f.listComments)
 	mux.HandleFunc("POST /repos/{owner}/{repo}/issues/{number}/comments", f.createComment)
@@ -98,19 +105,19 @@ func newFakeGitHub(t *testing.T) *fakeGitHub {
 	t.Cleanup(func() {
 		f.mu.Lock()
 		defer f.mu.Unlock()
-		if !f.expectViolations {
+		if !f.ExpectViolations {
 			for _, v := range f.violations {
 				t.Error(v)
 			}
 		}
 		for _, ft := range f.faults {
 			if ft.used == 0 {
-				t.Errorf("fault on %q never fired: the test does not test what it says", ft.route)
+				t.Errorf("fault on %q never fired: the test does not test what it says", ft.Route)
 			}
 		}
 	})
 
-	doc, err := openapi3.NewLoader().LoadFromFile("../fixtures/openapi/github-rest-subset.json")
+	doc, err := openapi3.NewLoader().LoadFromFile(specPath())
 	if err != nil {
 		t.Fatalf("loading the GitHub REST description: %v", err)
 	}
@@ -121,33 +128,19 @@ func newFakeGitHub(t *testing.T) *fakeGitHub {
 	return f
 }
 
-func (f *fakeGitHub) services(t *testing.T, clock Clock) Services {
-	t.Helper()
-	tr := &Transport{Clock: clock, Policy: testPolicy, Jitter: func() float64 { return 0.5 }}
-	s, err := NewServices(f.srv.URL, "test-token-123456", "tollgate-test", tr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-// testPolicy is the default policy with a short attempt timeout, so the
-// "server never answers" tests take milliseconds; waits use a fake clock.
-var testPolicy = RetryPolicy{Attempts: 5, BaseDelay: time.Second, MaxDelay: 30 * time.Second,
-	MaxWait: 2 * time.Minute, Budget: 4 * time.Minute, AttemptTimeout: 200 * time.Millisecond}
-
-func (f *fakeGitHub) fail(ft *fault) {
+// Fail queues a fault.
+func (f *Server) Fail(ft *Fault) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.faults = append(f.faults, ft)
 }
 
-func (f *fakeGitHub) takeFault(route string) *fault {
+func (f *Server) takeFault(route string) *Fault {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, ft := range f.faults {
-		if ft.times > 0 && strings.HasPrefix(route, ft.route) {
-			ft.times--
+		if ft.Times > 0 && strings.HasPrefix(route, ft.Route) {
+			ft.Times--
 			ft.used++
 			return ft
 		}
@@ -156,7 +149,7 @@ func (f *fakeGitHub) takeFault(route string) *fault {
 }
 
 // serve validates the request, applies faults, and validates the answer.
-func (f *fakeGitHub) serve(mux *http.ServeMux, w http.ResponseWriter, r *http.Request) {
+func (f *Server) serve(mux *http.ServeMux, w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	route := r.Method + " " + r.URL.Path
@@ -170,20 +163,20 @@ func (f *fakeGitHub) serve(mux *http.ServeMux, w http.ResponseWriter, r *http.Re
 	}
 
 	ft := f.takeFault(route)
-	if ft != nil && ft.hang {
+	if ft != nil && ft.Hang {
 		<-r.Context().Done()
 		return
 	}
-	if ft != nil && !ft.lost {
-		for k, v := range ft.header {
+	if ft != nil && !ft.Lost {
+		for k, v := range ft.Header {
 			w.Header().Set(k, v)
 		}
 		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(ft.status)
-		io.WriteString(w, ft.body)
+		w.WriteHeader(ft.Status)
+		io.WriteString(w, ft.Body)
 		return
 	}
-	if f.readOnly && r.Method != http.MethodGet {
+	if f.ReadOnly && r.Method != http.MethodGet {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusForbidden)
 		io.WriteString(w, `{"message":"Resource not accessible by integration","documentation_url":"https://docs.github.com/rest"}`)
@@ -201,10 +194,10 @@ func (f *fakeGitHub) serve(mux *http.ServeMux, w http.ResponseWriter, r *http.Re
 			f.violate(fmt.Sprintf("fake GitHub answered %s with what GitHub's description does not allow: %v", route, err))
 		}
 	}
-	if ft != nil && ft.lost {
+	if ft != nil && ft.Lost {
 		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(ft.status)
-		io.WriteString(w, ft.body)
+		w.WriteHeader(ft.Status)
+		io.WriteString(w, ft.Body)
 		return
 	}
 	for k, v := range rec.Header() {
@@ -214,7 +207,7 @@ func (f *fakeGitHub) serve(mux *http.ServeMux, w http.ResponseWriter, r *http.Re
 	w.Write(rec.Body.Bytes())
 }
 
-func (f *fakeGitHub) validateRequest(r *http.Request, body []byte) *openapi3filter.RequestValidationInput {
+func (f *Server) validateRequest(r *http.Request, body []byte) *openapi3filter.RequestValidationInput {
 	route, params, err := f.router.FindRoute(r)
 	if err != nil {
 		f.violate(fmt.Sprintf("%s %s is not an operation in GitHub's description: %v", r.Method, r.URL, err))
@@ -229,13 +222,13 @@ func (f *fakeGitHub) validateRequest(r *http.Request, body []byte) *openapi3filt
 	return input
 }
 
-func (f *fakeGitHub) violate(msg string) {
+func (f *Server) violate(msg string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.violations = append(f.violations, msg)
 }
 
-func (f *fakeGitHub) id() int64 {
+func (f *Server) id() int64 {
 	f.nextID++
 	return f.nextID
 }
@@ -247,7 +240,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // paginate answers one page and sets GitHub's Link header.
-func (f *fakeGitHub) paginate(w http.ResponseWriter, r *http.Request, n int) (lo, hi int) {
+func (f *Server) paginate(w http.ResponseWriter, r *http.Request, n int) (lo, hi int) {
 	q := r.URL.Query()
 	per, _ := strconv.Atoi(q.Get("per_page"))
 	if per <= 0 {
@@ -297,7 +290,7 @@ func userJSON(login string) map[string]any {
 
 const fakeTime = "2026-01-02T03:04:05Z"
 
-func (f *fakeGitHub) commentJSON(r *http.Request, c *fakeComment) map[string]any {
+func (f *Server) commentJSON(r *http.Request, c *Comment) map[string]any {
 	base := "https://api.github.com/repos/" + r.PathValue("owner") + "/" + r.PathValue("repo")
 	return map[string]any{
 		"id": c.ID, "node_id": "IC_" + strconv.FormatInt(c.ID, 10), "url": base + "/issues/comments/" + strconv.FormatInt(c.ID, 10),
@@ -307,7 +300,7 @@ func (f *fakeGitHub) commentJSON(r *http.Request, c *fakeComment) map[string]any
 	}
 }
 
-func (f *fakeGitHub) listComments(w http.ResponseWriter, r *http.Request) {
+func (f *Server) listComments(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	lo, hi := f.paginate(w, r, len(f.comments))
@@ -318,17 +311,17 @@ func (f *fakeGitHub) listComments(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (f *fakeGitHub) createComment(w http.ResponseWriter, r *http.Request) {
+func (f *Server) createComment(w http.ResponseWriter, r *http.Request) {
 	var in struct{ Body string }
 	json.NewDecoder(r.Body).Decode(&in)
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	c := &fakeComment{ID: f.id(), Body: in.Body, Login: "github-actions[bot]"}
+	c := &Comment{ID: f.id(), Body: in.Body, Login: "github-actions[bot]"}
 	f.comments = append(f.comments, c)
 	writeJSON(w, http.StatusCreated, f.commentJSON(r, c))
 }
 
-func (f *fakeGitHub) editComment(w http.ResponseWriter, r *http.Request) {
+func (f *Server) editComment(w http.ResponseWriter, r *http.Request) {
 	var in struct{ Body string }
 	json.NewDecoder(r.Body).Decode(&in)
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
@@ -348,7 +341,7 @@ func (f *fakeGitHub) editComment(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusNotFound, map[string]string{"message": "Not Found"})
 }
 
-func (f *fakeGitHub) checkRunJSON(r *http.Request, c *fakeCheckRun) map[string]any {
+func (f *Server) checkRunJSON(r *http.Request, c *CheckRun) map[string]any {
 	base := "https://api.github.com/repos/" + r.PathValue("owner") + "/" + r.PathValue("repo")
 	id := strconv.FormatInt(c.ID, 10)
 	var conclusion any
@@ -379,7 +372,7 @@ type checkRunInput struct {
 	} `json:"output"`
 }
 
-func (c *fakeCheckRun) apply(in checkRunInput) {
+func (c *CheckRun) apply(in checkRunInput) {
 	if in.Name != "" {
 		c.Name = in.Name
 	}
@@ -406,18 +399,18 @@ func (c *fakeCheckRun) apply(in checkRunInput) {
 	}
 }
 
-func (f *fakeGitHub) createCheckRun(w http.ResponseWriter, r *http.Request) {
+func (f *Server) createCheckRun(w http.ResponseWriter, r *http.Request) {
 	var in checkRunInput
 	json.NewDecoder(r.Body).Decode(&in)
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	c := &fakeCheckRun{ID: f.id(), HeadSHA: in.HeadSHA, Status: "queued"}
+	c := &CheckRun{ID: f.id(), HeadSHA: in.HeadSHA, Status: "queued"}
 	c.apply(in)
 	f.checkRuns = append(f.checkRuns, c)
 	writeJSON(w, http.StatusCreated, f.checkRunJSON(r, c))
 }
 
-func (f *fakeGitHub) findRun(r *http.Request) *fakeCheckRun {
+func (f *Server) findRun(r *http.Request) *CheckRun {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	for _, c := range f.checkRuns {
 		if c.ID == id {
@@ -427,7 +420,7 @@ func (f *fakeGitHub) findRun(r *http.Request) *fakeCheckRun {
 	return nil
 }
 
-func (f *fakeGitHub) updateCheckRun(w http.ResponseWriter, r *http.Request) {
+func (f *Server) updateCheckRun(w http.ResponseWriter, r *http.Request) {
 	var in checkRunInput
 	json.NewDecoder(r.Body).Decode(&in)
 	f.mu.Lock()
@@ -441,11 +434,11 @@ func (f *fakeGitHub) updateCheckRun(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, f.checkRunJSON(r, c))
 }
 
-func (f *fakeGitHub) listCheckRuns(w http.ResponseWriter, r *http.Request) {
+func (f *Server) listCheckRuns(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	name := r.URL.Query().Get("check_name")
-	var runs []*fakeCheckRun
+	var runs []*CheckRun
 	for _, c := range f.checkRuns {
 		if c.HeadSHA == r.PathValue("ref") && (name == "" || c.Name == name) {
 			runs = append(runs, c)
@@ -460,7 +453,7 @@ func (f *fakeGitHub) listCheckRuns(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"total_count": len(runs), "check_runs": out})
 }
 
-func (f *fakeGitHub) listAnnotations(w http.ResponseWriter, r *http.Request) {
+func (f *Server) listAnnotations(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	c := f.findRun(r)
@@ -473,8 +466,8 @@ func (f *fakeGitHub) listAnnotations(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// count returns how many requests matched "METHOD path-prefix".
-func (f *fakeGitHub) count(prefix string) int {
+// Count returns how many requests matched "METHOD path-prefix".
+func (f *Server) Count(prefix string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	n := 0
@@ -486,24 +479,27 @@ func (f *fakeGitHub) count(prefix string) int {
 	return n
 }
 
-// fakeClock moves only when slept; it records every wait.
-type fakeClock struct {
+// Clock moves only when slept; it records every wait.
+type Clock struct {
 	mu     sync.Mutex
 	now    time.Time
 	sleeps []time.Duration
 }
 
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+// NewClock starts a fake clock at a fixed time.
+func NewClock() *Clock {
+	return &Clock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
 }
 
-func (c *fakeClock) Now() time.Time {
+// Now returns the fake time.
+func (c *Clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.now
 }
 
-func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
+// Sleep records d and moves the clock by it, at once.
+func (c *Clock) Sleep(ctx context.Context, d time.Duration) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.sleeps = append(c.sleeps, d)
@@ -511,8 +507,65 @@ func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
 	return ctx.Err()
 }
 
-func (c *fakeClock) slept() []time.Duration {
+// Slept returns every wait so far.
+func (c *Clock) Slept() []time.Duration {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return append([]time.Duration(nil), c.sleeps...)
+}
+
+// URL is the API base to point a client at.
+func (f *Server) URL() string { return f.srv.URL }
+
+// AddComment adds a comment to the pull request thread.
+func (f *Server) AddComment(login, body string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.comments = append(f.comments, &Comment{ID: f.id(), Login: login, Body: body})
+}
+
+// Comments returns a copy of every comment.
+func (f *Server) Comments() []Comment {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make([]Comment, len(f.comments))
+	for i, c := range f.comments {
+		out[i] = *c
+	}
+	return out
+}
+
+// CheckRuns returns a copy of the check runs on sha, oldest first.
+func (f *Server) CheckRuns(sha string) []CheckRun {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []CheckRun
+	for _, c := range f.checkRuns {
+		if c.HeadSHA == sha {
+			cp := *c
+			cp.Annotations = append([]map[string]any(nil), c.Annotations...)
+			out = append(out, cp)
+		}
+	}
+	return out
+}
+
+// Violations returns what broke GitHub's contract so far.
+func (f *Server) Violations() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.violations...)
+}
+
+// specPath finds fixtures/openapi from the test's package folder.
+func specPath() string {
+	for dir := "."; ; dir = filepath.Join("..", dir) {
+		p := filepath.Join(dir, "fixtures", "openapi", "github-rest-subset.json")
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+		if abs, _ := filepath.Abs(dir); abs == filepath.Dir(abs) {
+			return "fixtures/openapi/github-rest-subset.json"
+		}
+	}
 }
