@@ -87,9 +87,11 @@ func ourComments(f *githubtest.Server) []githubtest.Comment {
 func runsFor(f *githubtest.Server, sha string) []githubtest.CheckRun { return f.CheckRuns(sha) }
 
 // testPolicy is the default policy with a short attempt timeout, so the
-// "server never answers" tests take milliseconds; waits use a fake clock.
+// "server never answers" tests take seconds, not half a minute, while a
+// slow shared machine still answers the others in time; waits use a fake
+// clock.
 var testPolicy = RetryPolicy{Attempts: 5, BaseDelay: time.Second, MaxDelay: 30 * time.Second,
-	MaxWait: 2 * time.Minute, Budget: 4 * time.Minute, AttemptTimeout: 200 * time.Millisecond}
+	MaxWait: 2 * time.Minute, Budget: 4 * time.Minute, AttemptTimeout: 2 * time.Second}
 
 func services(t *testing.T, f *githubtest.Server, clock Clock) Services {
 	t.Helper()
