@@ -3,6 +3,7 @@ package github
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -395,4 +396,48 @@ func TestFakeGitHubEnforcesGitHubsContract(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestSARIFLimits(t *testing.T) {
+	t.Run("more results than code scanning takes keeps the blocking ones and says so", func(t *testing.T) {
+		res := resultWith(40)
+		data, note, err := sarifWithin(res, 10, MaxSARIFSize)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var log struct {
+			Runs []struct {
+				Results []struct {
+					Properties struct{ Blocking bool }
+				}
+				Invocations []struct {
+					ToolExecutionNotifications []struct{ Message struct{ Text string } }
+				}
+			}
+		}
+		if err := json.Unmarshal(data, &log); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(log.Runs[0].Results); n != 10 {
+			t.Errorf("%d results, want 10", n)
+		}
+		for _, r := range log.Runs[0].Results {
+			if !r.Properties.Blocking {
+				t.Errorf("a non-blocking finding was kept over blocking ones")
+			}
+		}
+		if !strings.Contains(note, "30 of 40 findings were left out") || !strings.Contains(string(data), note) {
+			t.Errorf("note %q is not in the file", note)
+		}
+	})
+	t.Run("a file over the size limit is cut to fit", func(t *testing.T) {
+		res := resultWith(200)
+		data, note, err := sarifWithin(res, MaxSARIFResults, 60_000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(data) > 60_000 || note == "" {
+			t.Errorf("%d bytes with note %q", len(data), note)
+		}
+	})
 }

@@ -43,21 +43,17 @@ func sarifWithin(res *report.Result, maxResults, maxSize int) ([]byte, string, e
 	if err != nil || len(data) <= maxSize {
 		return data, note, err
 	}
-	// Too big: find the most findings that fit.
-	lo, hi := 0, keep
-	for lo < hi {
-		mid := (lo + hi + 1) / 2
-		d, _, err := render(mid)
-		if err != nil {
+	// Too big: scale the count by how far over the file is, a little
+	// under, until it fits. Results are similar in size, so this takes one
+	// or two more renders where a search would take fifteen.
+	for keep > 0 && len(data) > maxSize {
+		keep = min(keep-1, int(float64(keep)*float64(maxSize)/float64(len(data))*0.97))
+		keep = max(keep, 0)
+		if data, note, err = render(keep); err != nil {
 			return nil, "", err
 		}
-		if len(d) <= maxSize {
-			lo = mid
-		} else {
-			hi = mid - 1
-		}
 	}
-	return render(lo)
+	return data, note, nil
 }
 
 // mostSerious keeps n findings: blocking first, then by type, in file
