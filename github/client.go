@@ -104,6 +104,7 @@ func (e *APIError) Unwrap() error { return e.Err }
 // Permission reports whether the token was not allowed to do it.
 func (e *APIError) Permission() bool { return isPermission(e.Err) }
 
+// Error says what failed and GitHub's answer.
 func (e *APIError) Error() string {
 	var er *gh.ErrorResponse
 	var rl *gh.RateLimitError

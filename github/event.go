@@ -59,6 +59,7 @@ var Events = []string{"pull_request", "pull_request_target", "push", "merge_grou
 // or a payload without what it needs. The workflow is misconfigured.
 type EventError struct{ Err error }
 
+// Error returns the cause's message.
 func (e *EventError) Error() string { return e.Err.Error() }
 
 // Unwrap returns the cause.

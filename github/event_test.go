@@ -105,3 +105,36 @@ func FuzzParseEvent(f *testing.F) {
 		}
 	})
 }
+
+func TestRepoPath(t *testing.T) {
+	cases := []struct{ name, file, workspace, want string }{
+		{"a relative path stays as it is", "stacks/app.yaml", "/github/workspace", "stacks/app.yaml"},
+		{"a leading ./ is dropped", "./stacks/app.yaml", "/github/workspace", "stacks/app.yaml"},
+		{"an absolute path in the workspace becomes relative", "/github/workspace/infra/app.yaml", "/github/workspace/", "infra/app.yaml"},
+		{"an absolute path elsewhere stays absolute", "/etc/app.yaml", "/github/workspace", "/etc/app.yaml"},
+		{"a workspace that is only a prefix of a folder name does not match", "/github/workspace2/app.yaml", "/github/workspace", "/github/workspace2/app.yaml"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := RepoPath(tc.file, tc.workspace); got != tc.want {
+				t.Errorf("RepoPath(%q, %q) = %q, want %q", tc.file, tc.workspace, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestSafeKey(t *testing.T) {
+	cases := []struct{ name, in, want string }{
+		{"a plain workflow/job key is kept", "CI/tollgate", "CI/tollgate"},
+		{"spaces and punctuation become underscores", "PR checks/lint & test", "PR_checks/lint_test"},
+		{"a key cannot close the HTML comment", "x-->y<!--", "x-__y_-_"},
+		{"an empty key gets a name", "", "default"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := SafeKey(tc.in); got != tc.want {
+				t.Errorf("SafeKey(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
+}

@@ -77,6 +77,14 @@ func (r *Runner) Run(ctx context.Context) (Status, error) {
 		res.Notices = append(res.Notices, "role-to-assume is set, but this version of tollgate does not assume roles yet; the AWS checks were skipped")
 	}
 	RedactResult(res, r.Env)
+	// Annotations and links need paths from the repository root, also when
+	// the path input was absolute.
+	for i := range res.Findings {
+		res.Findings[i].File = RepoPath(res.Findings[i].File, r.Env.Workspace)
+	}
+	for i := range res.Templates {
+		res.Templates[i].File = RepoPath(res.Templates[i].File, r.Env.Workspace)
+	}
 
 	var localErrs []error
 	jsonPath, sarifPath, sarifNote, err := r.writeReports(res)

@@ -47,12 +47,15 @@ type Server struct {
 	ExpectViolations bool
 }
 
+// Comment is an issue comment the fake holds.
 type Comment struct {
 	ID    int64
 	Body  string
 	Login string
 }
 
+// CheckRun is a check run the fake holds, with its annotations as GitHub
+// stores them.
 type CheckRun struct {
 	ID                        int64
 	Name, HeadSHA, ExternalID string
