@@ -61,6 +61,7 @@ const helpText = `tollgate checks CloudFormation templates and the IAM policies 
 
 Usage:
   tollgate check [flags] [PATH...]   check templates (files or folders, default: .)
+  tollgate action                    run as the GitHub Action (see docs/action.md)
   tollgate version                   print the version
   tollgate help [COMMAND]            show help
 
@@ -86,6 +87,12 @@ func run(args []string, e *env) int {
 		if err == nil {
 			return code
 		}
+	case "action":
+		var code int
+		code, err = runAction(ctx, rest, e)
+		if err == nil {
+			return code
+		}
 	case "version", "--version", "-version":
 		fmt.Fprintln(e.stdout, "tollgate", toolVersion())
 		return exitOK
@@ -103,6 +110,9 @@ func runHelp(args []string, e *env) int {
 		return exitOK
 	}
 	switch args[0] {
+	case "action":
+		fmt.Fprint(e.stdout, actionHelp)
+		return exitOK
 	case "check":
 		fs := checkFlags(&checkOptions{})
 		fs.SetOutput(e.stdout)
