@@ -37,6 +37,8 @@ type TemplateResult struct {
 	PrincipalPolicies int
 	// Resources is how many resources the template declares.
 	Resources int
+	// Extraction holds the template's policies, for the online backends.
+	Extraction *template.Extraction
 }
 
 // Check runs every rule on one parsed template.
@@ -64,7 +66,7 @@ func (k *Checker) Check(t *template.Template) TemplateResult {
 			}
 		}
 	}
-	res := TemplateResult{Findings: Finalize(out), Policies: len(docs), Resources: len(t.Resources)}
+	res := TemplateResult{Findings: Finalize(out), Policies: len(docs), Resources: len(t.Resources), Extraction: tc.Extraction}
 	for _, pc := range docs {
 		if pc.Policy.Kind != template.Identity {
 			res.PrincipalPolicies++
@@ -87,6 +89,16 @@ func Rules() []*Rule {
 		rulePossibleDataLoss(),
 		ruleDeletionPolicyRemoved(),
 	}
+}
+
+// RuleFix returns the fix text of the rule with the given code, or "".
+func RuleFix(code string) string {
+	for _, r := range Rules() {
+		if r.Code == code {
+			return r.Fix
+		}
+	}
+	return ""
 }
 
 // RuleInfos describes every rule, for renderers.

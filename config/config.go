@@ -34,21 +34,63 @@ func Schema() []byte { return schemaJSON }
 
 // Config is the content of .tollgate.yml.
 type Config struct {
-	Version         int               `yaml:"version"`
-	Paths           []string          `yaml:"paths"`
-	Include         []string          `yaml:"include"`
-	Exclude         []string          `yaml:"exclude"`
-	Account         string            `yaml:"account"`
-	Region          string            `yaml:"region"`
-	Parameters      map[string]string `yaml:"parameters"`
-	BlockOn         []string          `yaml:"block-on"`
-	Block           Codes             `yaml:"block"`
-	Allow           Codes             `yaml:"allow"`
-	TrustedAccounts []string          `yaml:"trusted-accounts"`
-	TrustedOrgs     []string          `yaml:"trusted-orgs"`
+	Version          int               `yaml:"version"`
+	Paths            []string          `yaml:"paths"`
+	Include          []string          `yaml:"include"`
+	Exclude          []string          `yaml:"exclude"`
+	Account          string            `yaml:"account"`
+	Region           string            `yaml:"region"`
+	Parameters       map[string]string `yaml:"parameters"`
+	BlockOn          []string          `yaml:"block-on"`
+	Block            Codes             `yaml:"block"`
+	Allow            Codes             `yaml:"allow"`
+	TrustedAccounts  []string          `yaml:"trusted-accounts"`
+	TrustedOrgs      []string          `yaml:"trusted-orgs"`
+	AccessAnalyzer   bool              `yaml:"access-analyzer"`
+	SensitiveActions []string          `yaml:"sensitive-actions"`
+	Regions          []string          `yaml:"regions"`
 
 	// File is where the configuration was read from; "" for defaults.
 	File string `yaml:"-"`
+}
+
+// GitOps maps branches to environments and stacks (see docs/gitops.md).
+type GitOps struct {
+	// Preset names a branching model: gitflow, github-flow or trunk.
+	Preset string `yaml:"preset"`
+	// Paths are where the stacks' templates are, when environments do not
+	// list stacks (default: the top-level paths, else the repository).
+	Paths        []string      `yaml:"paths"`
+	Environments []Environment `yaml:"environments"`
+}
+
+// Environment is one deployment target; in a preset's environment of the
+// same name, only the fields given here change.
+type Environment struct {
+	Name         string   `yaml:"name"`
+	Branches     []string `yaml:"branches"`
+	PullRequests *bool    `yaml:"pull-requests"`
+	After        string   `yaml:"after"`
+	Accounts     []string `yaml:"accounts"`
+	Regions      []string `yaml:"regions"`
+	Role         string   `yaml:"role"`
+	PerBranch    []string `yaml:"per-branch"`
+	Stacks       []Stack  `yaml:"stacks"`
+	Gate         *Gate    `yaml:"gate"`
+}
+
+// Stack maps a template to a stack of an environment.
+type Stack struct {
+	Template   string            `yaml:"template"`
+	Name       string            `yaml:"name"`
+	Parameters string            `yaml:"parameters"`
+	Tags       map[string]string `yaml:"tags"`
+}
+
+// Gate is what must hold before a deploy runs.
+type Gate struct {
+	Approval *string `yaml:"approval"`
+	Require  *string `yaml:"require"`
 }
 
 // Codes is a list of issue codes.
@@ -92,10 +134,15 @@ func Default() *Config {
 func ReadFile(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%s: configuration file not found", path)
+		msg := "cannot read the configuration file: " + err.Error()
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			msg = "cannot read the configuration file: " + pe.Err.Error()
 		}
-		return nil, fmt.Errorf("%s: %w", path, err)
+		if errors.Is(err, fs.ErrNotExist) {
+			msg = "configuration file not found"
+		}
+		return nil, &Error{File: path, Issues: []Issue{{Message: msg}}}
 	}
 	return Parse(path, data)
 }
@@ -129,9 +176,9 @@ func Parse(file string, data []byte) (*Config, error) {
 	}
 	root := doc.Content[0]
 	positions := map[string]*yaml.Node{}
-	inst, err := toJSONValue(root, "", positions, 0)
-	if err != nil {
-		return nil, &Error{File: file, Issues: []Issue{{Line: root.Line, Column: root.Column, Message: err.Error()}}}
+	inst, bad := toJSONValue(root, "", positions, 0)
+	if bad != nil {
+		return nil, &Error{File: file, Issues: []Issue{*bad}}
 	}
 	if issues := validate(inst, positions); len(issues) > 0 {
 		return nil, &Error{File: file, Issues: issues}
@@ -162,15 +209,15 @@ func yamlIssue(err error) Issue {
 
 // toJSONValue converts a YAML node into the values a JSON Schema validator
 // expects, recording the node of every JSON pointer for messages.
-func toJSONValue(n *yaml.Node, ptr string, pos map[string]*yaml.Node, depth int) (any, error) {
+func toJSONValue(n *yaml.Node, ptr string, pos map[string]*yaml.Node, depth int) (any, *Issue) {
 	if depth > 64 {
-		return nil, errors.New("the configuration is nested too deeply")
+		return nil, &Issue{Line: n.Line, Column: n.Column, Message: "the configuration is nested too deeply"}
 	}
 	pos[ptr] = n
 	switch n.Kind {
 	case yaml.AliasNode:
 		if n.Alias == nil {
-			return nil, errors.New("alias to an unknown anchor")
+			return nil, &Issue{Line: n.Line, Column: n.Column, Message: "alias to an unknown anchor"}
 		}
 		return toJSONValue(n.Alias, ptr, pos, depth+1)
 	case yaml.MappingNode:
@@ -178,7 +225,9 @@ func toJSONValue(n *yaml.Node, ptr string, pos map[string]*yaml.Node, depth int)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := n.Content[i]
 			if _, dup := m[k.Value]; dup {
-				return nil, fmt.Errorf("line %d: duplicate key %q", k.Line, k.Value)
+				first := pos[ptr+"/"+escapePointer(k.Value)+"#key"]
+				return nil, &Issue{Line: k.Line, Column: k.Column,
+					Message: fmt.Sprintf("duplicate key %q (first defined at line %d)", k.Value, first.Line)}
 			}
 			key := ptr + "/" + escapePointer(k.Value)
 			v, err := toJSONValue(n.Content[i+1], key, pos, depth+1)
@@ -308,7 +357,7 @@ func describe(e *jsonschema.ValidationError, pos map[string]*yaml.Node, raw map[
 		return out
 	case *kind.Type:
 		is := at(ptr)
-		is.Message = fmt.Sprintf("%s must be %s, not %s", name, joinOr(k.Want), k.Got)
+		is.Message = fmt.Sprintf("%s must be %s, not %s %s", name, joinOr(k.Want), article(k.Got), k.Got)
 		if n := pos[ptr]; n != nil && k.Got == "number" && slicesContain(k.Want, "string") && len(n.Value) >= 10 {
 			is.Message += fmt.Sprintf("; write it in quotes (%q) so leading zeros are kept", n.Value)
 		}
@@ -367,13 +416,25 @@ func slicesContain(list []string, s string) bool {
 }
 
 func joinOr(list []string) string {
+	withArticle := make([]string, len(list))
+	for i, t := range list {
+		withArticle[i] = article(t) + " " + t
+	}
 	switch len(list) {
 	case 0:
 		return "something else"
 	case 1:
-		return "a " + list[0]
+		return withArticle[0]
 	}
-	return "a " + strings.Join(list[:len(list)-1], ", a ") + " or a " + list[len(list)-1]
+	return strings.Join(withArticle[:len(list)-1], ", ") + " or " + withArticle[len(list)-1]
+}
+
+// article picks "a" or "an" for a JSON type name.
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
+		return "an"
+	}
+	return "a"
 }
 
 // patternHint explains the expected form of a value checked by a pattern.
@@ -390,6 +451,10 @@ func patternHint(loc []string) string {
 		return "; expected a Region such as eu-west-1"
 	case "block", "allow":
 		return "; expected an issue code such as EXTERNAL_PRINCIPAL"
+	case "sensitive-actions":
+		return "; expected an action such as iam:CreateUser"
+	case "regions":
+		return "; expected a Region such as eu-west-1"
 	}
 	return ""
 }

@@ -393,3 +393,15 @@ func (b *Baseline) checkChange(checker *checks.Checker, o *Options, c candidate,
 func sortStacks(s []*diff.StackDiff) {
 	sort.SliceStable(s, func(i, j int) bool { return s[i].File < s[j].File })
 }
+
+// changedOnly keeps the findings about the template as a whole and about
+// resources the change added, modified or renamed.
+func changedOnly(fs []checks.Finding, d *diff.StackDiff) []checks.Finding {
+	var out []checks.Finding
+	for _, f := range fs {
+		if f.Resource == "" || checks.Changed(d, f.Resource) {
+			out = append(out, f)
+		}
+	}
+	return out
+}

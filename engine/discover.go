@@ -77,7 +77,14 @@ func discover(paths, include, exclude []string) (*discovery, error) {
 			add(candidate{Path: filepath.ToSlash(filepath.Clean(p)), Explicit: true})
 			continue
 		}
-		w := &walker{include: include, exclude: exclude, visited: map[string]bool{}, d: d, add: add}
+		root, err := filepath.Abs(p)
+		if err == nil {
+			root, err = filepath.EvalSymlinks(root)
+		}
+		if err != nil {
+			return nil, &UsageError{fmt.Errorf("%s: %w", displayPath(p), err)}
+		}
+		w := &walker{include: include, exclude: exclude, visited: map[string]bool{}, d: d, add: add, root: root}
 		w.walk(filepath.Clean(p), 0)
 	}
 	sort.SliceStable(d.files, func(i, j int) bool { return d.files[i].Path < d.files[j].Path })
@@ -89,6 +96,24 @@ type walker struct {
 	visited          map[string]bool
 	d                *discovery
 	add              func(candidate)
+	// root is the real path of the folder being walked: symlinks that lead
+	// out of it are not followed, so a pull request cannot make tollgate
+	// read (and quote) files outside the repository, such as
+	// /proc/self/environ.
+	root string
+}
+
+// inside reports whether the real target of a link stays within the root.
+func (w *walker) inside(link string) (string, bool) {
+	real, err := filepath.EvalSymlinks(link)
+	if err != nil {
+		return "", false
+	}
+	if abs, err := filepath.Abs(real); err == nil {
+		real = abs
+	}
+	rel, err := filepath.Rel(w.root, real)
+	return real, err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 // maxWalkDepth bounds folder nesting, as a guard against pathological trees.
@@ -99,14 +124,19 @@ func (w *walker) walk(dir string, depth int) {
 		w.d.notices = append(w.d.notices, fmt.Sprintf("skipped %s: folders nested deeper than %d levels", displayPath(dir), maxWalkDepth))
 		return
 	}
-	real, err := filepath.EvalSymlinks(dir)
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		w.d.notices = append(w.d.notices, fmt.Sprintf("skipped %s: %v", displayPath(dir), err))
+		return
+	}
+	real, err := filepath.EvalSymlinks(abs)
 	if err != nil {
 		w.d.notices = append(w.d.notices, fmt.Sprintf("skipped %s: %v", displayPath(dir), cleanErr(err)))
 		return
 	}
 	if w.visited[real] {
 		// A symlink back into a folder already walked: a loop or a duplicate.
-		w.d.notices = append(w.d.notices, fmt.Sprintf("skipped %s: it links to %s, which was already read (symlink loop?)", displayPath(dir), displayPath(real)))
+		w.d.notices = append(w.d.notices, fmt.Sprintf("skipped %s: it is a symlink to a folder already read (%s)", displayPath(dir), w.describeLink(dir, real)))
 		return
 	}
 	w.visited[real] = true
@@ -116,18 +146,30 @@ func (w *walker) walk(dir string, depth int) {
 		return
 	}
 	stacks := cdkStacks(dir, entries)
+	// Symlinked folders are walked after real ones, so a template reachable
+	// both ways is reported under its real path.
+	var linkedDirs []string
 	for _, e := range entries {
 		name := e.Name()
 		full := filepath.Join(dir, name)
 		typ := e.Type()
-		if typ&fs.ModeSymlink != 0 {
+		linked := typ&fs.ModeSymlink != 0
+		if linked {
 			info, err := os.Stat(full)
 			if err != nil {
 				continue // a dangling link: nothing to read
 			}
+			if _, ok := w.inside(full); !ok {
+				w.d.notices = append(w.d.notices, fmt.Sprintf("skipped %s: it is a symlink to a place outside %s", displayPath(full), displayPath(w.root)))
+				continue
+			}
 			typ = info.Mode().Type()
 		}
 		switch {
+		case typ.IsDir() && linked:
+			if !skipDirs[name] && !strings.HasPrefix(name, ".") {
+				linkedDirs = append(linkedDirs, full)
+			}
 		case typ.IsDir():
 			if skipDirs[name] || (strings.HasPrefix(name, ".") && name != ".") {
 				continue
@@ -154,6 +196,30 @@ func (w *walker) walk(dir string, depth int) {
 			w.add(candidate{Path: rel})
 		}
 	}
+	for _, d := range linkedDirs {
+		w.walk(d, depth+1)
+	}
+}
+
+// describeLink says why a linked folder was already read: it contains the
+// link (a loop) or it was reached another way.
+func (w *walker) describeLink(dir, real string) string {
+	abs, err := filepath.Abs(dir)
+	if err == nil {
+		if parent, err := filepath.EvalSymlinks(filepath.Dir(abs)); err == nil {
+			if rel, err := filepath.Rel(real, parent); err == nil && !strings.HasPrefix(rel, "..") {
+				return "a symlink loop"
+			}
+		}
+	}
+	if wd, err := os.Getwd(); err == nil {
+		if rwd, err := filepath.EvalSymlinks(wd); err == nil {
+			if rel, err := filepath.Rel(rwd, real); err == nil && !strings.HasPrefix(rel, "..") {
+				return displayPath(rel)
+			}
+		}
+	}
+	return displayPath(real)
 }
 
 func (w *walker) matches(rel string) bool {

@@ -36,6 +36,16 @@ type Options struct {
 	// Baseline, when set, limits findings to what changed since its
 	// revision and adds the diff of the changed templates to the result.
 	Baseline *Baseline
+	// Online are checks that need AWS, run on each template after the
+	// offline ones; their findings merge with the offline findings.
+	Online []Online
+}
+
+// Online is a check backend that calls AWS (IAM Access Analyzer, the
+// CloudFormation registry). It reports failures as notices, never errors:
+// the offline report ships regardless.
+type Online interface {
+	Check(ctx context.Context, t *template.Template, x *template.Extraction) (findings []checks.Finding, notices []string)
 }
 
 // fileOutcome is what processing one candidate produced.
@@ -43,6 +53,7 @@ type fileOutcome struct {
 	template *report.Template
 	findings []checks.Finding
 	notice   string
+	notices  []string
 	err      string
 	// principalPolicies counts trust and resource policies.
 	principalPolicies int
@@ -77,7 +88,7 @@ func Check(ctx context.Context, opts Options) (*report.Result, error) {
 			if err := gctx.Err(); err != nil {
 				return err
 			}
-			outcomes[i] = process(checker, &opts, c)
+			outcomes[i] = process(gctx, checker, &opts, c)
 			return nil
 		})
 	}
@@ -86,6 +97,9 @@ func Check(ctx context.Context, opts Options) (*report.Result, error) {
 	}
 
 	res := &report.Result{Tool: opts.Tool, Notices: found.notices, Rules: infos(checker.Rules())}
+	if len(opts.Online) > 0 {
+		res.Rules = append(res.Rules, checks.OnlineRuleInfos()...)
+	}
 	if b := opts.Baseline; b != nil {
 		res.Diffs = &diff.Report{Version: 1, Base: b.Revision(), Head: "working tree",
 			Stacks: b.deletedStacks(opts.Paths, diff.Options{Values: opts.Checks.Values, Data: opts.Checks.Data})}
@@ -95,6 +109,7 @@ func Check(ctx context.Context, opts Options) (*report.Result, error) {
 		if o.notice != "" {
 			res.Notices = append(res.Notices, o.notice)
 		}
+		res.Notices = append(res.Notices, o.notices...)
 		if o.err != "" {
 			res.Errors = append(res.Errors, o.err)
 		}
@@ -121,9 +136,24 @@ func Check(ctx context.Context, opts Options) (*report.Result, error) {
 	if res.Diffs != nil {
 		sortStacks(res.Diffs.Stacks)
 	}
+	res.Notices = uniq(res.Notices)
 	opts.Block.Apply(res.Findings)
 	res.Stats.Duration = time.Since(start)
 	return res, nil
+}
+
+// uniq drops repeated notices (an online backend failing the same way on
+// every template), keeping the first of each.
+func uniq(ss []string) []string {
+	seen := map[string]bool{}
+	out := ss[:0]
+	for _, s := range ss {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 func infos(rules []*checks.Rule) []checks.Info {
@@ -135,7 +165,7 @@ func infos(rules []*checks.Rule) []checks.Info {
 }
 
 // process reads, parses and checks one file.
-func process(checker *checks.Checker, opts *Options, c candidate) fileOutcome {
+func process(ctx context.Context, checker *checks.Checker, opts *Options, c candidate) fileOutcome {
 	f, err := os.Open(c.Path)
 	if err != nil {
 		return fileOutcome{err: fmt.Sprintf("%s: cannot read: %v", c.Path, cleanErr(err))}
@@ -155,7 +185,18 @@ func process(checker *checks.Checker, opts *Options, c candidate) fileOutcome {
 		}
 		t = template.Unread(c.Path, info.Size())
 	} else {
-		data, err = io.ReadAll(f)
+		// Read exactly the stat'd size (plus a probe for growth) rather than
+		// letting ReadAll double its buffer through a large file.
+		data = make([]byte, info.Size()+1)
+		n, err := io.ReadFull(f, data)
+		if err == io.ErrUnexpectedEOF || err == io.EOF {
+			err = nil
+		}
+		data = data[:n]
+		if err == nil && int64(n) > info.Size() {
+			rest, rerr := io.ReadAll(f) // the file grew while we read it
+			data, err = append(data, rest...), rerr
+		}
 		if err != nil {
 			return fileOutcome{err: fmt.Sprintf("%s: cannot read: %v", c.Path, cleanErr(err))}
 		}
@@ -174,14 +215,31 @@ func process(checker *checks.Checker, opts *Options, c candidate) fileOutcome {
 		}
 	}
 	if opts.Baseline != nil {
-		return opts.Baseline.checkChange(checker, opts, c, t, data)
+		out := opts.Baseline.checkChange(checker, opts, c, t, data)
+		if out.stack != nil && t.Root != nil && len(opts.Online) > 0 {
+			x := template.Extract(t, template.NewResolver(t, opts.Checks.Values))
+			for _, o := range opts.Online {
+				fs, notices := o.Check(ctx, t, x)
+				out.findings = checks.Merge(out.findings, changedOnly(fs, out.stack))
+				out.notices = append(out.notices, notices...)
+			}
+		}
+		return out
 	}
 	r := checker.Check(t)
-	return fileOutcome{
+	out := fileOutcome{
 		template:          &report.Template{File: c.Path, Stack: c.Stack, Resources: r.Resources, Policies: r.Policies},
 		findings:          r.Findings,
 		principalPolicies: r.PrincipalPolicies,
 	}
+	if t.Root != nil {
+		for _, o := range opts.Online {
+			fs, notices := o.Check(ctx, t, r.Extraction)
+			out.findings = checks.Merge(out.findings, fs)
+			out.notices = append(out.notices, notices...)
+		}
+	}
+	return out
 }
 
 // looksLikeTemplate decides whether a file that does not parse was meant to

@@ -1,9 +1,8 @@
-package report
+package report_test
 
 import (
 	"bytes"
-	"flag"
-	"fmt"
+		"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,26 +13,15 @@ import (
 	"github.com/tollgate-dev/tollgate/checks"
 	"github.com/tollgate-dev/tollgate/diff"
 	"github.com/tollgate-dev/tollgate/iamdata"
+	"github.com/tollgate-dev/tollgate/report"
 	"github.com/tollgate-dev/tollgate/template"
 )
 
-// The -update flag rewrites golden files. Another test file of this package
-// may define it first; package variables initialise before init functions.
-func init() {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite the golden files under testdata/")
-	}
-}
-
-func updating() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
-
-// golden compares got with the file, or rewrites it under -update.
-func golden(t *testing.T, file string, got []byte) {
+// diffGolden compares got with the file, or rewrites it under -update
+// (the flag report_test.go defines).
+func diffGolden(t *testing.T, file string, got []byte) {
 	t.Helper()
-	if updating() {
+	if *update {
 		if err := os.WriteFile(file, got, 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -49,7 +37,7 @@ func golden(t *testing.T, file string, got []byte) {
 }
 
 // diffCase builds the result of diffing testdata/diff/NAME/base.* with head.*.
-func diffCase(t *testing.T, name string) *Result {
+func diffCase(t *testing.T, name string) *report.Result {
 	t.Helper()
 	dir := filepath.Join("testdata", "diff", name)
 	read := func(prefix string) *template.Template {
@@ -73,7 +61,7 @@ func diffCase(t *testing.T, name string) *Result {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &Result{Tool: Tool{Name: "tollgate", Version: "v0.0.0-test"},
+	r := &report.Result{Tool: report.Tool{Name: "tollgate", Version: "v0.0.0-test"},
 		Diffs:    &diff.Report{Version: 1, Base: strings.Repeat("1", 40), Head: strings.Repeat("2", 40), Stacks: []*diff.StackDiff{sd}},
 		Findings: k.CheckChange(base, head, sd).Findings}
 	r.Stats.Templates = 1
@@ -98,20 +86,20 @@ func TestDiffGolden(t *testing.T) {
 				file   string
 				render func(*bytes.Buffer) error
 			}{
-				{"want.json", func(b *bytes.Buffer) error { return DiffJSON(b, r) }},
-				{"want.txt", func(b *bytes.Buffer) error { return DiffText(b, r, TextOptions{}) }},
+				{"want.json", func(b *bytes.Buffer) error { return report.DiffJSON(b, r) }},
+				{"want.txt", func(b *bytes.Buffer) error { return report.DiffText(b, r, report.TextOptions{}) }},
 				{"want.md", func(b *bytes.Buffer) error {
-					return DiffMarkdown(b, r, MarkdownOptions{BlobURL: "https://github.com/acme/shop/blob/2222222/"})
+					return report.DiffMarkdown(b, r, report.MarkdownOptions{BlobURL: "https://github.com/acme/shop/blob/2222222/"})
 				}},
 				{"want.comment.md", func(b *bytes.Buffer) error {
-					return Markdown(b, r, MarkdownOptions{BlobURL: "https://github.com/acme/shop/blob/2222222/", Commit: strings.Repeat("2", 40)})
+					return report.Markdown(b, r, report.MarkdownOptions{BlobURL: "https://github.com/acme/shop/blob/2222222/", Commit: strings.Repeat("2", 40)})
 				}},
 			} {
 				var b bytes.Buffer
 				if err := f.render(&b); err != nil {
 					t.Fatal(err)
 				}
-				golden(t, filepath.Join(dir, f.file), b.Bytes())
+				diffGolden(t, filepath.Join(dir, f.file), b.Bytes())
 			}
 		})
 	}
@@ -120,7 +108,7 @@ func TestDiffGolden(t *testing.T) {
 func TestDiffMarkdownIsSafe(t *testing.T) {
 	r := diffCase(t, "hostile")
 	var b bytes.Buffer
-	if err := DiffMarkdown(&b, r, MarkdownOptions{}); err != nil {
+	if err := report.DiffMarkdown(&b, r, report.MarkdownOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
@@ -128,15 +116,15 @@ func TestDiffMarkdownIsSafe(t *testing.T) {
 	live := stripCodeSpans(out)
 	for _, bad := range []string{"<img", "\n## heading", "](https://evil", "@admin", "\n::error::"} {
 		if strings.Contains(live, bad) {
-			t.Errorf("the Markdown contains %q outside code spans:\n%s", bad, out)
+			t.Errorf("the report.Markdown contains %q outside code spans:\n%s", bad, out)
 		}
 	}
 	if strings.Contains(out, "\x1b") {
-		t.Error("the Markdown contains an escape character")
+		t.Error("the report.Markdown contains an escape character")
 	}
 	checkTables(t, out)
 	var txt bytes.Buffer
-	if err := DiffText(&txt, r, TextOptions{}); err != nil {
+	if err := report.DiffText(&txt, r, report.TextOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	for _, bad := range []string{"\x1b", "\n::error::", "\n## heading"} {
@@ -147,7 +135,7 @@ func TestDiffMarkdownIsSafe(t *testing.T) {
 }
 
 // stripCodeSpans removes inline code spans (a run of backticks to the next
-// run of the same length), as a Markdown renderer would treat them.
+// run of the same length), as a report.Markdown renderer would treat them.
 func stripCodeSpans(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); {
@@ -201,15 +189,15 @@ func TestDiffMarkdownStaysUnderTheLimit(t *testing.T) {
 		file := fmt.Sprintf("stacks/s%02d/template.json", i)
 		rep.Stacks = append(rep.Stacks, diff.Templates(template.Parse(file, base), template.Parse(file, head), diff.Options{Data: data}))
 	}
-	r := &Result{Tool: Tool{Name: "tollgate", Version: "test"}, Diffs: rep}
+	r := &report.Result{Tool: report.Tool{Name: "tollgate", Version: "test"}, Diffs: rep}
 	for _, limit := range []int{0, 5000} {
 		var b bytes.Buffer
-		if err := DiffMarkdown(&b, r, MarkdownOptions{MaxLen: limit}); err != nil {
+		if err := report.DiffMarkdown(&b, r, report.MarkdownOptions{MaxLen: limit}); err != nil {
 			t.Fatal(err)
 		}
 		max := limit
 		if max == 0 {
-			max = MaxCommentLen
+			max = report.MaxCommentLen
 		}
 		if b.Len() > max {
 			t.Errorf("limit %d: %d bytes", max, b.Len())
@@ -222,7 +210,7 @@ func TestDiffMarkdownStaysUnderTheLimit(t *testing.T) {
 		}
 		checkTables(t, b.String())
 		var c bytes.Buffer
-		if err := Markdown(&c, r, MarkdownOptions{MaxLen: limit}); err != nil {
+		if err := report.Markdown(&c, r, report.MarkdownOptions{MaxLen: limit}); err != nil {
 			t.Fatal(err)
 		}
 		if c.Len() > max {

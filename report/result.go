@@ -30,6 +30,8 @@ type Result struct {
 	// Diffs is the semantic diff of the changed templates against a base
 	// revision; nil when no diff was asked for.
 	Diffs *diff.Report
+	// Previews are change sets computed against live stacks, when configured.
+	Previews []Preview
 }
 
 // Tool identifies the program that produced a result.

@@ -36,6 +36,7 @@ type checkOptions struct {
 	params                     keyValues
 	allowExternal              listFlag
 	diffBase                   string
+	accessAnalyzer             bool
 }
 
 // listFlag is a repeatable flag that also takes comma-separated values.
@@ -79,6 +80,7 @@ func checkFlags(o *checkOptions) *flag.FlagSet {
 	fs.StringVar(&o.blockOn, "block-on", "", "comma-separated finding `TYPES` that block (default ERROR,SECURITY_WARNING)")
 	fs.BoolVar(&o.noColor, "no-color", false, "never colour the output (NO_COLOR is respected too)")
 	fs.Var(&o.params, "parameter", "template parameter value `KEY=VALUE` (repeatable)")
+	fs.BoolVar(&o.accessAnalyzer, "access-analyzer", false, "also check every policy with IAM Access Analyzer (needs AWS credentials and a region)")
 	fs.Var(&o.allowExternal, "allow-external-principal", "trust principals of this `ACCOUNT or ORG` (123456789012 or o-abc123def4; repeatable)")
 	fs.StringVar(&o.diffBase, "diff-base", "", "report only what changed since the merge base of `REF` and HEAD (new or changed resources), with the diff")
 	return fs
@@ -117,6 +119,15 @@ func runCheck(ctx context.Context, args []string, e *env) (int, error) {
 	notice := ""
 	if o.diffBase != "" {
 		if opts.Baseline, notice, err = baseline(ctx, o.diffBase, e); err != nil {
+			return 0, err
+		}
+	}
+	if o.accessAnalyzer || cfg.AccessAnalyzer || len(cfg.Regions) > 0 {
+		values := opts.Checks.Values
+		if values.Region == "" {
+			values.Region = firstNonEmpty(e.getenv("AWS_REGION"), e.getenv("AWS_DEFAULT_REGION"))
+		}
+		if opts.Online, err = onlineBackends(ctx, cfg, localAWS(ctx), values, o.accessAnalyzer || cfg.AccessAnalyzer); err != nil {
 			return 0, err
 		}
 	}

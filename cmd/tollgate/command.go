@@ -62,6 +62,7 @@ const helpText = `tollgate checks CloudFormation templates and the IAM policies 
 Usage:
   tollgate check [flags] [PATH...]   check templates (files or folders, default: .)
   tollgate diff --base REF [PATH...] what a change to templates does (replacements, IAM, network)
+  tollgate action                    run as the GitHub Action (see docs/action.md)
   tollgate version                   print the version
   tollgate help [COMMAND]            show help
 
@@ -93,6 +94,12 @@ func run(args []string, e *env) int {
 		if err == nil {
 			return code
 		}
+	case "action":
+		var code int
+		code, err = runAction(ctx, rest, e)
+		if err == nil {
+			return code
+		}
 	case "version", "--version", "-version":
 		fmt.Fprintln(e.stdout, "tollgate", toolVersion())
 		return exitOK
@@ -110,6 +117,9 @@ func runHelp(args []string, e *env) int {
 		return exitOK
 	}
 	switch args[0] {
+	case "action":
+		fmt.Fprint(e.stdout, actionHelp)
+		return exitOK
 	case "check":
 		fs := checkFlags(&checkOptions{})
 		fs.SetOutput(e.stdout)
