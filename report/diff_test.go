@@ -2,7 +2,7 @@ package report_test
 
 import (
 	"bytes"
-		"fmt"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
