@@ -27,6 +27,9 @@ type canonizer struct {
 	segs  []string
 	disp  []string
 	edges []edge
+	// quiet is set inside intrinsic functions other than Fn::If: a
+	// reference in their arguments is reported at the function's path.
+	quiet int
 }
 
 func newCanonizer(t *template.Template, v template.Values) *canonizer {
@@ -34,6 +37,9 @@ func newCanonizer(t *template.Template, v template.Values) *canonizer {
 }
 
 func (c *canonizer) push(name string, index int) {
+	if c.quiet > 0 {
+		return
+	}
 	if index >= 0 {
 		c.disp = append(c.disp, "["+strconv.Itoa(index)+"]")
 		c.segs = append(c.segs, "")
@@ -44,6 +50,9 @@ func (c *canonizer) push(name string, index int) {
 }
 
 func (c *canonizer) pop() {
+	if c.quiet > 0 {
+		return
+	}
 	c.disp = c.disp[:len(c.disp)-1]
 	c.segs = c.segs[:len(c.segs)-1]
 }
@@ -145,6 +154,8 @@ func (c *canonizer) intrinsic(n *template.Node, fn string, arg *template.Node, d
 				items: []*val{orAbsent(c.canon(arg.Items[1], depth+1)), orAbsent(c.canon(arg.Items[2], depth+1))}}).seal()
 		}
 	}
+	c.quiet++
+	defer func() { c.quiet-- }()
 	res := c.r.Resolve(n, nil)
 	if res == nil {
 		return nil

@@ -98,6 +98,9 @@ func TestNoiseIsNoChange(t *testing.T) {
 		{"an undecidable Fn::If written twice alike is no change",
 			"Parameters:\n  E: {Type: String}\nConditions:\n  P: !Equals [!Ref E, prod]\nResources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties: {DelaySeconds: !If [P, 0, 5]}\n",
 			"Parameters:\n  E: {Type: String}\nConditions:\n  P: !Equals [!Ref E, prod]\nResources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties:\n      DelaySeconds:\n        Fn::If: [P, '0', 5]\n"},
+		{"CDK's own metadata is no change",
+			"Resources:\n  CDKMetadata:\n    Type: AWS::CDK::Metadata\n    Properties: {Analytics: v2:deflate64:AAA}\n  Q:\n    Type: AWS::SQS::Queue\n    Metadata: {aws:cdk:path: App/Q/Resource}\n",
+			"Resources:\n  CDKMetadata:\n    Type: AWS::CDK::Metadata\n    Properties: {Analytics: v2:deflate64:BBB}\n  Q:\n    Type: AWS::SQS::Queue\n    Metadata: {aws:cdk:path: App/Queue/Resource}\n"},
 		{"comments and blank lines are no change",
 			"Resources:\n  Q:\n    Type: AWS::SQS::Queue\n",
 			"# queues\nResources:\n\n  Q:   # the queue\n    Type: AWS::SQS::Queue\n"},
@@ -502,7 +505,7 @@ func FuzzTemplates(f *testing.F) {
 			t.Fatalf("status %q", sd.Status)
 		}
 		// A template compared with itself never changes: no noise.
-		if self := Templates(ht, template.Parse("stack.yaml", head), Options{Data: data}); len(self.Resources)+len(self.IAM)+len(self.Network)+len(self.Exposure) > 0 {
+		if self := Templates(ht, template.Parse("stack.yaml", head), Options{Data: data, exhaustive: true}); len(self.Resources)+len(self.IAM)+len(self.Network)+len(self.Exposure) > 0 {
 			t.Fatalf("a template differs from itself: %+v", self.Resources)
 		}
 		for _, r := range sd.Resources {
@@ -513,4 +516,24 @@ func FuzzTemplates(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestSkippingIdenticalResourcesChangesNothing(t *testing.T) {
+	data, _ := iamdata.Embedded()
+	wb, wh := Wide(400)
+	cb, ch := RefChain(60, true)
+	pb := []byte("Parameters:\n  N: {Type: String, Default: a}\nResources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties: {QueueName: !Ref N}\n  T: {Type: AWS::SNS::Topic}\n")
+	ph := []byte(strings.Replace(string(pb), "Default: a", "Default: b", 1))
+	for _, tc := range []struct {
+		name       string
+		base, head []byte
+	}{{"a wide template", wb, wh}, {"a chain through Fn::Join", cb, ch}, {"a changed parameter default", pb, ph}} {
+		t.Run(tc.name, func(t *testing.T) {
+			fast := Templates(template.Parse("t", tc.base), template.Parse("t", tc.head), Options{Data: data})
+			full := Templates(template.Parse("t", tc.base), template.Parse("t", tc.head), Options{Data: data, exhaustive: true})
+			if d := cmp.Diff(full, fast); d != "" {
+				t.Errorf("skipping identical resources changed the diff (-full +fast):\n%s", d)
+			}
+		})
+	}
 }

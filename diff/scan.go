@@ -14,6 +14,8 @@ import (
 func scanRefs(t *template.Template, props *template.Node) []edge {
 	var out []edge
 	var segs, disp []string
+	// quiet > 0 inside function arguments, where paths stop growing.
+	quiet := 0
 	add := func(target string) {
 		if t.Resource(target) == nil {
 			return
@@ -39,6 +41,10 @@ func scanRefs(t *template.Template, props *template.Node) []edge {
 		switch n.Kind {
 		case template.Seq:
 			for i, it := range n.Items {
+				if quiet > 0 {
+					walk(it, depth+1)
+					continue
+				}
 				segs, disp = append(segs, ""), append(disp, "["+strconv.Itoa(i)+"]")
 				walk(it, depth+1)
 				segs, disp = segs[:len(segs)-1], disp[:len(disp)-1]
@@ -61,6 +67,13 @@ func scanRefs(t *template.Template, props *template.Node) []edge {
 						add(name)
 					}
 					return
+				case "Fn::If":
+					// Either branch is the property's value.
+					if arg.Kind == template.Seq && len(arg.Items) == 3 {
+						walk(arg.Items[1], depth+1)
+						walk(arg.Items[2], depth+1)
+					}
+					return
 				case "Fn::Sub":
 					text := arg
 					var vars *template.Node
@@ -78,13 +91,21 @@ func scanRefs(t *template.Template, props *template.Node) []edge {
 							}
 						}
 					}
+					quiet++
 					walk(vars, depth+1)
+					quiet--
 					return
 				}
+				quiet++
 				walk(arg, depth+1)
+				quiet--
 				return
 			}
 			for _, f := range n.Fields {
+				if quiet > 0 {
+					walk(f.Value, depth+1)
+					continue
+				}
 				segs, disp = append(segs, f.Key), append(disp, f.Key)
 				walk(f.Value, depth+1)
 				segs, disp = segs[:len(segs)-1], disp[:len(disp)-1]

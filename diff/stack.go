@@ -19,6 +19,9 @@ type Options struct {
 	Data *iamdata.Set
 	// Spec is the resource specification; nil uses EmbeddedSpec().
 	Spec *Spec
+	// exhaustive converts every resource, identical ones too, so tests can
+	// check that identical text compares equal after conversion.
+	exhaustive bool
 }
 
 // resourceAttrs are the resource attributes compared besides Properties.
@@ -52,6 +55,11 @@ func newSide(t *template.Template, o *Options) *side {
 		if _, dup := s.res[r.LogicalID]; dup {
 			continue
 		}
+		if r.Type == "AWS::CDK::Metadata" {
+			// CDK's version analytics change with every CDK release and
+			// deploy nothing that matters.
+			continue
+		}
 		s.res[r.LogicalID] = &resState{res: r, attrs: map[string]*val{}}
 		s.order = append(s.order, r.LogicalID)
 	}
@@ -82,6 +90,9 @@ func (s *side) canonize(st *resState) {
 		if a == "DependsOn" && v != nil {
 			v = setOf(v, false)
 		}
+		if a == "Metadata" {
+			v = dropToolMetadata(v)
+		}
 		if v != nil {
 			st.attrs[a] = v
 		}
@@ -109,7 +120,7 @@ func (d *differ) prepare() {
 	context := same("Parameters") && same("Conditions") && same("Mappings") && same("Transform")
 	for _, id := range d.head.order {
 		h := d.head.res[id]
-		if b, ok := d.base.res[id]; ok && context && template.Equal(b.res.Node, h.res.Node) {
+		if b, ok := d.base.res[id]; ok && context && !d.o.exhaustive && template.Equal(b.res.Node, h.res.Node) {
 			h.unchanged, b.unchanged = true, true
 			h.edges = scanRefs(d.head.t, h.res.Properties)
 			continue
@@ -706,4 +717,24 @@ func sortResources(rs []*ResourceChange) {
 		}
 		return a.LogicalID < b.LogicalID
 	})
+}
+
+// dropToolMetadata leaves out the Metadata keys that tools write for
+// themselves (aws:cdk:path, aws:asset:*): they change when code moves and
+// deploy nothing. Other metadata (AWS::CloudFormation::Init) is compared.
+func dropToolMetadata(v *val) *val {
+	if v == nil || v.kind != vMap {
+		return v
+	}
+	out := &val{kind: vMap, pos: v.pos}
+	for _, f := range v.fields {
+		if strings.HasPrefix(f.key, "aws:cdk:") || strings.HasPrefix(f.key, "aws:asset:") {
+			continue
+		}
+		out.fields = append(out.fields, f)
+	}
+	if len(out.fields) == 0 {
+		return nil
+	}
+	return out.seal()
 }

@@ -238,9 +238,10 @@ func changeMarker(change string) string {
 	return "~"
 }
 
-// shortSHA abbreviates a commit SHA for display.
+// shortSHA abbreviates a commit SHA for display; other revisions ("working
+// tree") are shown whole.
 func shortSHA(s string) string {
-	if len(s) > 7 {
+	if len(s) >= 40 && strings.Trim(s, "0123456789abcdef") == "" {
 		return s[:7]
 	}
 	return s
