@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
@@ -19,8 +20,10 @@ import (
 	"github.com/tollgate-dev/tollgate/internal/spelling"
 )
 
-// Repo is an open repository. It is not safe for concurrent use.
+// Repo is an open repository. ReadFile and FileHash may be called
+// concurrently; they take turns, since go-git caches trees without locks.
 type Repo struct {
+	mu  sync.Mutex
 	git *git.Repository
 	// root is the absolute, symlink-free path of the working tree.
 	root    string
@@ -229,6 +232,8 @@ var ErrNotExist = errors.New("no such file at this revision")
 // ReadFile returns the content of a file at a revision. A file larger than
 // limit is not read: data is nil and size says how large it is.
 func (r *Repo) ReadFile(v *Revision, path string, limit int64) (data []byte, size int64, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	t, err := v.treeObj()
 	if err != nil {
 		return nil, 0, err
@@ -261,6 +266,8 @@ func (r *Repo) ReadFile(v *Revision, path string, limit int64) (data []byte, siz
 // FileHash returns the blob hash of a file at a revision, "" when absent.
 // Comparing hashes tells whether a file changed without reading it.
 func (r *Repo) FileHash(v *Revision, path string) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	t, err := v.treeObj()
 	if err != nil {
 		return ""

@@ -46,6 +46,8 @@ func TestDiffCommand(t *testing.T) {
 		{"no base outside Actions exits 2", []string{"diff"}, nil, exitUsage, nil, []string{"--base is required"}},
 		{"an unknown format exits 2", []string{"diff", "--base", "HEAD~1", "--format", "sarif"}, nil, exitUsage, nil, []string{"--format"}},
 		{"help lists the flags", []string{"help", "diff"}, nil, exitOK, []string{"-merge-base", "fetch-depth: 0"}, nil},
+		{"markdown is written to a file and the command says where", []string{"diff", "--base", "HEAD~1", "--format", "markdown", "--output", "diff.md"}, nil, exitBlocking,
+			nil, []string{"wrote markdown diff to diff.md (2 templates changed, 1 findings)"}},
 		{"in a pull request workflow the event gives base and head", []string{"diff", "--format", "json"},
 			map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_EVENT_PATH": writeEvent(t, base, head)}, exitBlocking,
 			[]string{`"base": "` + base, `"head": "` + head}, nil},
@@ -67,6 +69,10 @@ func TestDiffCommand(t *testing.T) {
 				}
 			}
 		})
+	}
+	md, err := os.ReadFile("diff.md")
+	if err != nil || !strings.Contains(string(md), "#### What this change does") {
+		t.Errorf("diff.md: %v\n%s", err, md)
 	}
 }
 
