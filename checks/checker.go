@@ -43,12 +43,12 @@ type TemplateResult struct {
 func (k *Checker) Check(t *template.Template) TemplateResult {
 	var out []Finding
 	tc := &TemplateContext{Options: &k.opts, Template: t, out: &out}
-	var docs []*PolicyContext
 	if t.Root != nil {
 		r := template.NewResolver(t, k.opts.Values)
 		tc.Extraction = template.Extract(t, r)
+		tc.Policies = make([]*PolicyContext, 0, len(tc.Extraction.Policies))
 		for _, p := range tc.Extraction.Policies {
-			docs = append(docs, &PolicyContext{TemplateContext: tc, Policy: p, Doc: policy.Parse(p.Document)})
+			tc.Policies = append(tc.Policies, &PolicyContext{TemplateContext: tc, Policy: p, Doc: policy.Parse(p.Document)})
 		}
 	} else {
 		tc.Extraction = &template.Extraction{}
@@ -59,13 +59,22 @@ func (k *Checker) Check(t *template.Template) TemplateResult {
 			rule.Template(tc)
 		}
 		if rule.Policy != nil {
-			for _, pc := range docs {
+			for _, pc := range tc.Policies {
 				rule.Policy(pc)
 			}
 		}
 	}
-	res := TemplateResult{Findings: Finalize(out), Policies: len(docs), Resources: len(t.Resources)}
-	for _, pc := range docs {
+	if t.Root != nil {
+		tc.suppressions().suppress(out)
+	}
+	for _, rule := range k.rules {
+		if rule.After != nil && t.Root != nil {
+			tc.rule = rule
+			rule.After(tc)
+		}
+	}
+	res := TemplateResult{Findings: Finalize(out), Policies: len(tc.Policies), Resources: len(t.Resources)}
+	for _, pc := range tc.Policies {
 		if pc.Policy.Kind != template.Identity {
 			res.PrincipalPolicies++
 		}
@@ -77,12 +86,79 @@ func (k *Checker) Check(t *template.Template) TemplateResult {
 // a rule that is not here does not exist.
 func Rules() []*Rule {
 	return []*Rule{
+		// The template itself.
 		ruleParseError(),
 		ruleInvalidTemplate(),
 		ruleTemplateTooLarge(),
+		// Policy grammar.
+		ruleDataTypeMismatch(),
+		ruleInvalidPolicyElement(),
+		ruleMissingStatement(),
+		ruleMissingVersion(),
+		ruleInvalidVersion(),
+		ruleUnsupportedElementCombination(),
+		ruleMissingEffect(),
+		ruleInvalidEffect(),
+		ruleMissingAction(),
+		ruleMissingResource(),
+		// Actions.
 		ruleInvalidServiceInAction(),
 		ruleInvalidAction(),
+		ruleUnsupportedActionInPolicy(),
+		ruleWildcardInServiceName(),
+		ruleRedundantAction(),
+		ruleAllowWithNotAction(),
+		// Resources.
+		ruleInvalidARNPrefix(),
+		ruleMissingARNField(),
+		ruleInvalidPartition(),
+		ruleInvalidARNServiceCase(),
+		ruleInvalidService(),
+		ruleInvalidARNRegion(),
+		ruleInvalidARNAccount(),
+		ruleInvalidARNResource(),
+		ruleARNRegionNotAllowed(),
+		ruleARNAccountNotAllowed(),
+		ruleMissingARNRegion(),
+		ruleResourceMismatch(),
+		// Principals.
+		ruleMissingPrincipal(),
+		ruleUnsupportedPrincipal(),
+		ruleInvalidPrincipalKey(),
+		ruleInvalidPrincipalFormat(),
+		ruleInvalidServicePrincipalFormat(),
+		ruleUnsupportedWildcardInPrincipal(),
+		ruleAllowWithNotPrincipal(),
 		ruleExternalPrincipal(),
+		ruleRestrictAccessToServicePrincipal(),
+		ruleMissingGitHubRepoConditionKey(),
+		ruleGitHubOrgWideTrust(),
+		ruleMissingGitHubAudienceConditionKey(),
+		ruleMissingConditionKeyForOIDCPrincipal(),
+		// Conditions.
+		ruleInvalidConditionOperator(),
+		ruleInvalidGlobalConditionKey(),
+		ruleInvalidServiceConditionKey(),
+		ruleTypeMismatch(),
+		ruleTypeMismatchBoolean(),
+		ruleTypeMismatchDate(),
+		ruleTypeMismatchIPRange(),
+		ruleTypeMismatchNumber(),
+		ruleForAllValuesWithSingleValuedKey(),
+		ruleWildcardWithoutLikeOperator(),
+		// Privilege.
+		rulePassRoleWithStarInResource(),
+		rulePassRoleWithStarInActionAndResource(),
+		rulePassRoleWithNotResource(),
+		rulePassRoleWithStarInActionAndNotResource(),
+		rulePassRoleWithStarInResourceAndNotAction(),
+		rulePassRoleWithNotActionAndNotResource(),
+		rulePrivilegeEscalation(),
+		ruleAdministratorAccess(),
+		rulePolicySize(),
+		// Suppressions, which see the findings of every rule above.
+		ruleInvalidSuppression(),
+		ruleUnmatchedSuppression(),
 	}
 }
 

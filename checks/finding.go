@@ -73,10 +73,15 @@ type Finding struct {
 	Path string `json:"path,omitempty"`
 	// Branch names the conditions under which the finding holds, when the
 	// template has undecidable Fn::If branches: "when IsProd is true".
-	Branch    string `json:"branch,omitempty"`
-	Source    string `json:"source"`
-	LearnMore string `json:"learnMore,omitempty"`
-	Blocking  bool   `json:"blocking"`
+	Branch string `json:"branch,omitempty"`
+	// Policy names the policy the finding is in ("TrustPolicy", an inline
+	// policy's name, "BucketPolicy"), as cfn-policy-validator names it;
+	// PolicyPath is the element's path inside that policy document.
+	Policy     string `json:"policy,omitempty"`
+	PolicyPath string `json:"policyPath,omitempty"`
+	Source     string `json:"source"`
+	LearnMore  string `json:"learnMore,omitempty"`
+	Blocking   bool   `json:"blocking"`
 	// Fingerprint identifies the finding across unrelated edits: it is made
 	// of the code, resource, path (without list indexes) and subject, not
 	// the line.

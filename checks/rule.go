@@ -26,6 +26,9 @@ type Rule struct {
 	// sets one or both.
 	Template func(c *TemplateContext)
 	Policy   func(c *PolicyContext)
+	// After runs once every other rule has run on the template, and sees
+	// their findings: suppressions are applied this way.
+	After func(c *TemplateContext)
 }
 
 // Info is the description of a rule that renderers need (SARIF rules, the
@@ -63,9 +66,26 @@ type TemplateContext struct {
 	Options    *Options
 	Template   *template.Template
 	Extraction *template.Extraction
-	rule       *Rule
-	out        *[]Finding
+	// Policies are the parsed policies of the template, in extraction order.
+	Policies []*PolicyContext
+	rule     *Rule
+	out      *[]Finding
+	// arns caches ARN diagnoses by text: several rules read each ARN.
+	arns map[string]*arnInfo
+	supp *suppressions
 }
+
+// suppressions returns the template's inline suppressions, read once.
+func (c *TemplateContext) suppressions() *suppressions {
+	if c.supp == nil {
+		c.supp = readSuppressions(c.Template)
+	}
+	return c.supp
+}
+
+// Findings returns the findings reported so far; After rules may modify
+// them (to mark them suppressed) but not remove them.
+func (c *TemplateContext) Findings() []Finding { return *c.out }
 
 // Report is one finding as a rule states it; the context adds the rule's
 // code and type and the template's file.
@@ -81,6 +101,10 @@ type Report struct {
 	Message string
 	Fix     string
 	Branch  string
+	// Policy names the policy as cfn-policy-validator does; PolicyPath is
+	// the element's path inside the policy document.
+	Policy     string
+	PolicyPath string
 }
 
 // Report records a finding.
@@ -97,6 +121,7 @@ func (c *TemplateContext) Report(r Report) {
 		Code: c.rule.Code, Type: c.rule.Type, Message: r.Message, Fix: fix,
 		File: c.Template.File, Line: max(r.Pos.Line, 1), Column: max(r.Pos.Col, 1), EndLine: max(end, 1),
 		Resource: r.Resource, ResourceType: r.ResourceType, Path: r.Path, Branch: r.Branch,
+		Policy: r.Policy, PolicyPath: r.PolicyPath,
 		Source: SourceOffline, LearnMore: c.rule.LearnMore, subject: r.Subject,
 	})
 }
@@ -111,18 +136,52 @@ type PolicyContext struct {
 // At reports a finding at a node of the policy. path is relative to the
 // document ("Statement[0].Action[1]").
 func (c *PolicyContext) At(n *template.Node, path, subject, message, fix string) {
-	r := Report{Path: c.Policy.Path, Subject: subject, Message: message, Fix: fix,
-		Resource: c.Policy.LogicalID, ResourceType: c.Policy.ResourceType, Branch: c.Policy.Branch}
+	if n != nil {
+		c.AtPos(n.Pos, n.EndLine, path, subject, message, fix)
+		return
+	}
+	c.AtPos(c.Policy.Pos, 0, path, subject, message, fix)
+}
+
+// AtPos reports a finding at a position in the policy, for elements that are
+// not nodes (a condition key).
+func (c *PolicyContext) AtPos(pos template.Pos, endLine int, path, subject, message, fix string) {
+	r := Report{Path: c.Policy.Path, Subject: subject, Message: message, Fix: fix, Pos: pos, EndLine: endLine,
+		Resource: c.Policy.LogicalID, ResourceType: c.Policy.ResourceType, Branch: c.Policy.Branch,
+		Policy: policyName(c.Policy), PolicyPath: path}
 	if path != "" && !c.Policy.Synthesized {
 		r.Path += "." + path
 	}
-	if n != nil {
-		r.Pos = n.Pos
-		r.EndLine = n.EndLine
-	} else {
+	if pos.IsZero() {
 		r.Pos = c.Policy.Pos
 	}
 	c.Report(r)
+}
+
+// policyName names a policy as cfn-policy-validator does, so that scripts
+// reading its output find the same names.
+func policyName(p *template.Policy) string {
+	switch {
+	case p.Kind == template.Trust:
+		return "TrustPolicy"
+	case p.Name != "":
+		return p.Name
+	case p.Kind == template.Identity:
+		return p.LogicalID
+	}
+	switch p.ResourceType {
+	case "AWS::S3::BucketPolicy", "AWS::S3Express::BucketPolicy":
+		return "BucketPolicy"
+	case "AWS::SQS::QueuePolicy", "AWS::SQS::QueueInlinePolicy":
+		return "QueuePolicy"
+	case "AWS::SNS::TopicPolicy", "AWS::SNS::TopicInlinePolicy":
+		return "TopicPolicy"
+	case "AWS::KMS::Key", "AWS::KMS::ReplicaKey":
+		return "KeyPolicy"
+	case "AWS::S3::AccessPoint", "AWS::S3::MultiRegionAccessPointPolicy", "AWS::S3ObjectLambda::AccessPointPolicy", "AWS::S3Express::AccessPoint":
+		return "AccessPointPolicy"
+	}
+	return "ResourcePolicy"
 }
 
 // KindNoun names the policy for messages: "trust policy", "bucket policy".
