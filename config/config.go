@@ -46,9 +46,25 @@ type Config struct {
 	Allow           Codes             `yaml:"allow"`
 	TrustedAccounts []string          `yaml:"trusted-accounts"`
 	TrustedOrgs     []string          `yaml:"trusted-orgs"`
+	// Baseline is the baseline file that check reads (see --baseline).
+	Baseline string `yaml:"baseline"`
+	// DataDir is the IAM data cache of tollgate data refresh.
+	DataDir string `yaml:"data-dir"`
 
 	// File is where the configuration was read from; "" for defaults.
 	File string `yaml:"-"`
+	// positions maps JSON pointers ("/block/codes/2") to their nodes.
+	positions map[string]*yaml.Node
+}
+
+// Position returns the line and column of the value at a JSON pointer
+// ("/block/codes/2"), or zeros when unknown, so that checks made after
+// parsing can still point at the line.
+func (c *Config) Position(pointer string) (line, col int) {
+	if n := c.positions[pointer]; n != nil {
+		return n.Line, n.Column
+	}
+	return 0, 0
 }
 
 // Codes is a list of issue codes.
@@ -140,6 +156,7 @@ func Parse(file string, data []byte) (*Config, error) {
 		return nil, &Error{File: file, Issues: []Issue{yamlIssue(err)}}
 	}
 	cfg.File = file
+	cfg.positions = positions
 	return cfg, nil
 }
 

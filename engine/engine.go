@@ -32,6 +32,13 @@ type Options struct {
 	Tool report.Tool
 	// Rules overrides the rule set (tests); nil runs every rule.
 	Rules []*checks.Rule
+	// Baseline, when set, suppresses the findings it records;
+	// BaselineFile names it in suppressions and notices.
+	Baseline     *checks.Baseline
+	BaselineFile string
+	// Notices are the caller's, shown before the run's own (which data
+	// set was used, for instance).
+	Notices []string
 }
 
 // fileOutcome is what processing one candidate produced.
@@ -79,7 +86,7 @@ func Check(ctx context.Context, opts Options) (*report.Result, error) {
 		return nil, err
 	}
 
-	res := &report.Result{Tool: opts.Tool, Notices: found.notices, Rules: infos(checker.Rules())}
+	res := &report.Result{Tool: opts.Tool, Notices: append(append([]string(nil), opts.Notices...), found.notices...), Rules: infos(checker.Rules())}
 	principalPolicies := 0
 	for _, o := range outcomes {
 		if o.notice != "" {
@@ -104,6 +111,22 @@ func Check(ctx context.Context, opts Options) (*report.Result, error) {
 	}
 	if len(found.files) > 0 && res.Stats.Templates == 0 {
 		res.Notices = append(res.Notices, fmt.Sprintf("none of the %d files read is a CloudFormation template", len(found.files)))
+	}
+	if opts.Baseline != nil {
+		checked := map[string]bool{}
+		for _, t := range res.Templates {
+			checked[t.File] = true
+		}
+		var stale []checks.BaselineEntry
+		for _, e := range opts.Baseline.Apply(res.Findings, opts.BaselineFile) {
+			if checked[e.File] {
+				stale = append(stale, e) // entries of files not checked now are not stale
+			}
+		}
+		if len(stale) > 0 {
+			res.Notices = append(res.Notices, fmt.Sprintf("%d of the %d findings recorded in the baseline %s no longer occur (fixed or moved); "+
+				"rewrite it with tollgate check --write-baseline %s to drop them", len(stale), len(opts.Baseline.Findings), opts.BaselineFile, opts.BaselineFile))
+		}
 	}
 	opts.Block.Apply(res.Findings)
 	res.Stats.Duration = time.Since(start)

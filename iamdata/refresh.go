@@ -20,8 +20,12 @@ import (
 // DefaultListURL is the AWS service reference's list of services.
 const DefaultListURL = "https://servicereference.us-east-1.amazonaws.com/v1/service-list.json"
 
-// DataFile is the name of the packed data set inside a cache directory.
-const DataFile = "iam.dat"
+// DataFile is the name of the packed data set inside a cache directory;
+// PreviousFile keeps the set it replaced, so a refresh can be diffed.
+const (
+	DataFile     = "iam.dat"
+	PreviousFile = "iam.previous.dat"
+)
 
 // sourceDir holds the downloaded documents and their HTTP validators.
 const sourceDir = "source"
@@ -189,6 +193,11 @@ func (r *Refresher) Refresh(ctx context.Context) (*RefreshResult, error) {
 		return nil, fmt.Errorf("the packed data set does not read back (a tollgate defect): %w", err)
 	}
 	res.File = filepath.Join(r.Dir, DataFile)
+	if old, err := os.ReadFile(res.File); err == nil {
+		if err := writeAtomic(filepath.Join(r.Dir, PreviousFile), old); err != nil {
+			return nil, err
+		}
+	}
 	if err := writeAtomic(res.File, buf.Bytes()); err != nil {
 		return nil, err
 	}
@@ -372,8 +381,11 @@ type Choice struct {
 	Set *Set
 	// Path is the cached file used; "" for the embedded set.
 	Path string
-	// Note explains a cache that exists but was not used; "" otherwise.
+	// Note explains a cache that exists but could not be read; "" otherwise.
 	Note string
+	// Older is set when a readable cache was passed over because the
+	// embedded set is at least as new (after upgrading tollgate).
+	Older *Set
 }
 
 // Choose returns the data set cached in dir when it exists and is newer than
@@ -400,8 +412,7 @@ func Choose(dir string) (Choice, error) {
 		return Choice{Set: emb, Note: fmt.Sprintf("ignoring the IAM data in %s: %v; run 'tollgate data refresh' to rebuild it", path, err)}, nil
 	}
 	if !Newer(cached, emb) {
-		return Choice{Set: emb, Note: fmt.Sprintf("the IAM data in %s (%s) is not newer than the built-in data (%s); using the built-in data",
-			path, cached.Updated, emb.Updated)}, nil
+		return Choice{Set: emb, Older: cached}, nil
 	}
 	return Choice{Set: cached, Path: path}, nil
 }

@@ -61,6 +61,7 @@ const helpText = `tollgate checks CloudFormation templates and the IAM policies 
 
 Usage:
   tollgate check [flags] [PATH...]   check templates (files or folders, default: .)
+  tollgate data refresh|diff|info    update and compare the IAM service data
   tollgate version                   print the version
   tollgate help [COMMAND]            show help
 
@@ -86,6 +87,12 @@ func run(args []string, e *env) int {
 		if err == nil {
 			return code
 		}
+	case "data":
+		var code int
+		code, err = runData(ctx, rest, e)
+		if err == nil {
+			return code
+		}
 	case "version", "--version", "-version":
 		fmt.Fprintln(e.stdout, "tollgate", toolVersion())
 		return exitOK
@@ -108,6 +115,9 @@ func runHelp(args []string, e *env) int {
 		fs.SetOutput(e.stdout)
 		fmt.Fprint(e.stdout, checkHelp)
 		fs.PrintDefaults()
+		return exitOK
+	case "data":
+		dataUsage(e)
 		return exitOK
 	}
 	return reportError(e, usagef("no help for %q; run 'tollgate help'", args[0]))
