@@ -21,7 +21,7 @@ func providerHost(t *template.Template, v policy.Value) (string, bool) {
 		if hasHole(host) {
 			return "", false
 		}
-		return strings.ToLower(host), true
+		return host, true
 	}
 	if v.Known && contains(federatedProviders, strings.TrimSpace(text)) {
 		return strings.TrimSpace(text), true
@@ -40,6 +40,7 @@ func providerHost(t *template.Template, v policy.Value) (string, bool) {
 // isGitHubHost reports whether a provider host is GitHub Actions'
 // (github.com's, an enterprise's custom issuer, or GHE.com's).
 func isGitHubHost(host string) bool {
+	host = strings.ToLower(host)
 	return host == "token.actions.githubusercontent.com" ||
 		strings.HasPrefix(host, "token.actions.githubusercontent.com/") ||
 		(strings.HasPrefix(host, "token.actions.") && strings.HasSuffix(host, ".ghe.com"))

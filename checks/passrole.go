@@ -104,7 +104,7 @@ func allRoles(s string) bool {
 // passRoleRule builds the rule for one PassRole shape.
 func passRoleRule(r *Rule, message string) *Rule {
 	r.Policy = func(c *PolicyContext) {
-		if c.Policy.Kind != template.Identity {
+		if !c.grantsPermissions() {
 			return
 		}
 		for _, s := range c.Doc.Statements {

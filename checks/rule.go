@@ -73,6 +73,8 @@ type TemplateContext struct {
 	// arns caches ARN diagnoses by text: several rules read each ARN.
 	arns map[string]*arnInfo
 	supp *suppressions
+	// boundaries are the managed policies used as permissions boundaries.
+	boundaries map[string]bool
 }
 
 // suppressions returns the template's inline suppressions, read once.
@@ -182,6 +184,32 @@ func policyName(p *template.Policy) string {
 		return "AccessPointPolicy"
 	}
 	return "ResourcePolicy"
+}
+
+// IsBoundary reports whether the policy is a managed policy that the
+// template uses as a permissions boundary: it caps what a principal may do
+// and grants nothing, so the rules about broad grants do not apply to it.
+func (c *PolicyContext) IsBoundary() bool {
+	if c.Policy.ResourceType != "AWS::IAM::ManagedPolicy" {
+		return false
+	}
+	if c.boundaries == nil {
+		c.boundaries = map[string]bool{}
+		for _, r := range c.Template.Resources {
+			if fn, arg, ok := r.Properties.Get("PermissionsBoundary").Intrinsic(); ok && fn == "Ref" {
+				if id, ok := arg.Str(); ok {
+					c.boundaries[id] = true
+				}
+			}
+		}
+	}
+	return c.boundaries[c.Policy.LogicalID]
+}
+
+// grantsPermissions reports whether the policy is an identity policy that
+// grants permissions (not a permissions boundary).
+func (c *PolicyContext) grantsPermissions() bool {
+	return c.Policy.Kind == template.Identity && !c.IsBoundary()
 }
 
 // KindNoun names the policy for messages: "trust policy", "bucket policy".

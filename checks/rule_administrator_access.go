@@ -4,7 +4,6 @@ import (
 	"strings"
 
 	"github.com/tollgate-dev/tollgate/policy"
-	"github.com/tollgate-dev/tollgate/template"
 )
 
 func ruleAdministratorAccess() *Rule {
@@ -21,7 +20,7 @@ func ruleAdministratorAccess() *Rule {
 		LearnMore: docsURL + "administrator_access",
 	}
 	r.Policy = func(c *PolicyContext) {
-		if c.Policy.Kind != template.Identity {
+		if !c.grantsPermissions() {
 			return
 		}
 		for _, s := range c.Doc.Statements {

@@ -12,6 +12,9 @@ func ruleAllowWithNotAction() *Rule {
 		LearnMore: docsURL + "allow_with_not_action",
 	}
 	r.Policy = func(c *PolicyContext) {
+		if c.IsBoundary() {
+			return
+		}
 		for _, s := range c.Doc.Statements {
 			if !s.Allows() || !s.NotAction.Present {
 				continue

@@ -35,10 +35,12 @@ func ruleInvalidServiceConditionKey() *Rule {
 				case !data.HasService(prefix):
 					if !strings.ContainsAny(prefix, "./") && !identityProviderPrefix(data, prefix) && !strings.ContainsAny(prefix, "*?$") {
 						msg := fmt.Sprintf("%s is not a service prefix, so %s is not a condition key.", prefix, cond.Key)
+						fix := "write the key with the prefix of the service it belongs to"
 						if p, ok := spelling.Closest(prefix, data.Prefixes()); ok {
 							msg += fmt.Sprintf(" Did you mean %s:%s?", p, strings.TrimPrefix(cond.Key, prefix+":"))
+							fix = "replace " + prefix + " with " + p
 						}
-						c.AtPos(cond.KeyPos, 0, cond.Path, cond.Key, msg, "")
+						c.AtPos(cond.KeyPos, 0, cond.Path, cond.Key, msg, fix)
 					}
 					continue
 				}
@@ -55,7 +57,7 @@ func ruleInvalidServiceConditionKey() *Rule {
 				for i, k := range svc.ConditionKeys {
 					names[i] = k.Name
 				}
-				if s, ok := spelling.Closest(cond.Key, names); ok {
+				if s, ok := closestKey(cond.Key, names); ok {
 					msg += fmt.Sprintf(" Did you mean %s?", s)
 					fix = "write " + s
 				}
@@ -79,4 +81,24 @@ func identityProviderPrefix(data *iamdata.Set, prefix string) bool {
 		}
 	}
 	return false
+}
+
+// closestKey suggests a condition key. Keys with a variable part
+// (s3:ExistingObjectTag/<key>) are compared by the part before the slash,
+// and the suggestion keeps the user's own tag key.
+func closestKey(key string, names []string) (string, bool) {
+	base, rest, tagged := strings.Cut(key, "/")
+	if !tagged {
+		return spelling.Closest(key, names)
+	}
+	var bases []string
+	for _, n := range names {
+		if b, _, ok := strings.Cut(n, "/"); ok {
+			bases = append(bases, b)
+		}
+	}
+	if s, ok := spelling.Closest(base, bases); ok {
+		return s + "/" + rest, true
+	}
+	return "", false
 }

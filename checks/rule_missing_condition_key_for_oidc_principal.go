@@ -33,7 +33,7 @@ func ruleMissingConditionKeyForOIDCPrincipal() *Rule {
 			if isGitHubHost(host) {
 				return
 			}
-			claims, ok := audienceClaims[host]
+			claims, ok := audienceClaims[strings.ToLower(host)]
 			if !ok {
 				claims = []string{"aud", "sub", "azp"}
 			}

@@ -5,11 +5,10 @@ import (
 	"strings"
 
 	"github.com/tollgate-dev/tollgate/policy"
-	"github.com/tollgate-dev/tollgate/template"
 )
 
-// escalation is a set of permissions that, granted together on every
-// resource, lets their holder give itself more.
+// escalation is a set of permissions that lets their holder give itself
+// more: the first (the pivot) granted on every resource, the others on any.
 type escalation struct {
 	actions []string
 	how     string
@@ -61,20 +60,19 @@ func rulePrivilegeEscalation() *Rule {
 		LearnMore: docsURL + "privilege_escalation",
 	}
 	r.Policy = func(c *PolicyContext) {
-		if c.Policy.Kind != template.Identity || hasAdministratorStatement(c.Doc) {
+		if !c.grantsPermissions() || hasAdministratorStatement(c.Doc) {
 			return
 		}
-		grant := map[string]policy.Value{}
-		find := func(action string) (policy.Value, bool) {
-			if v, ok := grant[action]; ok {
-				return v, true
-			}
+		// find returns where the policy allows action without conditions:
+		// on every resource when everywhere is set (the pivot of an
+		// escalation), on any resource otherwise (its companions: creating
+		// a function named app-* still runs it with any role passed).
+		find := func(action string, everywhere bool) (policy.Value, bool) {
 			for _, s := range c.Doc.Statements {
-				if !onEveryResource(s) || !unconditional(s) {
+				if !unconditional(s) || (everywhere && !onEveryResource(s)) {
 					continue
 				}
 				if v, ok := allowsAction(s, action); ok {
-					grant[action] = v
 					return v, true
 				}
 			}
@@ -90,7 +88,7 @@ func rulePrivilegeEscalation() *Rule {
 		for _, e := range escalations {
 			var first policy.Value
 			for i, a := range e.actions {
-				v, ok := find(a)
+				v, ok := find(a, i == 0)
 				if !ok {
 					continue combos
 				}
@@ -103,7 +101,11 @@ func rulePrivilegeEscalation() *Rule {
 				anchors[key] = &anchor{v: first}
 				order = append(order, key)
 			}
-			anchors[key].paths = append(anchors[key].paths, strings.Join(e.actions, " + ")+" let it "+e.how)
+			path := e.actions[0] + " on every resource"
+			if len(e.actions) > 1 {
+				path += " with " + strings.Join(e.actions[1:], " and ")
+			}
+			anchors[key].paths = append(anchors[key].paths, path+" lets it "+e.how)
 		}
 		for _, key := range order {
 			a := anchors[key]
@@ -113,7 +115,7 @@ func rulePrivilegeEscalation() *Rule {
 				more = fmt.Sprintf("; and %d more ways", len(shown)-3)
 				shown = shown[:3]
 			}
-			c.At(a.v.Node, a.v.Path, a.v.Text, fmt.Sprintf("This policy lets its holder escalate its privileges: on every resource, %s%s.", strings.Join(shown, "; "), more), "")
+			c.At(a.v.Node, a.v.Path, a.v.Text, fmt.Sprintf("This policy lets its holder escalate its privileges: %s%s.", strings.Join(shown, "; "), more), "")
 		}
 	}
 	return r

@@ -18,26 +18,34 @@ func ruleRedundantAction() *Rule {
 	}
 	r.Policy = func(c *PolicyContext) {
 		for _, s := range c.Doc.Statements {
-			vals := s.Action.Values
-			for i, v := range vals {
+			// Only a wildcard covers another action; a literal only its
+			// duplicates. Comparing with the wildcards alone keeps long
+			// action lists linear.
+			var wild []int
+			first := map[string]int{}
+			norm := make([]string, len(s.Action.Values))
+			for i, v := range s.Action.Values {
 				if !v.Known {
 					continue
 				}
-				a := strings.ToLower(strings.TrimSpace(v.Text))
-				for j, w := range vals {
-					if i == j || !w.Known {
-						continue
-					}
-					b := strings.ToLower(strings.TrimSpace(w.Text))
-					if a == b && j > i {
-						continue // the later duplicate is the one reported
-					}
-					if globCovers(b, a) {
-						what := fmt.Sprintf("%s is already covered by %s", v.Text, w.Text)
-						if a == b {
-							what = fmt.Sprintf("%s is listed twice", v.Text)
-						}
-						c.At(v.Node, v.Path, v.Text, what+" in the same statement.", "remove "+v.Text)
+				norm[i] = strings.ToLower(strings.TrimSpace(v.Text))
+				if strings.ContainsAny(norm[i], "*?") {
+					wild = append(wild, i)
+				}
+			}
+			for i, v := range s.Action.Values {
+				a := norm[i]
+				if a == "" {
+					continue
+				}
+				if j, dup := first[a]; dup {
+					c.At(v.Node, v.Path, v.Text, fmt.Sprintf("%s is listed twice in the same statement (first as %s).", v.Text, s.Action.Values[j].Text), "remove "+v.Text)
+					continue
+				}
+				first[a] = i
+				for _, j := range wild {
+					if j != i && norm[j] != a && globCovers(norm[j], a) {
+						c.At(v.Node, v.Path, v.Text, fmt.Sprintf("%s is already covered by %s in the same statement.", v.Text, s.Action.Values[j].Text), "remove "+v.Text)
 						break
 					}
 				}

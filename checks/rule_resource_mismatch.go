@@ -48,8 +48,10 @@ func ruleResourceMismatch() *Rule {
 			var res []*arnInfo
 			for _, v := range s.Resource.Values {
 				info := c.arn(v)
-				if info.star || info.opaque {
-					continue statements // "*" or an unknowable value fits any action
+				if info.star || info.opaque || info.code != "" {
+					// "*" or an unknowable value fits any action; a malformed
+					// ARN is reported by its own rule, not again here.
+					continue statements
 				}
 				res = append(res, info)
 			}

@@ -19,6 +19,9 @@ func ruleWildcardInServiceName() *Rule {
 		LearnMore: aaSection("suggestion", "wildcard-in-service-name"),
 	}
 	r.Policy = func(c *PolicyContext) {
+		if c.IsBoundary() {
+			return
+		}
 		for _, s := range c.Doc.Statements {
 			if !s.Allows() {
 				continue
