@@ -37,12 +37,22 @@ type TemplateResult struct {
 	PrincipalPolicies int
 	// Resources is how many resources the template declares.
 	Resources int
+	// Extraction holds the template's policies, for the online backends.
+	Extraction *template.Extraction
 }
 
 // Check runs every rule on one parsed template.
 func (k *Checker) Check(t *template.Template) TemplateResult {
+	return k.CheckWith(t, nil)
+}
+
+// CheckWith runs every rule on one parsed template, then online (when not
+// nil) on the template's policies, and merges the two. The template's
+// inline suppressions then apply to both, and the rules that report on
+// suppressions see both.
+func (k *Checker) CheckWith(t *template.Template, online func(*template.Extraction) []Finding) TemplateResult {
 	var out []Finding
-	tc := &TemplateContext{Options: &k.opts, Template: t, out: &out}
+	tc := &TemplateContext{Options: &k.opts, Template: t, out: &out, online: online != nil}
 	if t.Root != nil {
 		r := template.NewResolver(t, k.opts.Values)
 		tc.Extraction = template.Extract(t, r)
@@ -64,16 +74,23 @@ func (k *Checker) Check(t *template.Template) TemplateResult {
 			}
 		}
 	}
-	if t.Root != nil {
-		tc.suppressions().suppress(out)
+	if online != nil && t.Root != nil {
+		out = Merge(out, online(tc.Extraction))
 	}
-	for _, rule := range k.rules {
-		if rule.After != nil && t.Root != nil {
-			tc.rule = rule
-			rule.After(tc)
+	if t.Root != nil {
+		tc.ran = map[string]bool{}
+		for _, rule := range k.rules {
+			tc.ran[rule.Code] = true
+		}
+		tc.suppressions().suppress(out)
+		for _, rule := range k.rules {
+			if rule.After != nil {
+				tc.rule = rule
+				rule.After(tc)
+			}
 		}
 	}
-	res := TemplateResult{Findings: Finalize(out), Policies: len(tc.Policies), Resources: len(t.Resources)}
+	res := TemplateResult{Findings: Finalize(out), Policies: len(tc.Policies), Resources: len(t.Resources), Extraction: tc.Extraction}
 	for _, pc := range tc.Policies {
 		if pc.Policy.Kind != template.Identity {
 			res.PrincipalPolicies++
@@ -160,6 +177,16 @@ func Rules() []*Rule {
 		ruleInvalidSuppression(),
 		ruleUnmatchedSuppression(),
 	}
+}
+
+// RuleFix returns the fix text of the rule with the given code, or "".
+func RuleFix(code string) string {
+	for _, r := range Rules() {
+		if r.Code == code {
+			return r.Fix
+		}
+	}
+	return ""
 }
 
 // RuleInfos describes every rule, for renderers.

@@ -53,6 +53,8 @@ const (
 	SourceOffline        = "offline"
 	SourceAccessAnalyzer = "access-analyzer"
 	SourceBoth           = "both"
+	// SourceOnline marks findings of other AWS APIs (the CloudFormation registry).
+	SourceOnline = "online"
 )
 
 // Finding is one problem at one place in one template.
@@ -135,6 +137,9 @@ func Sort(fs []Finding) {
 	seen := map[string]int{}
 	for i := range fs {
 		fp := fs[i].Fingerprint
+		if fp == "" {
+			continue
+		}
 		if base, _, ok := strings.Cut(fp, "-"); ok {
 			fp = base
 		}
@@ -186,4 +191,27 @@ func dedupe(fs []Finding) []Finding {
 		out = append(out, f)
 	}
 	return out
+}
+
+// Merge adds findings of an online backend to offline ones. A finding both
+// report (same code, file and line) is kept once, with the offline message
+// (which carries our fix) and source "both".
+func Merge(offline, online []Finding) []Finding {
+	type key struct {
+		code, file string
+		line       int
+	}
+	at := map[key]int{}
+	for i, f := range offline {
+		at[key{f.Code, f.File, f.Line}] = i
+	}
+	out := append([]Finding(nil), offline...)
+	for _, f := range online {
+		if i, ok := at[key{f.Code, f.File, f.Line}]; ok {
+			out[i].Source = SourceBoth
+			continue
+		}
+		out = append(out, f)
+	}
+	return Finalize(out)
 }

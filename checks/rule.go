@@ -75,6 +75,10 @@ type TemplateContext struct {
 	supp *suppressions
 	// boundaries are the managed policies used as permissions boundaries.
 	boundaries map[string]bool
+	// online is set when online backends ran on the template; ran holds
+	// the codes of the offline rules that ran.
+	online bool
+	ran    map[string]bool
 }
 
 // suppressions returns the template's inline suppressions, read once.

@@ -2,6 +2,7 @@ package checks
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"sync"
 
@@ -50,14 +51,35 @@ var (
 	known     []string
 )
 
-// knownCodes returns the codes a suppression may name: every rule's.
+// knownCodes returns the codes of every offline rule and online backend.
 func knownCodes() []string {
 	knownOnce.Do(func() {
 		for _, r := range Rules() {
 			known = append(known, r.Code)
 		}
+		for _, r := range OnlineRuleInfos() {
+			known = append(known, r.Code)
+		}
 	})
 	return known
+}
+
+var codeRE = regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)
+
+// CheckCode judges a code named in a suppression or in the block and allow
+// lists. A code of a tollgate rule or online backend is fine, and so is any
+// other well-formed code, which may be one of IAM Access Analyzer's
+// ValidatePolicy codes (UNIQUE_SIDS_REQUIRED); but a near miss of a known
+// code is a typo, and would silently match nothing.
+func CheckCode(code string) (suggestion string, ok bool) {
+	known := knownCodes()
+	if contains(known, code) {
+		return "", true
+	}
+	if s, near := spelling.Closest(code, known); near {
+		return s, false
+	}
+	return "", codeRE.MatchString(code)
 }
 
 // readSuppressions reads the tollgate metadata of every resource.
@@ -117,10 +139,10 @@ func readSuppressions(t *template.Template) *suppressions {
 			case !okCode || code == "":
 				problem(it.Pos, path, "A tollgate ignore entry needs the code of the finding it suppresses.", "add code: CODE (the code shown with the finding)")
 				continue
-			case !contains(knownCodes(), code):
-				msg := fmt.Sprintf("%q is not the code of a tollgate rule, so this entry suppresses nothing.", code)
+			case !codeOK(code):
+				msg := fmt.Sprintf("%q is not the code of a tollgate rule or an IAM Access Analyzer check, so this entry suppresses nothing.", code)
 				fix := "use a code from docs/rules.md"
-				if s, ok := spelling.Closest(code, knownCodes()); ok {
+				if s, _ := CheckCode(code); s != "" {
 					msg += fmt.Sprintf(" Did you mean %s?", s)
 					fix = "write code: " + s
 				}
@@ -135,6 +157,11 @@ func readSuppressions(t *template.Template) *suppressions {
 		}
 	}
 	return out
+}
+
+func codeOK(code string) bool {
+	_, ok := CheckCode(code)
+	return ok
 }
 
 // suppress marks the findings that inline ignores cover.

@@ -34,18 +34,21 @@ func Schema() []byte { return schemaJSON }
 
 // Config is the content of .tollgate.yml.
 type Config struct {
-	Version         int               `yaml:"version"`
-	Paths           []string          `yaml:"paths"`
-	Include         []string          `yaml:"include"`
-	Exclude         []string          `yaml:"exclude"`
-	Account         string            `yaml:"account"`
-	Region          string            `yaml:"region"`
-	Parameters      map[string]string `yaml:"parameters"`
-	BlockOn         []string          `yaml:"block-on"`
-	Block           Codes             `yaml:"block"`
-	Allow           Codes             `yaml:"allow"`
-	TrustedAccounts []string          `yaml:"trusted-accounts"`
-	TrustedOrgs     []string          `yaml:"trusted-orgs"`
+	Version          int               `yaml:"version"`
+	Paths            []string          `yaml:"paths"`
+	Include          []string          `yaml:"include"`
+	Exclude          []string          `yaml:"exclude"`
+	Account          string            `yaml:"account"`
+	Region           string            `yaml:"region"`
+	Parameters       map[string]string `yaml:"parameters"`
+	BlockOn          []string          `yaml:"block-on"`
+	Block            Codes             `yaml:"block"`
+	Allow            Codes             `yaml:"allow"`
+	TrustedAccounts  []string          `yaml:"trusted-accounts"`
+	TrustedOrgs      []string          `yaml:"trusted-orgs"`
+	AccessAnalyzer   bool              `yaml:"access-analyzer"`
+	SensitiveActions []string          `yaml:"sensitive-actions"`
+	Regions          []string          `yaml:"regions"`
 	// Baseline is the baseline file that check reads (see --baseline).
 	Baseline string `yaml:"baseline"`
 	// DataDir is the IAM data cache of tollgate data refresh.
@@ -53,15 +56,29 @@ type Config struct {
 
 	// File is where the configuration was read from; "" for defaults.
 	File string `yaml:"-"`
-	// positions maps JSON pointers ("/block/codes/2") to their nodes.
-	positions map[string]*yaml.Node
 }
 
 // Position returns the line and column of the value at a JSON pointer
-// ("/block/codes/2"), or zeros when unknown, so that checks made after
-// parsing can still point at the line.
+// ("/block/codes/2") in the file the configuration was read from, or zeros
+// when unknown, so that checks made after parsing can still point at the
+// line. It reads the file again: it serves error messages only.
 func (c *Config) Position(pointer string) (line, col int) {
-	if n := c.positions[pointer]; n != nil {
+	if c.File == "" {
+		return 0, 0
+	}
+	data, err := os.ReadFile(c.File)
+	if err != nil {
+		return 0, 0
+	}
+	var doc yaml.Node
+	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 {
+		return 0, 0
+	}
+	positions := map[string]*yaml.Node{}
+	if _, err := toJSONValue(doc.Content[0], "", positions, 0); err != nil {
+		return 0, 0
+	}
+	if n := positions[pointer]; n != nil {
 		return n.Line, n.Column
 	}
 	return 0, 0
@@ -108,10 +125,15 @@ func Default() *Config {
 func ReadFile(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%s: configuration file not found", path)
+		msg := "cannot read the configuration file: " + err.Error()
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			msg = "cannot read the configuration file: " + pe.Err.Error()
 		}
-		return nil, fmt.Errorf("%s: %w", path, err)
+		if errors.Is(err, fs.ErrNotExist) {
+			msg = "configuration file not found"
+		}
+		return nil, &Error{File: path, Issues: []Issue{{Message: msg}}}
 	}
 	return Parse(path, data)
 }
@@ -145,9 +167,9 @@ func Parse(file string, data []byte) (*Config, error) {
 	}
 	root := doc.Content[0]
 	positions := map[string]*yaml.Node{}
-	inst, err := toJSONValue(root, "", positions, 0)
-	if err != nil {
-		return nil, &Error{File: file, Issues: []Issue{{Line: root.Line, Column: root.Column, Message: err.Error()}}}
+	inst, bad := toJSONValue(root, "", positions, 0)
+	if bad != nil {
+		return nil, &Error{File: file, Issues: []Issue{*bad}}
 	}
 	if issues := validate(inst, positions); len(issues) > 0 {
 		return nil, &Error{File: file, Issues: issues}
@@ -156,7 +178,6 @@ func Parse(file string, data []byte) (*Config, error) {
 		return nil, &Error{File: file, Issues: []Issue{yamlIssue(err)}}
 	}
 	cfg.File = file
-	cfg.positions = positions
 	return cfg, nil
 }
 
@@ -179,15 +200,15 @@ func yamlIssue(err error) Issue {
 
 // toJSONValue converts a YAML node into the values a JSON Schema validator
 // expects, recording the node of every JSON pointer for messages.
-func toJSONValue(n *yaml.Node, ptr string, pos map[string]*yaml.Node, depth int) (any, error) {
+func toJSONValue(n *yaml.Node, ptr string, pos map[string]*yaml.Node, depth int) (any, *Issue) {
 	if depth > 64 {
-		return nil, errors.New("the configuration is nested too deeply")
+		return nil, &Issue{Line: n.Line, Column: n.Column, Message: "the configuration is nested too deeply"}
 	}
 	pos[ptr] = n
 	switch n.Kind {
 	case yaml.AliasNode:
 		if n.Alias == nil {
-			return nil, errors.New("alias to an unknown anchor")
+			return nil, &Issue{Line: n.Line, Column: n.Column, Message: "alias to an unknown anchor"}
 		}
 		return toJSONValue(n.Alias, ptr, pos, depth+1)
 	case yaml.MappingNode:
@@ -195,7 +216,9 @@ func toJSONValue(n *yaml.Node, ptr string, pos map[string]*yaml.Node, depth int)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := n.Content[i]
 			if _, dup := m[k.Value]; dup {
-				return nil, fmt.Errorf("line %d: duplicate key %q", k.Line, k.Value)
+				first := pos[ptr+"/"+escapePointer(k.Value)+"#key"]
+				return nil, &Issue{Line: k.Line, Column: k.Column,
+					Message: fmt.Sprintf("duplicate key %q (first defined at line %d)", k.Value, first.Line)}
 			}
 			key := ptr + "/" + escapePointer(k.Value)
 			v, err := toJSONValue(n.Content[i+1], key, pos, depth+1)
@@ -325,7 +348,7 @@ func describe(e *jsonschema.ValidationError, pos map[string]*yaml.Node, raw map[
 		return out
 	case *kind.Type:
 		is := at(ptr)
-		is.Message = fmt.Sprintf("%s must be %s, not %s", name, joinOr(k.Want), k.Got)
+		is.Message = fmt.Sprintf("%s must be %s, not %s %s", name, joinOr(k.Want), article(k.Got), k.Got)
 		if n := pos[ptr]; n != nil && k.Got == "number" && slicesContain(k.Want, "string") && len(n.Value) >= 10 {
 			is.Message += fmt.Sprintf("; write it in quotes (%q) so leading zeros are kept", n.Value)
 		}
@@ -384,13 +407,25 @@ func slicesContain(list []string, s string) bool {
 }
 
 func joinOr(list []string) string {
+	withArticle := make([]string, len(list))
+	for i, t := range list {
+		withArticle[i] = article(t) + " " + t
+	}
 	switch len(list) {
 	case 0:
 		return "something else"
 	case 1:
-		return "a " + list[0]
+		return withArticle[0]
 	}
-	return "a " + strings.Join(list[:len(list)-1], ", a ") + " or a " + list[len(list)-1]
+	return strings.Join(withArticle[:len(list)-1], ", ") + " or " + withArticle[len(list)-1]
+}
+
+// article picks "a" or "an" for a JSON type name.
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
+		return "an"
+	}
+	return "a"
 }
 
 // patternHint explains the expected form of a value checked by a pattern.
@@ -407,6 +442,10 @@ func patternHint(loc []string) string {
 		return "; expected a Region such as eu-west-1"
 	case "block", "allow":
 		return "; expected an issue code such as EXTERNAL_PRINCIPAL"
+	case "sensitive-actions":
+		return "; expected an action such as iam:CreateUser"
+	case "regions":
+		return "; expected a Region such as eu-west-1"
 	}
 	return ""
 }

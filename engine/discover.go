@@ -99,14 +99,19 @@ func (w *walker) walk(dir string, depth int) {
 		w.d.notices = append(w.d.notices, fmt.Sprintf("skipped %s: folders nested deeper than %d levels", displayPath(dir), maxWalkDepth))
 		return
 	}
-	real, err := filepath.EvalSymlinks(dir)
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		w.d.notices = append(w.d.notices, fmt.Sprintf("skipped %s: %v", displayPath(dir), err))
+		return
+	}
+	real, err := filepath.EvalSymlinks(abs)
 	if err != nil {
 		w.d.notices = append(w.d.notices, fmt.Sprintf("skipped %s: %v", displayPath(dir), cleanErr(err)))
 		return
 	}
 	if w.visited[real] {
 		// A symlink back into a folder already walked: a loop or a duplicate.
-		w.d.notices = append(w.d.notices, fmt.Sprintf("skipped %s: it links to %s, which was already read (symlink loop?)", displayPath(dir), displayPath(real)))
+		w.d.notices = append(w.d.notices, fmt.Sprintf("skipped %s: it is a symlink to a folder already read (%s)", displayPath(dir), w.describeLink(dir, real)))
 		return
 	}
 	w.visited[real] = true
@@ -116,11 +121,15 @@ func (w *walker) walk(dir string, depth int) {
 		return
 	}
 	stacks := cdkStacks(dir, entries)
+	// Symlinked folders are walked after real ones, so a template reachable
+	// both ways is reported under its real path.
+	var linkedDirs []string
 	for _, e := range entries {
 		name := e.Name()
 		full := filepath.Join(dir, name)
 		typ := e.Type()
-		if typ&fs.ModeSymlink != 0 {
+		linked := typ&fs.ModeSymlink != 0
+		if linked {
 			info, err := os.Stat(full)
 			if err != nil {
 				continue // a dangling link: nothing to read
@@ -128,6 +137,10 @@ func (w *walker) walk(dir string, depth int) {
 			typ = info.Mode().Type()
 		}
 		switch {
+		case typ.IsDir() && linked:
+			if !skipDirs[name] && !strings.HasPrefix(name, ".") {
+				linkedDirs = append(linkedDirs, full)
+			}
 		case typ.IsDir():
 			if skipDirs[name] || (strings.HasPrefix(name, ".") && name != ".") {
 				continue
@@ -154,6 +167,30 @@ func (w *walker) walk(dir string, depth int) {
 			w.add(candidate{Path: rel})
 		}
 	}
+	for _, d := range linkedDirs {
+		w.walk(d, depth+1)
+	}
+}
+
+// describeLink says why a linked folder was already read: it contains the
+// link (a loop) or it was reached another way.
+func (w *walker) describeLink(dir, real string) string {
+	abs, err := filepath.Abs(dir)
+	if err == nil {
+		if parent, err := filepath.EvalSymlinks(filepath.Dir(abs)); err == nil {
+			if rel, err := filepath.Rel(real, parent); err == nil && !strings.HasPrefix(rel, "..") {
+				return "a symlink loop"
+			}
+		}
+	}
+	if wd, err := os.Getwd(); err == nil {
+		if rwd, err := filepath.EvalSymlinks(wd); err == nil {
+			if rel, err := filepath.Rel(rwd, real); err == nil && !strings.HasPrefix(rel, "..") {
+				return displayPath(rel)
+			}
+		}
+	}
+	return displayPath(real)
 }
 
 func (w *walker) matches(rel string) bool {

@@ -39,6 +39,16 @@ type Options struct {
 	// Notices are the caller's, shown before the run's own (which data
 	// set was used, for instance).
 	Notices []string
+	// Online are checks that need AWS, run on each template after the
+	// offline ones; their findings merge with the offline findings.
+	Online []Online
+}
+
+// Online is a check backend that calls AWS (IAM Access Analyzer, the
+// CloudFormation registry). It reports failures as notices, never errors:
+// the offline report ships regardless.
+type Online interface {
+	Check(ctx context.Context, t *template.Template, x *template.Extraction) (findings []checks.Finding, notices []string)
 }
 
 // fileOutcome is what processing one candidate produced.
@@ -46,6 +56,7 @@ type fileOutcome struct {
 	template *report.Template
 	findings []checks.Finding
 	notice   string
+	notices  []string
 	err      string
 	// principalPolicies counts trust and resource policies.
 	principalPolicies int
@@ -78,7 +89,7 @@ func Check(ctx context.Context, opts Options) (*report.Result, error) {
 			if err := gctx.Err(); err != nil {
 				return err
 			}
-			outcomes[i] = process(checker, c)
+			outcomes[i] = process(gctx, checker, opts.Online, c)
 			return nil
 		})
 	}
@@ -87,11 +98,15 @@ func Check(ctx context.Context, opts Options) (*report.Result, error) {
 	}
 
 	res := &report.Result{Tool: opts.Tool, Notices: append(append([]string(nil), opts.Notices...), found.notices...), Rules: infos(checker.Rules())}
+	if len(opts.Online) > 0 {
+		res.Rules = append(res.Rules, checks.OnlineRuleInfos()...)
+	}
 	principalPolicies := 0
 	for _, o := range outcomes {
 		if o.notice != "" {
 			res.Notices = append(res.Notices, o.notice)
 		}
+		res.Notices = append(res.Notices, o.notices...)
 		if o.err != "" {
 			res.Errors = append(res.Errors, o.err)
 		}
@@ -128,9 +143,24 @@ func Check(ctx context.Context, opts Options) (*report.Result, error) {
 				"rewrite it with tollgate check --write-baseline %s to drop them", len(stale), len(opts.Baseline.Findings), opts.BaselineFile, opts.BaselineFile))
 		}
 	}
+	res.Notices = uniq(res.Notices)
 	opts.Block.Apply(res.Findings)
 	res.Stats.Duration = time.Since(start)
 	return res, nil
+}
+
+// uniq drops repeated notices (an online backend failing the same way on
+// every template), keeping the first of each.
+func uniq(ss []string) []string {
+	seen := map[string]bool{}
+	out := ss[:0]
+	for _, s := range ss {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 func infos(rules []*checks.Rule) []checks.Info {
@@ -142,7 +172,7 @@ func infos(rules []*checks.Rule) []checks.Info {
 }
 
 // process reads, parses and checks one file.
-func process(checker *checks.Checker, c candidate) fileOutcome {
+func process(ctx context.Context, checker *checks.Checker, online []Online, c candidate) fileOutcome {
 	f, err := os.Open(c.Path)
 	if err != nil {
 		return fileOutcome{err: fmt.Sprintf("%s: cannot read: %v", c.Path, cleanErr(err))}
@@ -161,7 +191,18 @@ func process(checker *checks.Checker, c candidate) fileOutcome {
 		}
 		t = template.Unread(c.Path, info.Size())
 	} else {
-		data, err := io.ReadAll(f)
+		// Read exactly the stat'd size (plus a probe for growth) rather than
+		// letting ReadAll double its buffer through a large file.
+		data := make([]byte, info.Size()+1)
+		n, err := io.ReadFull(f, data)
+		if err == io.ErrUnexpectedEOF || err == io.EOF {
+			err = nil
+		}
+		data = data[:n]
+		if err == nil && int64(n) > info.Size() {
+			rest, rerr := io.ReadAll(f) // the file grew while we read it
+			data, err = append(data, rest...), rerr
+		}
 		if err != nil {
 			return fileOutcome{err: fmt.Sprintf("%s: cannot read: %v", c.Path, cleanErr(err))}
 		}
@@ -179,12 +220,27 @@ func process(checker *checks.Checker, c candidate) fileOutcome {
 			return fileOutcome{}
 		}
 	}
-	r := checker.Check(t)
-	return fileOutcome{
+	var notices []string
+	var run func(*template.Extraction) []checks.Finding
+	if len(online) > 0 {
+		run = func(x *template.Extraction) []checks.Finding {
+			var all []checks.Finding
+			for _, o := range online {
+				fs, ns := o.Check(ctx, t, x)
+				all = append(all, fs...)
+				notices = append(notices, ns...)
+			}
+			return all
+		}
+	}
+	r := checker.CheckWith(t, run)
+	out := fileOutcome{
 		template:          &report.Template{File: c.Path, Stack: c.Stack, Resources: r.Resources, Policies: r.Policies},
 		findings:          r.Findings,
 		principalPolicies: r.PrincipalPolicies,
+		notices:           notices,
 	}
+	return out
 }
 
 // looksLikeTemplate decides whether a file that does not parse was meant to

@@ -54,17 +54,18 @@ func Inline(s string) string {
 	return s
 }
 
-// CodeSpan renders untrusted text as an inline code span that nothing inside
-// can close. The pipe is escaped for GitHub tables, so use it in table cells.
+// codeSafe matches text that can be shown verbatim in a code span: names,
+// paths and identifiers. Anything else (markup, mentions, addresses) is
+// escaped as plain Markdown instead, because a code span shows its content
+// raw and a raw "<!--" could be mistaken for our own comment marker.
+var codeSafe = regexp.MustCompile(`^[A-Za-z0-9 _.,:;=+*/~^%$#!?(){}'"-]*$`)
+
+// CodeSpan renders untrusted text as an inline code span when it is made
+// of safe characters, and as escaped text otherwise. The pipe never
+// appears raw, so it is safe in table cells.
 func CodeSpan(s string) string {
-	s = strings.ReplaceAll(Plain(newlines.Replace(s)), "|", "\\|")
-	fence := "`"
-	for strings.Contains(s, fence) {
-		fence += "`"
+	if s == "" || !codeSafe.MatchString(s) {
+		return Inline(s)
 	}
-	pad := ""
-	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") || s == "" {
-		pad = " "
-	}
-	return fence + pad + s + pad + fence
+	return "`" + s + "`"
 }

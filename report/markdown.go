@@ -74,6 +74,7 @@ func Markdown(w io.Writer, r *Result, o MarkdownOptions) error {
 		b.addFindings(other, o)
 		b.add("</details>\n\n")
 	}
+	markdownPreviews(b, r.Previews)
 	if n := len(r.Findings) - len(active); n > 0 {
 		b.add(fmt.Sprintf("<sub>%s suppressed (listed in the JSON and SARIF reports).</sub>\n\n", plural(n, "finding", "findings")))
 	}

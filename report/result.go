@@ -26,6 +26,8 @@ type Result struct {
 	Errors []string
 	// Rules describes every rule that ran, for SARIF and documentation.
 	Rules []checks.Info
+	// Previews are change sets computed against live stacks, when configured.
+	Previews []Preview
 }
 
 // Tool identifies the program that produced a result.

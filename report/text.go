@@ -60,6 +60,10 @@ func Text(w io.Writer, r *Result, o TextOptions) error {
 	if len(r.Active()) > 0 {
 		ew.println("")
 	}
+	if len(r.Previews) > 0 {
+		textPreviews(ew, r.Previews)
+		ew.println("")
+	}
 	for _, n := range r.Notices {
 		ew.println(paint(ansiDim, "note: "+Plain(n)))
 	}

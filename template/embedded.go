@@ -59,11 +59,23 @@ func (t *Template) mapEmbedded(n *Node, p Pos, built bool) Pos {
 		return n.Pos
 	}
 	line := n.Pos.Line + p.Line
-	return Pos{Line: line, Col: t.indent(line) + p.Col}
+	return Pos{Line: line, Col: t.blockIndent(n) + p.Col}
 }
 
-// indent returns the number of leading spaces on a line of the source.
-func (t *Template) indent(line int) int {
+// blockIndent returns the indentation of a YAML block scalar's content: that
+// of its first non-blank line, as YAML defines it.
+func (t *Template) blockIndent(n *Node) int {
+	for line := n.Pos.Line + 1; line <= n.EndLine+1; line++ {
+		if ind, blank := t.indent(line); !blank {
+			return ind
+		}
+	}
+	return 0
+}
+
+// indent returns the number of leading spaces on a line of the source and
+// whether the line is blank.
+func (t *Template) indent(line int) (int, bool) {
 	if t.lines == nil {
 		t.lines = []int{0}
 		for i, c := range t.src {
@@ -73,18 +85,22 @@ func (t *Template) indent(line int) int {
 		}
 	}
 	if line < 1 || line > len(t.lines) {
-		return 0
+		return 0, true
 	}
 	start := t.lines[line-1]
 	n := 0
 	for start+n < len(t.src) && t.src[start+n] == ' ' {
 		n++
 	}
-	return n
+	blank := start+n >= len(t.src) || t.src[start+n] == '\n' || t.src[start+n] == '\r'
+	return n, blank
 }
 
 func (t *Template) remapEmbedded(root, n *Node, parts []*Node) *Node {
-	indents := map[int]int{}
+	indent := 0
+	if n.Block && parts == nil {
+		indent = t.blockIndent(n)
+	}
 	var walk func(x *Node) *Node
 	walk = func(x *Node) *Node {
 		c := *x
@@ -93,13 +109,7 @@ func (t *Template) remapEmbedded(root, n *Node, parts []*Node) *Node {
 			c.Pos = n.Pos
 			c.EndLine = n.Pos.Line
 		default:
-			line := n.Pos.Line + x.Pos.Line
-			ind, ok := indents[line]
-			if !ok {
-				ind = t.indent(line)
-				indents[line] = ind
-			}
-			c.Pos = Pos{Line: line, Col: ind + x.Pos.Col}
+			c.Pos = Pos{Line: n.Pos.Line + x.Pos.Line, Col: indent + x.Pos.Col}
 			c.EndLine = n.Pos.Line + x.EndLine
 		}
 		switch x.Kind {
@@ -113,7 +123,7 @@ func (t *Template) remapEmbedded(root, n *Node, parts []*Node) *Node {
 			for i, f := range x.Fields {
 				kp := c.Pos
 				if n.Block && parts == nil {
-					kp = Pos{Line: n.Pos.Line + f.KeyPos.Line, Col: t.indent(n.Pos.Line+f.KeyPos.Line) + f.KeyPos.Col}
+					kp = Pos{Line: n.Pos.Line + f.KeyPos.Line, Col: indent + f.KeyPos.Col}
 				}
 				c.Fields[i] = Field{Key: f.Key, KeyPos: kp, Value: walk(f.Value)}
 			}

@@ -174,7 +174,7 @@ func describe(b *strings.Builder, n *Node, depth int) {
 		b.WriteString("null")
 		return
 	}
-	if depth > 3 || b.Len() > 200 {
+	if depth > 6 || b.Len() > 400 {
 		b.WriteString("…")
 		return
 	}

@@ -64,7 +64,11 @@ func parseYAML(data []byte) (*Node, []Problem) {
 		if errors.Is(err, io.EOF) {
 			return nil, []Problem{{Pos: Pos{1, 1}, Message: "the file is empty", Fix: "add a Resources section or remove the file"}}
 		}
-		return nil, []Problem{yamlProblem(err, data)}
+		p := yamlProblem(err, data)
+		if line, col, ok := locateYAMLError(data, p.Message); ok && line > p.Pos.Line {
+			p.Pos = Pos{Line: line, Col: col}
+		}
+		return nil, []Problem{p}
 	}
 	if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
 		c := &yamlConverter{anchors: map[*yaml.Node]*converted{}}
@@ -97,6 +101,53 @@ func yamlProblem(err error, data []byte) Problem {
 	}
 	return Problem{Pos: Pos{Line: line, Col: 1}, Message: "YAML syntax error: " + msg,
 		Fix: "fix the YAML syntax at this line; indentation and unquoted ':' are the usual causes"}
+}
+
+// locateYAMLError finds the line where a YAML error really is. yaml.v3
+// reports the line where the enclosing construct started ("line 1: did not
+// find expected key" for a bad key on line 40), so we look for the shortest
+// prefix of the document that fails with the same message: its last line is
+// where parsing broke. The column is that line's first non-blank character.
+func locateYAMLError(data []byte, msg string) (line, col int, ok bool) {
+	var ends []int
+	for i, c := range data {
+		if c == '\n' {
+			ends = append(ends, i+1)
+		}
+	}
+	if len(ends) == 0 || ends[len(ends)-1] != len(data) {
+		ends = append(ends, len(data))
+	}
+	fails := func(n int) bool {
+		var doc yaml.Node
+		err := yaml.NewDecoder(bytes.NewReader(data[:ends[n-1]])).Decode(&doc)
+		return err != nil && yamlProblem(err, data).Message == msg
+	}
+	lo, hi := 1, len(ends)
+	if !fails(hi) {
+		return 0, 0, false
+	}
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if fails(mid) {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	start := 0
+	if lo > 1 {
+		start = ends[lo-2]
+	}
+	text := data[start:ends[lo-1]]
+	col = 1
+	for _, c := range text {
+		if c != ' ' && c != '\t' {
+			break
+		}
+		col++
+	}
+	return lo, col, true
 }
 
 // guessLine finds the line of an error yaml.v3 reported without one, such as

@@ -40,6 +40,7 @@ type checkOptions struct {
 	allowExternal              listFlag
 	baseline, writeBaseline    string
 	dataDir                    string
+	accessAnalyzer             bool
 }
 
 // formats are the report formats of check.
@@ -86,6 +87,7 @@ func checkFlags(o *checkOptions) *flag.FlagSet {
 	fs.StringVar(&o.blockOn, "block-on", "", "comma-separated finding `TYPES` that block (default ERROR,SECURITY_WARNING)")
 	fs.BoolVar(&o.noColor, "no-color", false, "never colour the output (NO_COLOR is respected too)")
 	fs.Var(&o.params, "parameter", "template parameter value `KEY=VALUE` (repeatable)")
+	fs.BoolVar(&o.accessAnalyzer, "access-analyzer", false, "also check every policy with IAM Access Analyzer (needs AWS credentials and a region)")
 	fs.Var(&o.allowExternal, "allow-external-principal", "trust principals of this `ACCOUNT or ORG` (123456789012 or o-abc123def4; repeatable)")
 	fs.StringVar(&o.baseline, "baseline", "", "suppress the findings recorded in baseline `FILE`, so only new ones count")
 	fs.StringVar(&o.writeBaseline, "write-baseline", "", "record every current finding in baseline `FILE` (then exit 0 unless the run failed)")
@@ -124,6 +126,15 @@ func runCheck(ctx context.Context, args []string, e *env) (int, error) {
 	opts, err := checkEngineOptions(cfg, &o, paths, e)
 	if err != nil {
 		return 0, err
+	}
+	if o.accessAnalyzer || cfg.AccessAnalyzer || len(cfg.Regions) > 0 {
+		values := opts.Checks.Values
+		if values.Region == "" {
+			values.Region = firstNonEmpty(e.getenv("AWS_REGION"), e.getenv("AWS_DEFAULT_REGION"))
+		}
+		if opts.Online, err = onlineBackends(ctx, cfg, localAWS(ctx), values, o.accessAnalyzer || cfg.AccessAnalyzer); err != nil {
+			return 0, err
+		}
 	}
 	res, err := engine.Check(ctx, opts)
 	if err != nil {
@@ -255,23 +266,20 @@ func checkEngineOptions(cfg *config.Config, o *checkOptions, paths []string, e *
 // checkCodes rejects block and allow codes that no rule has: a misspelt
 // code would silently block nothing, or let everything through.
 func checkCodes(cfg *config.Config) error {
-	var codes []string
-	for _, r := range checks.RuleInfos() {
-		codes = append(codes, r.Code)
-	}
 	var problems []config.Issue
 	for _, list := range []struct {
 		key   string
 		codes []string
 	}{{"block", cfg.Block.Codes}, {"allow", cfg.Allow.Codes}} {
 		for i, c := range list.codes {
-			if slices.Contains(codes, c) {
+			suggestion, ok := checks.CheckCode(c)
+			if ok {
 				continue
 			}
 			line, col := cfg.Position(fmt.Sprintf("/%s/codes/%d", list.key, i))
-			msg := fmt.Sprintf("%s.codes[%d]: %q is not the code of a tollgate rule", list.key, i, c)
-			if s, ok := spelling.Closest(c, codes); ok {
-				msg += fmt.Sprintf(" (did you mean %q?)", s)
+			msg := fmt.Sprintf("%s.codes[%d]: %q is not the code of a tollgate rule or an IAM Access Analyzer check", list.key, i, c)
+			if suggestion != "" {
+				msg += fmt.Sprintf(" (did you mean %q?)", suggestion)
 			} else {
 				msg += "; the codes are listed in docs/rules.md"
 			}

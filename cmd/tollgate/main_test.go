@@ -1,0 +1,152 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const example = "../../fixtures/example"
+
+type outcome struct {
+	code           int
+	stdout, stderr string
+}
+
+func runArgs(t *testing.T, getenv map[string]string, args ...string) outcome {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(args, &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb,
+		getenv: func(k string) string { return getenv[k] }})
+	return outcome{code, out.String(), errb.String()}
+}
+
+func TestExitStatusesAndOutputs(t *testing.T) {
+	cases := []struct {
+		name      string
+		args      []string
+		code      int
+		stdout    []string
+		stderr    []string
+		notStdout []string
+	}{
+		{"the example has blocking findings", []string{"check", example, "--account", "123456789012"}, exitBlocking,
+			[]string{"stacks/payments/template.yaml:45:20: SECURITY_WARNING EXTERNAL_PRINCIPAL", "4 findings (4 blocking) in 1 of 2 templates"}, nil, nil},
+		{"flags may come before the path", []string{"check", "--account=123456789012", "--no-color", example}, exitBlocking,
+			[]string{"4 findings (4 blocking)"}, nil, []string{"\x1b["}},
+		{"a parameter value decides a condition", []string{"check", example, "--parameter", "Environment=production", "--account", "123456789012"}, exitBlocking,
+			[]string{"3 findings (3 blocking)"}, nil, []string{"kmss"}},
+		{"findings of other types do not block", []string{"check", example, "--block-on", "WARNING"}, exitOK,
+			[]string{"(0 blocking)"}, nil, nil},
+		{"an unknown account is mentioned", []string{"check", example}, exitBlocking,
+			[]string{"note: the deploy account is unknown"}, nil, nil},
+		{"a clean folder passes", []string{"check", example + "/stacks/web"}, exitOK,
+			[]string{"✓ no findings in 1 template"}, nil, nil},
+		{"version", []string{"version"}, exitOK, []string{"tollgate "}, nil, nil},
+		{"help", []string{"help"}, exitOK, []string{"Usage:", "tollgate check"}, nil, nil},
+		{"help for check", []string{"help", "check"}, exitOK, []string{"-format", "-block-on", "-parameter"}, nil, nil},
+		{"check --help", []string{"check", "--help"}, exitOK, []string{"-account"}, nil, nil},
+		{"no command", nil, exitUsage, nil, []string{"Usage:"}, nil},
+		{"an unknown command", []string{"chekc"}, exitUsage, nil, []string{`unknown command "chekc"`}, nil},
+		{"an unknown flag", []string{"check", "--formt", "json"}, exitUsage, nil, []string{"flag provided but not defined: -formt"}, nil},
+		{"an unknown format", []string{"check", "--format", "xml", example}, exitUsage, nil, []string{`--format "xml" is not one of`}, nil},
+		{"a bad account", []string{"check", "--account", "12", example}, exitUsage, nil, []string{`--account "12" is not an account ID`}, nil},
+		{"a bad region", []string{"check", "--region", "Mars", example}, exitUsage, nil, []string{`--region "Mars" is not a Region`}, nil},
+		{"a bad block-on type", []string{"check", "--block-on", "ERROR,FATAL", example}, exitUsage, nil, []string{`unknown finding type "FATAL"`}, nil},
+		{"a bad parameter flag", []string{"check", "--parameter", "novalue", example}, exitUsage, nil, []string{`"novalue" is not KEY=VALUE`}, nil},
+		{"a bad external principal", []string{"check", "--allow-external-principal", "bob", example}, exitUsage, nil, []string{"neither an account ID"}, nil},
+		{"a missing path", []string{"check", "does/not/exist"}, exitUsage, nil, []string{"does/not/exist: no such file or directory"}, nil},
+		{"a missing config file", []string{"check", "--config", "nope.yml", example}, exitUsage, nil, []string{"nope.yml: configuration file not found"}, nil},
+		{"an allowed external account", []string{"check", example, "--account", "123456789012", "--allow-external-principal", "999999999999"}, exitBlocking,
+			[]string{"3 findings (3 blocking)"}, nil, []string{"999999999999"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			o := runArgs(t, nil, c.args...)
+			if o.code != c.code {
+				t.Errorf("exit %d, want %d\nstdout: %s\nstderr: %s", o.code, c.code, o.stdout, o.stderr)
+			}
+			for _, s := range c.stdout {
+				if !strings.Contains(o.stdout, s) {
+					t.Errorf("stdout lacks %q:\n%s", s, o.stdout)
+				}
+			}
+			for _, s := range c.notStdout {
+				if strings.Contains(o.stdout, s) {
+					t.Errorf("stdout has %q:\n%s", s, o.stdout)
+				}
+			}
+			for _, s := range c.stderr {
+				if !strings.Contains(o.stderr, s) {
+					t.Errorf("stderr lacks %q:\n%s", s, o.stderr)
+				}
+			}
+			if strings.Contains(o.stderr, "goroutine") || strings.Contains(o.stderr, "panic") {
+				t.Errorf("stack trace on stderr:\n%s", o.stderr)
+			}
+		})
+	}
+}
+
+func TestFormatsAndOutputFiles(t *testing.T) {
+	o := runArgs(t, nil, "check", example, "--format", "json", "--account", "123456789012")
+	var doc struct {
+		Version  int
+		Findings []map[string]any
+		Summary  map[string]int
+	}
+	if err := json.Unmarshal([]byte(o.stdout), &doc); err != nil || doc.Version != 1 || doc.Summary["blocking"] != 4 {
+		t.Errorf("json: %v %+v", err, doc.Summary)
+	}
+	out := filepath.Join(t.TempDir(), "report.sarif")
+	o = runArgs(t, nil, "check", example, "--format", "sarif", "--output", out)
+	if o.code != exitBlocking || o.stdout != "" || !strings.Contains(o.stderr, "wrote sarif report to") {
+		t.Errorf("code %d stdout %q stderr %q", o.code, o.stdout, o.stderr)
+	}
+	if b, err := os.ReadFile(out); err != nil || !bytes.Contains(b, []byte(`"version": "2.1.0"`)) {
+		t.Errorf("sarif file: %v", err)
+	}
+	o = runArgs(t, nil, "check", example, "--format", "markdown")
+	if !strings.HasPrefix(o.stdout, "### ⛔ tollgate:") {
+		t.Errorf("markdown: %q", o.stdout)
+	}
+	o = runArgs(t, nil, "check", example, "--output", filepath.Join(t.TempDir(), "missing-dir", "x.txt"))
+	if o.code != exitFailure || !strings.Contains(o.stderr, "--output") {
+		t.Errorf("unwritable output: code %d stderr %q", o.code, o.stderr)
+	}
+}
+
+func TestConfigurationIsReadAndErrorsPointAtIt(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.yml")
+	os.WriteFile(good, []byte("account: \"123456789012\"\nblock-on: [ERROR]\nallow: {codes: [INVALID_ACTION]}\n"), 0o644)
+	o := runArgs(t, nil, "check", "--config", good, example)
+	// ERROR blocks, but INVALID_ACTION is allowed: one blocking finding left.
+	if o.code != exitBlocking || !strings.Contains(o.stdout, "4 findings (1 blocking)") {
+		t.Errorf("code %d stdout %s", o.code, o.stdout)
+	}
+	bad := filepath.Join(dir, "bad.yml")
+	os.WriteFile(bad, []byte("acount: x\nregion: 5\n"), 0o644)
+	o = runArgs(t, nil, "check", "--config", bad, example)
+	want := "tollgate: " + bad + ":1:1: unknown key \"acount\" (did you mean \"account\"?)\ntollgate: " + bad + ":2:9: region must be a string, not a number\n"
+	if o.code != exitUsage || o.stderr != want {
+		t.Errorf("code %d stderr:\n%s\nwant:\n%s", o.code, o.stderr, want)
+	}
+	// The default file is read from the working directory.
+	t.Chdir(dir)
+	os.WriteFile(".tollgate.yml", []byte("paths: [stacks]\n"), 0o644)
+	o = runArgs(t, nil, "check")
+	if o.code != exitUsage || !strings.Contains(o.stderr, "stacks: no such file or directory") {
+		t.Errorf("default config paths: code %d stderr %q", o.code, o.stderr)
+	}
+}
+
+func TestErrorsCannotForgeOutputLines(t *testing.T) {
+	o := runArgs(t, nil, "check", "missing\n::error::forged")
+	if strings.Contains(o.stderr, "\n::error") {
+		t.Errorf("stderr: %q", o.stderr)
+	}
+}
