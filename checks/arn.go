@@ -40,7 +40,7 @@ func (c *TemplateContext) arn(v policy.Value) *arnInfo {
 	}
 	if !info.star && !info.opaque {
 		info.pattern = compileValue(text)
-		diagnoseARN(c.Options.Data, info)
+		diagnoseARN(&c.match, c.Options.Data, info)
 	}
 	if c.arns == nil {
 		c.arns = map[string]*arnInfo{}
@@ -156,7 +156,7 @@ const (
 // diagnoseARN judges the syntax of a resource ARN against the formats of
 // the service reference. Parts that are unknown or wildcards are assumed to
 // be right: a problem is reported only when no value of them could fix it.
-func diagnoseARN(data *iamdata.Set, info *arnInfo) {
+func diagnoseARN(m *matcher, data *iamdata.Set, info *arnInfo) {
 	text := info.text
 	set := func(code, msg, fix string) { info.code, info.message, info.fix = code, msg, fix }
 	shown := info.shown
@@ -231,7 +231,7 @@ func diagnoseARN(data *iamdata.Set, info *arnInfo) {
 	res := compileValue(resource)
 	var matched []iamdata.ARNFormat
 	for _, f := range formats {
-		if intersects(res, compileFormat(f.Resource)) {
+		if m.intersects(res, formatPattern(f.Resource)) {
 			matched = append(matched, f)
 		}
 	}

@@ -114,9 +114,46 @@ func overlap(a, b tok) bool {
 
 // intersects reports whether some string matches both patterns.
 func intersects(a, b []tok) bool {
+	var m matcher
+	return m.intersects(a, b)
+}
+
+// matcher decides intersections, keeping its buffers between calls: the
+// rules ask thousands of times per template.
+type matcher struct {
+	seen  []bool
+	stack []int
+}
+
+// literalPrefixDiffers reports whether the literal prefixes of two patterns
+// disagree, which settles most pairs (different ARN services, resource
+// types) without running the automaton.
+func literalPrefixDiffers(a, b []tok) bool {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		if a[i].kind != tokLit || b[i].kind != tokLit {
+			return false
+		}
+		if a[i].c != b[i].c {
+			return true
+		}
+	}
+	return false
+}
+
+func (m *matcher) intersects(a, b []tok) bool {
+	if literalPrefixDiffers(a, b) {
+		return false
+	}
 	w := len(b) + 1
-	seen := make([]bool, (len(a)+1)*w)
-	stack := make([]int, 0, 16)
+	size := (len(a) + 1) * w
+	if cap(m.seen) < size {
+		m.seen = make([]bool, size)
+	} else {
+		m.seen = m.seen[:size]
+		clear(m.seen)
+	}
+	seen := m.seen
+	stack := m.stack[:0]
 	push := func(i, j int) {
 		if !seen[i*w+j] {
 			seen[i*w+j] = true
@@ -124,6 +161,7 @@ func intersects(a, b []tok) bool {
 		}
 	}
 	push(0, 0)
+	defer func() { m.stack = stack[:0] }()
 	for len(stack) > 0 {
 		s := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]

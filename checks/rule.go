@@ -72,7 +72,9 @@ type TemplateContext struct {
 	out      *[]Finding
 	// arns caches ARN diagnoses by text: several rules read each ARN.
 	arns map[string]*arnInfo
-	supp *suppressions
+	// match decides pattern intersections with reused buffers.
+	match matcher
+	supp  *suppressions
 	// boundaries are the managed policies used as permissions boundaries.
 	boundaries map[string]bool
 	// online is set when online backends ran on the template; ran holds

@@ -69,7 +69,7 @@ func ruleResourceMismatch() *Rule {
 				}
 				fits := false
 				for _, a := range acts {
-					if actionFits(data, prefix, a, res) {
+					if actionFits(&c.match, data, prefix, a, res) {
 						fits = true
 						break
 					}
@@ -86,7 +86,7 @@ func ruleResourceMismatch() *Rule {
 
 // actionFits reports whether some resource could be of a type the action
 // acts on. Resource types missing from the data count as fitting.
-func actionFits(data *iamdata.Set, prefix string, a *iamdata.Action, res []*arnInfo) bool {
+func actionFits(m *matcher, data *iamdata.Set, prefix string, a *iamdata.Action, res []*arnInfo) bool {
 	if len(a.Resources) == 0 {
 		return false // only "*" fits, and res has none
 	}
@@ -98,7 +98,7 @@ func actionFits(data *iamdata.Set, prefix string, a *iamdata.Action, res []*arnI
 		for _, f := range rt.ARNs {
 			fp := formatPattern(f)
 			for _, r := range res {
-				if intersects(r.pattern, fp) {
+				if m.intersects(r.pattern, fp) {
 					return true
 				}
 			}
