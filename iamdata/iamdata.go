@@ -268,7 +268,9 @@ func (s *Set) load(prefix string) *loaded {
 		r := flate.NewReader(bytes.NewReader(s.blobs[e.Off : e.Off+e.Len]))
 		defer r.Close()
 		var svc Service
-		if l.err = json.NewDecoder(r).Decode(&svc); l.err != nil {
+		// A data file may come from a cache directory: a service that
+		// inflates past any real one is refused rather than read.
+		if l.err = json.NewDecoder(io.LimitReader(r, maxServiceBytes)).Decode(&svc); l.err != nil {
 			return
 		}
 		l.svc = &svc
