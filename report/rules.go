@@ -11,7 +11,7 @@ import (
 // RulesReference writes docs/rules.md from the rule registry: an index, then
 // one section per rule (anchored by its lower-case code, which is what
 // findings link to) with its type, why it matters, an example and the fix.
-func RulesReference(w io.Writer, rules []checks.Info) error {
+func RulesReference(w io.Writer, rules, online []checks.Info) error {
 	ew := &errWriter{w: w}
 	ew.println("<!-- Generated from the rule registry (checks/checker.go) by `go test ./report -run TestRulesReference -update`. Do not edit. -->")
 	ew.println("")
@@ -55,7 +55,18 @@ func RulesReference(w io.Writer, rules []checks.Info) error {
 	for _, r := range rules {
 		ew.println(fmt.Sprintf("| [%s](#%s) | %s | %s |", r.Code, strings.ToLower(r.Code), r.Type, Inline(r.Title)))
 	}
-	for _, r := range rules {
+	if len(online) > 0 {
+		ew.println("")
+		ew.println("With `--access-analyzer` (or `access-analyzer: true`) and `regions:`, checks that call AWS add these findings, " +
+			"and IAM Access Analyzer's own ValidatePolicy findings under its codes:")
+		ew.println("")
+		ew.println("| Code | Type | What it finds |")
+		ew.println("|---|---|---|")
+		for _, r := range online {
+			ew.println(fmt.Sprintf("| [%s](#%s) | %s | %s |", r.Code, strings.ToLower(r.Code), r.Type, Inline(r.Title)))
+		}
+	}
+	for _, r := range append(append([]checks.Info(nil), rules...), online...) {
 		ew.println("")
 		ew.println("## " + r.Code)
 		ew.println("")
