@@ -112,7 +112,9 @@ func TestDataDiffsRenderSafely(t *testing.T) {
 // TestRulesReferenceIsCurrent keeps docs/rules.md generated from the
 // registry: change a rule, then run go test ./report -run TestRulesReference -update.
 func TestRulesReferenceIsCurrent(t *testing.T) {
-	got := render(t, func(b *bytes.Buffer) error { return report.RulesReference(b, checks.RuleInfos(), checks.OnlineRuleInfos()) })
+	got := render(t, func(b *bytes.Buffer) error {
+		return report.RulesReference(b, checks.RuleInfos(), checks.OnlineRuleInfos())
+	})
 	path := filepath.Join(filepath.Dir(goldenDir), "..", "..", "docs", "rules.md")
 	if *update {
 		if err := os.WriteFile(path, got, 0o644); err != nil {
