@@ -18,6 +18,8 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 	"gopkg.in/yaml.v3"
 
 	"github.com/tollgate-dev/tollgate/internal/spelling"
@@ -320,6 +322,9 @@ func pointer(loc []string) string {
 	return b.String()
 }
 
+// englishPrinter renders the validator's own messages.
+var englishPrinter = message.NewPrinter(language.English)
+
 // describe turns one validation error into messages that name the key, the
 // wrong value and the fix.
 func describe(e *jsonschema.ValidationError, pos map[string]*yaml.Node, raw map[string]any) []Issue {
@@ -368,13 +373,19 @@ func describe(e *jsonschema.ValidationError, pos map[string]*yaml.Node, raw map[
 		is := at(ptr)
 		is.Message = fmt.Sprintf("%s: %q is not valid%s", name, fmt.Sprint(k.Got), patternHint(e.InstanceLocation))
 		return []Issue{is}
+	case *kind.MinLength:
+		is := at(ptr)
+		is.Message = fmt.Sprintf("%s must not be empty", name)
+		return []Issue{is}
 	case *kind.Const:
 		is := at(ptr)
 		is.Message = fmt.Sprintf("%s must be %v", name, k.Want)
 		return []Issue{is}
 	}
 	is := at(ptr)
-	is.Message = fmt.Sprintf("%s: %s", name, e.ErrorKind.LocalizedString(nil))
+	// LocalizedString needs a printer: with nil, some kinds (minLength)
+	// dereference it and panic.
+	is.Message = fmt.Sprintf("%s: %s", name, e.ErrorKind.LocalizedString(englishPrinter))
 	return []Issue{is}
 }
 
