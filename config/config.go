@@ -49,6 +49,7 @@ type Config struct {
 	AccessAnalyzer   bool              `yaml:"access-analyzer"`
 	SensitiveActions []string          `yaml:"sensitive-actions"`
 	Regions          []string          `yaml:"regions"`
+	GitOps           GitOps            `yaml:"gitops"`
 
 	// File is where the configuration was read from; "" for defaults.
 	File string `yaml:"-"`

@@ -62,6 +62,7 @@ const helpText = `tollgate checks CloudFormation templates and the IAM policies 
 Usage:
   tollgate check [flags] [PATH...]   check templates (files or folders, default: .)
   tollgate action                    run as the GitHub Action (see docs/action.md)
+  tollgate plan [--branch B]         map the branch to environments and stacks (a deploy matrix)
   tollgate version                   print the version
   tollgate help [COMMAND]            show help
 
@@ -93,6 +94,12 @@ func run(args []string, e *env) int {
 		if err == nil {
 			return code
 		}
+	case "plan":
+		var code int
+		code, err = runPlan(ctx, rest, e)
+		if err == nil {
+			return code
+		}
 	case "version", "--version", "-version":
 		fmt.Fprintln(e.stdout, "tollgate", toolVersion())
 		return exitOK
@@ -112,6 +119,12 @@ func runHelp(args []string, e *env) int {
 	switch args[0] {
 	case "action":
 		fmt.Fprint(e.stdout, actionHelp)
+		return exitOK
+	case "plan":
+		fs := planFlags(&planOptions{})
+		fs.SetOutput(e.stdout)
+		fmt.Fprint(e.stdout, planHelp)
+		fs.PrintDefaults()
 		return exitOK
 	case "check":
 		fs := checkFlags(&checkOptions{})
