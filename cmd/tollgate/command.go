@@ -63,6 +63,7 @@ Usage:
   tollgate check [flags] [PATH...]   check templates (files or folders, default: .)
   tollgate action                    run as the GitHub Action (see docs/action.md)
   tollgate plan [--branch B]         map the branch to environments and stacks (a deploy matrix)
+  tollgate deploy --entry JSON       deploy one plan entry behind its gate (change set, execute, report)
   tollgate version                   print the version
   tollgate help [COMMAND]            show help
 
@@ -100,6 +101,12 @@ func run(args []string, e *env) int {
 		if err == nil {
 			return code
 		}
+	case "deploy":
+		var code int
+		code, err = runDeploy(ctx, rest, e)
+		if err == nil {
+			return code
+		}
 	case "version", "--version", "-version":
 		fmt.Fprintln(e.stdout, "tollgate", toolVersion())
 		return exitOK
@@ -119,6 +126,12 @@ func runHelp(args []string, e *env) int {
 	switch args[0] {
 	case "action":
 		fmt.Fprint(e.stdout, actionHelp)
+		return exitOK
+	case "deploy":
+		fs := deployFlags(&deployOptions{})
+		fs.SetOutput(e.stdout)
+		fmt.Fprint(e.stdout, deployHelp)
+		fs.PrintDefaults()
 		return exitOK
 	case "plan":
 		fs := planFlags(&planOptions{})
