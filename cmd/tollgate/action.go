@@ -70,6 +70,16 @@ func runAction(ctx context.Context, args []string, e *env) (int, error) {
 		}
 		return 0, usagef("%v", err)
 	}
+	switch ghEnv.Inputs.Command {
+	case "plan":
+		return runPlan(ctx, configArgs(ghEnv), e)
+	case "deploy":
+		args := append(configArgs(ghEnv), "--entry-env", "INPUT_ENTRY")
+		if dry, _ := github.ParseBool(ghEnv.Inputs.DryRun); dry {
+			args = append(args, "--dry-run")
+		}
+		return runDeploy(ctx, args, e)
+	}
 	log := github.NewLog(e.stdout, ghEnv.Debug)
 	r := &github.Runner{
 		Env: ghEnv, Log: log, Clock: github.RealClock{}, Policy: github.DefaultRetryPolicy,
@@ -91,6 +101,14 @@ func runAction(ctx context.Context, args []string, e *env) (int, error) {
 		return exitFailure, nil
 	}
 	return exitOK, nil
+}
+
+// configArgs passes the config input on to plan and deploy.
+func configArgs(ghEnv *github.Env) []string {
+	if ghEnv.Inputs.Config == "" {
+		return nil
+	}
+	return []string{"--config", ghEnv.Inputs.Config}
 }
 
 // actionCheck merges the configuration and the action's inputs exactly as

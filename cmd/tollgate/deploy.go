@@ -131,6 +131,11 @@ func runDeploy(ctx context.Context, args []string, e *env) (int, error) {
 	}
 	branch, sha := o.branch, e.getenv("GITHUB_SHA")
 	pr := 0
+	if ev != nil && (ev.Event == "pull_request_target" || ev.Fork) {
+		// The workspace holds untrusted code and the token can write: a
+		// deploy from here would run a stranger's template with our role.
+		return 0, usagef("refusing to deploy from a %s run of a fork or pull_request_target: deploy on push, or on pull requests from this repository", ev.Event)
+	}
 	if ev != nil {
 		if branch == "" {
 			branch = ev.Branch

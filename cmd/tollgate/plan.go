@@ -238,5 +238,15 @@ func planOutputs(path string, p *gitops.DeployPlan) error {
 	if len(p.Matrix.Include) > 0 {
 		has = "true"
 	}
-	return github.Files{OutputFile: path}.SetOutputs([][2]string{{"matrix", string(matrix)}, {"environment", env}, {"stages", string(stages)}, {"has-deployments", has}})
+	promote, hasPromotion := []byte(`{"include":[]}`), "false"
+	if len(p.Stages) > 1 {
+		if promote, err = json.Marshal(p.Stages[1].Matrix); err != nil {
+			return err
+		}
+		if len(p.Stages[1].Matrix.Include) > 0 {
+			hasPromotion = "true"
+		}
+	}
+	return github.Files{OutputFile: path}.SetOutputs([][2]string{{"matrix", string(matrix)}, {"environment", env}, {"stages", string(stages)},
+		{"has-deployments", has}, {"promote-matrix", string(promote)}, {"has-promotion", hasPromotion}})
 }
