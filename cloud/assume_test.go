@@ -150,7 +150,7 @@ func TestTokenRequestFailuresAreExplained(t *testing.T) {
 }
 
 func TestTheRoleIsAssumedAgainstMoto(t *testing.T) {
-	moto := motoserver.Start(t)
+	moto := motoserver.Shared(t)
 	moto.Env(t)
 	ti := newTokenIssuer(t, "repo:acme/shop:ref:refs/heads/main")
 	m := &masks{}

@@ -43,7 +43,7 @@ Resources:
 
 func motoCloudFormation(t *testing.T) *cfn.Client {
 	t.Helper()
-	moto := motoserver.Start(t)
+	moto := motoserver.Shared(t)
 	moto.Env(t)
 	cfg, err := LoadConfig(context.Background(), "eu-west-1")
 	if err != nil {

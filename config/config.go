@@ -51,6 +51,7 @@ type Config struct {
 	AccessAnalyzer   bool              `yaml:"access-analyzer"`
 	SensitiveActions []string          `yaml:"sensitive-actions"`
 	Regions          []string          `yaml:"regions"`
+	GitOps           GitOps            `yaml:"gitops"`
 	// Baseline is the baseline file that check reads (see --baseline).
 	Baseline string `yaml:"baseline"`
 	// DataDir is the IAM data cache of tollgate data refresh.
@@ -84,6 +85,45 @@ func (c *Config) Position(pointer string) (line, col int) {
 		return n.Line, n.Column
 	}
 	return 0, 0
+}
+
+// GitOps maps branches to environments and stacks (see docs/gitops.md).
+type GitOps struct {
+	// Preset names a branching model: gitflow, github-flow or trunk.
+	Preset string `yaml:"preset"`
+	// Paths are where the stacks' templates are, when environments do not
+	// list stacks (default: the top-level paths, else the repository).
+	Paths        []string      `yaml:"paths"`
+	Environments []Environment `yaml:"environments"`
+}
+
+// Environment is one deployment target; in a preset's environment of the
+// same name, only the fields given here change.
+type Environment struct {
+	Name         string   `yaml:"name"`
+	Branches     []string `yaml:"branches"`
+	PullRequests *bool    `yaml:"pull-requests"`
+	After        string   `yaml:"after"`
+	Accounts     []string `yaml:"accounts"`
+	Regions      []string `yaml:"regions"`
+	Role         string   `yaml:"role"`
+	PerBranch    []string `yaml:"per-branch"`
+	Stacks       []Stack  `yaml:"stacks"`
+	Gate         *Gate    `yaml:"gate"`
+}
+
+// Stack maps a template to a stack of an environment.
+type Stack struct {
+	Template   string            `yaml:"template"`
+	Name       string            `yaml:"name"`
+	Parameters string            `yaml:"parameters"`
+	Tags       map[string]string `yaml:"tags"`
+}
+
+// Gate is what must hold before a deploy runs.
+type Gate struct {
+	Approval *string `yaml:"approval"`
+	Require  *string `yaml:"require"`
 }
 
 // Codes is a list of issue codes.

@@ -77,7 +77,14 @@ func discover(paths, include, exclude []string) (*discovery, error) {
 			add(candidate{Path: filepath.ToSlash(filepath.Clean(p)), Explicit: true})
 			continue
 		}
-		w := &walker{include: include, exclude: exclude, visited: map[string]bool{}, d: d, add: add}
+		root, err := filepath.Abs(p)
+		if err == nil {
+			root, err = filepath.EvalSymlinks(root)
+		}
+		if err != nil {
+			return nil, &UsageError{fmt.Errorf("%s: %w", displayPath(p), err)}
+		}
+		w := &walker{include: include, exclude: exclude, visited: map[string]bool{}, d: d, add: add, root: root}
 		w.walk(filepath.Clean(p), 0)
 	}
 	sort.SliceStable(d.files, func(i, j int) bool { return d.files[i].Path < d.files[j].Path })
@@ -89,6 +96,24 @@ type walker struct {
 	visited          map[string]bool
 	d                *discovery
 	add              func(candidate)
+	// root is the real path of the folder being walked: symlinks that lead
+	// out of it are not followed, so a pull request cannot make tollgate
+	// read (and quote) files outside the repository, such as
+	// /proc/self/environ.
+	root string
+}
+
+// inside reports whether the real target of a link stays within the root.
+func (w *walker) inside(link string) (string, bool) {
+	real, err := filepath.EvalSymlinks(link)
+	if err != nil {
+		return "", false
+	}
+	if abs, err := filepath.Abs(real); err == nil {
+		real = abs
+	}
+	rel, err := filepath.Rel(w.root, real)
+	return real, err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 // maxWalkDepth bounds folder nesting, as a guard against pathological trees.
@@ -133,6 +158,10 @@ func (w *walker) walk(dir string, depth int) {
 			info, err := os.Stat(full)
 			if err != nil {
 				continue // a dangling link: nothing to read
+			}
+			if _, ok := w.inside(full); !ok {
+				w.d.notices = append(w.d.notices, fmt.Sprintf("skipped %s: it is a symlink to a place outside %s", displayPath(full), displayPath(w.root)))
+				continue
 			}
 			typ = info.Mode().Type()
 		}

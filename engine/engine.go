@@ -251,3 +251,30 @@ func looksLikeTemplate(data []byte) bool {
 	}
 	return template.Sniff(data)
 }
+
+// Templates lists the CloudFormation templates under paths (as Check would
+// read them), with notices about what was skipped. Broken templates are
+// listed too: a plan should not silently drop a stack because its file
+// does not parse; the deploy's gate will stop it.
+func Templates(ctx context.Context, paths, include, exclude []string) ([]string, []string, error) {
+	found, err := discover(paths, include, exclude)
+	if err != nil {
+		return nil, nil, err
+	}
+	var out []string
+	for _, c := range found.files {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
+		data, err := os.ReadFile(c.Path)
+		if err != nil {
+			found.notices = append(found.notices, fmt.Sprintf("%s: cannot read: %v", c.Path, cleanErr(err)))
+			continue
+		}
+		t := template.Parse(c.Path, data)
+		if t.IsTemplate() || (t.Root == nil && (c.Explicit || looksLikeTemplate(data))) || t.TooLarge {
+			out = append(out, c.Path)
+		}
+	}
+	return out, found.notices, nil
+}

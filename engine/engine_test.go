@@ -214,6 +214,34 @@ func TestSymlinkLoopsEndTheWalk(t *testing.T) {
 	}
 }
 
+func TestSymlinksOutOfTheRootAreNotFollowed(t *testing.T) {
+	outside := tree(t, map[string]string{"secret.yaml": goodTemplate, "dir/t.yaml": goodTemplate})
+	dir := tree(t, map[string]string{"stacks/a.yaml": goodTemplate})
+	for target, name := range map[string]string{
+		filepath.Join(outside, "secret.yaml"): "stacks/x.yaml",
+		filepath.Join(outside, "dir"):         "stacks/linked",
+		"/proc/self/environ":                  "stacks/environ.yaml",
+	} {
+		if err := os.Symlink(target, filepath.Join(dir, name)); err != nil {
+			t.Skip("symlinks are not supported here:", err)
+		}
+	}
+	chdir(t, dir)
+	res := run(t, options(t, "stacks"))
+	if diff := cmp.Diff([]string{"stacks/a.yaml"}, templateFiles(res)); diff != "" {
+		t.Errorf("templates (-want +got):\n%s", diff)
+	}
+	outsideNotices := 0
+	for _, n := range res.Notices {
+		if strings.Contains(n, "is a symlink to a place outside") {
+			outsideNotices++
+		}
+	}
+	if outsideNotices != 3 {
+		t.Errorf("notices = %q", res.Notices)
+	}
+}
+
 func TestHugeFilesAreReportedWithoutBeingRead(t *testing.T) {
 	dir := t.TempDir()
 	chdir(t, dir)

@@ -40,7 +40,10 @@ type checkOptions struct {
 	allowExternal              listFlag
 	baseline, writeBaseline    string
 	dataDir                    string
-	accessAnalyzer             bool
+	// env, when set, supplies $TOLLGATE_DATA_DIR and the user cache
+	// directory; without it only --data-dir and data-dir: are looked at.
+	env            *env
+	accessAnalyzer bool
 }
 
 // formats are the report formats of check.
@@ -123,7 +126,8 @@ func runCheck(ctx context.Context, args []string, e *env) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	opts, err := checkEngineOptions(cfg, &o, paths, e)
+	o.env = e
+	opts, err := checkEngineOptions(cfg, &o, paths)
 	if err != nil {
 		return 0, err
 	}
@@ -185,8 +189,8 @@ func loadConfig(file string) (*config.Config, error) {
 }
 
 // checkEngineOptions merges the configuration and the flags; flags win.
-func checkEngineOptions(cfg *config.Config, o *checkOptions, paths []string, e *env) (engine.Options, error) {
-	choice, err := iamdata.Choose(dataDir(o.dataDir, cfg, e))
+func checkEngineOptions(cfg *config.Config, o *checkOptions, paths []string) (engine.Options, error) {
+	choice, err := iamdata.Choose(dataDir(o.dataDir, cfg, o.env))
 	if err != nil {
 		return engine.Options{}, err
 	}

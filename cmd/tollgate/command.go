@@ -62,6 +62,9 @@ const helpText = `tollgate checks CloudFormation templates and the IAM policies 
 Usage:
   tollgate check [flags] [PATH...]   check templates (files or folders, default: .)
   tollgate data refresh|diff|info    update and compare the IAM service data
+  tollgate action                    run as the GitHub Action (see docs/action.md)
+  tollgate plan [--branch B]         map the branch to environments and stacks (a deploy matrix)
+  tollgate deploy --entry JSON       deploy one plan entry behind its gate (change set, execute, report)
   tollgate version                   print the version
   tollgate help [COMMAND]            show help
 
@@ -93,6 +96,24 @@ func run(args []string, e *env) int {
 		if err == nil {
 			return code
 		}
+	case "action":
+		var code int
+		code, err = runAction(ctx, rest, e)
+		if err == nil {
+			return code
+		}
+	case "plan":
+		var code int
+		code, err = runPlan(ctx, rest, e)
+		if err == nil {
+			return code
+		}
+	case "deploy":
+		var code int
+		code, err = runDeploy(ctx, rest, e)
+		if err == nil {
+			return code
+		}
 	case "version", "--version", "-version":
 		fmt.Fprintln(e.stdout, "tollgate", toolVersion())
 		return exitOK
@@ -110,6 +131,21 @@ func runHelp(args []string, e *env) int {
 		return exitOK
 	}
 	switch args[0] {
+	case "action":
+		fmt.Fprint(e.stdout, actionHelp)
+		return exitOK
+	case "deploy":
+		fs := deployFlags(&deployOptions{})
+		fs.SetOutput(e.stdout)
+		fmt.Fprint(e.stdout, deployHelp)
+		fs.PrintDefaults()
+		return exitOK
+	case "plan":
+		fs := planFlags(&planOptions{})
+		fs.SetOutput(e.stdout)
+		fmt.Fprint(e.stdout, planHelp)
+		fs.PrintDefaults()
+		return exitOK
 	case "check":
 		fs := checkFlags(&checkOptions{})
 		fs.SetOutput(e.stdout)

@@ -260,9 +260,13 @@ func thousands(n int) string {
 }
 
 // dataDir returns the IAM data cache to look in: the flag, the
-// configuration, $TOLLGATE_DATA_DIR, else the user cache directory.
+// configuration, then (when e is given) $TOLLGATE_DATA_DIR, else the user
+// cache directory.
 func dataDir(flagValue string, cfg *config.Config, e *env) string {
-	if d := firstNonEmpty(flagValue, cfg.DataDir, e.getenv("TOLLGATE_DATA_DIR")); d != "" {
+	if d := firstNonEmpty(flagValue, cfg.DataDir); d != "" || e == nil {
+		return d
+	}
+	if d := e.getenv("TOLLGATE_DATA_DIR"); d != "" {
 		return d
 	}
 	return userCacheDir(e)

@@ -28,6 +28,19 @@ type Server struct {
 // not pass by skipping what it is meant to test.
 func Start(t testing.TB) *Server {
 	t.Helper()
+	s, cancel, done := start(t)
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+		}
+	})
+	return s
+}
+
+func start(t testing.TB) (*Server, context.CancelFunc, chan struct{}) {
+	t.Helper()
 	bin, err := exec.LookPath("moto_server")
 	if err != nil {
 		msg := "moto_server is not installed (pip install 'moto[server]'); skipping the tests that need AWS emulation"
@@ -50,18 +63,12 @@ func Start(t testing.TB) *Server {
 	}
 	done := make(chan struct{})
 	go func() { cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-		}
-	})
 	s := &Server{URL: fmt.Sprintf("http://127.0.0.1:%d", port)}
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		select {
 		case <-done:
+			cancel()
 			t.Fatalf("moto_server exited during start-up:\n%s", logs.String())
 		default:
 		}
@@ -69,10 +76,11 @@ func Start(t testing.TB) *Server {
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return s
+				return s, cancel, done
 			}
 		}
 		if time.Now().After(deadline) {
+			cancel()
 			t.Fatalf("moto_server did not answer within 60s:\n%s", logs.String())
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -127,4 +135,41 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+var shared struct {
+	mu     sync.Mutex
+	srv    *Server
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// Shared returns a moto_server shared by the tests of a package, started on
+// first use and reset (every emulated resource removed) before it is
+// returned, so tests stay independent without paying a start each. Call
+// StopShared from TestMain. Tests using it must not run in parallel.
+func Shared(t testing.TB) *Server {
+	t.Helper()
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
+	if shared.srv == nil {
+		s, cancel, done := start(t)
+		shared.srv, shared.cancel, shared.done = s, cancel, done
+	}
+	shared.srv.Reset(t)
+	return shared.srv
+}
+
+// StopShared stops the shared server, if one was started.
+func StopShared() {
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
+	if shared.cancel != nil {
+		shared.cancel()
+		select {
+		case <-shared.done:
+		case <-time.After(10 * time.Second):
+		}
+		shared.srv, shared.cancel = nil, nil
+	}
 }
