@@ -60,33 +60,36 @@ func Changed(d *diff.StackDiff, logicalID string) bool {
 // and keeps only what the change introduced: findings about resources it
 // added, modified or renamed, findings about the template as a whole, and
 // the findings of the change rules (data loss, removed deletion policies).
-// head is nil when the file was deleted.
-func (k *Checker) CheckChange(base, head *template.Template, d *diff.StackDiff) TemplateResult {
-	var res TemplateResult
-	var out []Finding
-	full := false
-	for _, r := range k.rules {
-		full = full || r.Template != nil || r.Policy != nil
-	}
-	if head != nil && full {
-		res = k.Check(head)
-		for _, f := range res.Findings {
-			if f.Resource == "" || Changed(d, f.Resource) {
-				out = append(out, f)
+// online, when not nil, runs the online backends as CheckWith does; inline
+// suppressions apply to every finding. head is nil when the file was
+// deleted.
+func (k *Checker) CheckChange(base, head *template.Template, d *diff.StackDiff, online func(*template.Extraction) []Finding) TemplateResult {
+	cc := &ChangeContext{Options: &k.opts, Diff: d, Base: base, Head: head}
+	if head == nil {
+		var out []Finding
+		cc.out = &out
+		for _, rule := range k.rules {
+			if rule.Change != nil {
+				cc.rule = rule
+				rule.Change(cc)
 			}
 		}
+		return TemplateResult{Findings: Finalize(out)}
 	}
-	cc := &ChangeContext{Options: &k.opts, Diff: d, Base: base, Head: head, out: &out}
-	for _, rule := range k.rules {
-		if rule.Change != nil {
-			cc.rule = rule
-			rule.Change(cc)
+	res := k.checkWith(head, online, cc)
+	change := map[string]bool{}
+	for _, r := range k.rules {
+		if r.Change != nil {
+			change[r.Code] = true
 		}
 	}
-	res.Findings = Finalize(out)
-	if head != nil {
-		res.Resources = len(head.Resources)
+	kept := res.Findings[:0]
+	for _, f := range res.Findings {
+		if f.Resource == "" || change[f.Code] || Changed(d, f.Resource) {
+			kept = append(kept, f)
+		}
 	}
+	res.Findings = kept
 	return res
 }
 

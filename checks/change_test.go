@@ -25,7 +25,7 @@ func checkChange(t *testing.T, base, head string) []string {
 	h := template.Parse("t.yaml", []byte(head))
 	d := diff.Templates(b, h, diff.Options{Data: data})
 	var out []string
-	for _, f := range k.CheckChange(b, h, d).Findings {
+	for _, f := range k.CheckChange(b, h, d, nil).Findings {
 		out = append(out, f.Code+" "+string(f.Type)+" "+f.Resource)
 		if f.Line < 1 || f.Message == "" || f.Fix == "" {
 			t.Errorf("finding without a place, message or fix: %+v", f)
@@ -63,10 +63,10 @@ func TestChangeRules(t *testing.T) {
 		{"replacing a stateless resource is not data loss", "Resources:\n  T: {Type: AWS::SNS::Topic, Properties: {TopicName: a}}\n",
 			"Resources:\n  T: {Type: AWS::SNS::Topic, Properties: {TopicName: b}}\n", nil},
 		{"findings on unchanged resources are left out, those on changed ones kept",
-			"Resources:\n  Old:\n    Type: AWS::IAM::Policy\n    Properties: {PolicyName: a, Roles: [r], PolicyDocument: {Statement: [{Effect: Allow, Action: s3:GetObjekt, Resource: '*'}]}}\n" +
-				"  New:\n    Type: AWS::IAM::Policy\n    Properties: {PolicyName: b, Roles: [r], PolicyDocument: {Statement: [{Effect: Allow, Action: s3:GetObject, Resource: '*'}]}}\n",
-			"Resources:\n  Old:\n    Type: AWS::IAM::Policy\n    Properties: {PolicyName: a, Roles: [r], PolicyDocument: {Statement: [{Effect: Allow, Action: s3:GetObjekt, Resource: '*'}]}}\n" +
-				"  New:\n    Type: AWS::IAM::Policy\n    Properties: {PolicyName: b, Roles: [r], PolicyDocument: {Statement: [{Effect: Allow, Action: s3:PutObjekt, Resource: '*'}]}}\n",
+			"Resources:\n  Old:\n    Type: AWS::IAM::Policy\n    Properties: {PolicyName: a, Roles: [r], PolicyDocument: {Version: '2012-10-17', Statement: [{Effect: Allow, Action: s3:GetObjekt, Resource: '*'}]}}\n" +
+				"  New:\n    Type: AWS::IAM::Policy\n    Properties: {PolicyName: b, Roles: [r], PolicyDocument: {Version: '2012-10-17', Statement: [{Effect: Allow, Action: s3:GetObject, Resource: '*'}]}}\n",
+			"Resources:\n  Old:\n    Type: AWS::IAM::Policy\n    Properties: {PolicyName: a, Roles: [r], PolicyDocument: {Version: '2012-10-17', Statement: [{Effect: Allow, Action: s3:GetObjekt, Resource: '*'}]}}\n" +
+				"  New:\n    Type: AWS::IAM::Policy\n    Properties: {PolicyName: b, Roles: [r], PolicyDocument: {Version: '2012-10-17', Statement: [{Effect: Allow, Action: s3:PutObjekt, Resource: '*'}]}}\n",
 			[]string{"INVALID_ACTION ERROR New"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

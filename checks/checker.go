@@ -43,14 +43,29 @@ type TemplateResult struct {
 
 // Check runs every rule on one parsed template.
 func (k *Checker) Check(t *template.Template) TemplateResult {
+	return k.CheckWith(t, nil)
+}
+
+// CheckWith runs every rule on one parsed template, then online (when not
+// nil) on the template's policies, and merges the two. The template's
+// inline suppressions then apply to both, and the rules that report on
+// suppressions see both.
+func (k *Checker) CheckWith(t *template.Template, online func(*template.Extraction) []Finding) TemplateResult {
+	return k.checkWith(t, online, nil)
+}
+
+// checkWith is CheckWith that also runs the change rules on a diff (when
+// cc is not nil), before suppressions apply, so a change finding can be
+// suppressed like any other.
+func (k *Checker) checkWith(t *template.Template, online func(*template.Extraction) []Finding, cc *ChangeContext) TemplateResult {
 	var out []Finding
-	tc := &TemplateContext{Options: &k.opts, Template: t, out: &out}
-	var docs []*PolicyContext
+	tc := &TemplateContext{Options: &k.opts, Template: t, out: &out, online: online != nil}
 	if t.Root != nil {
 		r := template.NewResolver(t, k.opts.Values)
 		tc.Extraction = template.Extract(t, r)
+		tc.Policies = make([]*PolicyContext, 0, len(tc.Extraction.Policies))
 		for _, p := range tc.Extraction.Policies {
-			docs = append(docs, &PolicyContext{TemplateContext: tc, Policy: p, Doc: policy.Parse(p.Document)})
+			tc.Policies = append(tc.Policies, &PolicyContext{TemplateContext: tc, Policy: p, Doc: policy.Parse(p.Document)})
 		}
 	} else {
 		tc.Extraction = &template.Extraction{}
@@ -61,13 +76,41 @@ func (k *Checker) Check(t *template.Template) TemplateResult {
 			rule.Template(tc)
 		}
 		if rule.Policy != nil {
-			for _, pc := range docs {
+			for _, pc := range tc.Policies {
 				rule.Policy(pc)
 			}
 		}
 	}
-	res := TemplateResult{Findings: Finalize(out), Policies: len(docs), Resources: len(t.Resources), Extraction: tc.Extraction}
-	for _, pc := range docs {
+	if cc != nil {
+		cc.out = &out
+		for _, rule := range k.rules {
+			if rule.Change != nil {
+				cc.rule = rule
+				rule.Change(cc)
+			}
+		}
+	}
+	if online != nil && t.Root != nil {
+		out = Merge(out, online(tc.Extraction))
+	}
+	if t.Root != nil {
+		tc.ran = map[string]bool{}
+		for _, rule := range k.rules {
+			// Change rules run only on a diff.
+			if rule.Change == nil || cc != nil {
+				tc.ran[rule.Code] = true
+			}
+		}
+		tc.suppressions().suppress(out)
+		for _, rule := range k.rules {
+			if rule.After != nil {
+				tc.rule = rule
+				rule.After(tc)
+			}
+		}
+	}
+	res := TemplateResult{Findings: Finalize(out), Policies: len(tc.Policies), Resources: len(t.Resources), Extraction: tc.Extraction}
+	for _, pc := range tc.Policies {
 		if pc.Policy.Kind != template.Identity {
 			res.PrincipalPolicies++
 		}
@@ -79,12 +122,80 @@ func (k *Checker) Check(t *template.Template) TemplateResult {
 // a rule that is not here does not exist.
 func Rules() []*Rule {
 	return []*Rule{
+		// The template itself.
 		ruleParseError(),
 		ruleInvalidTemplate(),
 		ruleTemplateTooLarge(),
+		// Policy grammar.
+		ruleDataTypeMismatch(),
+		ruleInvalidPolicyElement(),
+		ruleMissingStatement(),
+		ruleMissingVersion(),
+		ruleInvalidVersion(),
+		ruleUnsupportedElementCombination(),
+		ruleMissingEffect(),
+		ruleInvalidEffect(),
+		ruleMissingAction(),
+		ruleMissingResource(),
+		// Actions.
 		ruleInvalidServiceInAction(),
 		ruleInvalidAction(),
+		ruleUnsupportedActionInPolicy(),
+		ruleWildcardInServiceName(),
+		ruleRedundantAction(),
+		ruleAllowWithNotAction(),
+		// Resources.
+		ruleInvalidARNPrefix(),
+		ruleMissingARNField(),
+		ruleInvalidPartition(),
+		ruleInvalidARNServiceCase(),
+		ruleInvalidService(),
+		ruleInvalidARNRegion(),
+		ruleInvalidARNAccount(),
+		ruleInvalidARNResource(),
+		ruleARNRegionNotAllowed(),
+		ruleARNAccountNotAllowed(),
+		ruleMissingARNRegion(),
+		ruleResourceMismatch(),
+		// Principals.
+		ruleMissingPrincipal(),
+		ruleUnsupportedPrincipal(),
+		ruleInvalidPrincipalKey(),
+		ruleInvalidPrincipalFormat(),
+		ruleInvalidServicePrincipalFormat(),
+		ruleUnsupportedWildcardInPrincipal(),
+		ruleAllowWithNotPrincipal(),
 		ruleExternalPrincipal(),
+		ruleRestrictAccessToServicePrincipal(),
+		ruleMissingGitHubRepoConditionKey(),
+		ruleGitHubOrgWideTrust(),
+		ruleMissingGitHubAudienceConditionKey(),
+		ruleMissingConditionKeyForOIDCPrincipal(),
+		// Conditions.
+		ruleInvalidConditionOperator(),
+		ruleInvalidGlobalConditionKey(),
+		ruleInvalidServiceConditionKey(),
+		ruleTypeMismatch(),
+		ruleTypeMismatchBoolean(),
+		ruleTypeMismatchDate(),
+		ruleTypeMismatchIPRange(),
+		ruleTypeMismatchNumber(),
+		ruleForAllValuesWithSingleValuedKey(),
+		ruleWildcardWithoutLikeOperator(),
+		// Privilege.
+		rulePassRoleWithStarInResource(),
+		rulePassRoleWithStarInActionAndResource(),
+		rulePassRoleWithNotResource(),
+		rulePassRoleWithStarInActionAndNotResource(),
+		rulePassRoleWithStarInResourceAndNotAction(),
+		rulePassRoleWithNotActionAndNotResource(),
+		rulePrivilegeEscalation(),
+		ruleAdministratorAccess(),
+		rulePolicySize(),
+		// Suppressions, which see the findings of every rule above.
+		ruleInvalidSuppression(),
+		ruleUnmatchedSuppression(),
+		// Changes against a base revision (tollgate diff, check --diff-base).
 		ruleDataLoss(),
 		rulePossibleDataLoss(),
 		ruleDeletionPolicyRemoved(),

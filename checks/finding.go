@@ -75,10 +75,15 @@ type Finding struct {
 	Path string `json:"path,omitempty"`
 	// Branch names the conditions under which the finding holds, when the
 	// template has undecidable Fn::If branches: "when IsProd is true".
-	Branch    string `json:"branch,omitempty"`
-	Source    string `json:"source"`
-	LearnMore string `json:"learnMore,omitempty"`
-	Blocking  bool   `json:"blocking"`
+	Branch string `json:"branch,omitempty"`
+	// Policy names the policy the finding is in ("TrustPolicy", an inline
+	// policy's name, "BucketPolicy"), as cfn-policy-validator names it;
+	// PolicyPath is the element's path inside that policy document.
+	Policy     string `json:"policy,omitempty"`
+	PolicyPath string `json:"policyPath,omitempty"`
+	Source     string `json:"source"`
+	LearnMore  string `json:"learnMore,omitempty"`
+	Blocking   bool   `json:"blocking"`
 	// Fingerprint identifies the finding across unrelated edits: it is made
 	// of the code, resource, path (without list indexes) and subject, not
 	// the line.
@@ -185,7 +190,62 @@ func dedupe(fs []Finding) []Finding {
 		first[k] = len(out)
 		out = append(out, f)
 	}
+	for i := range out {
+		if strings.Contains(out[i].Branch, " or ") {
+			out[i].Branch = simplifyBranches(strings.Split(out[i].Branch, " or "))
+		}
+	}
 	return out
+}
+
+// simplifyBranches merges the branch labels a finding holds in ("when A is
+// true and B is false"). When they cover every combination of the
+// conditions that vary between them, the finding holds whatever those are,
+// and only the conditions common to all labels remain.
+func simplifyBranches(labels []string) string {
+	assigns := make([]map[string]string, len(labels))
+	for i, l := range labels {
+		a := map[string]string{}
+		for _, part := range strings.Split(strings.TrimPrefix(l, "when "), " and ") {
+			name, value, ok := strings.Cut(part, " is ")
+			if !ok {
+				return strings.Join(labels, " or ")
+			}
+			a[name] = value
+		}
+		assigns[i] = a
+	}
+	vary := map[string]bool{}
+	for name, v := range assigns[0] {
+		for _, a := range assigns[1:] {
+			if a[name] != v {
+				vary[name] = true
+			}
+		}
+	}
+	for _, a := range assigns[1:] {
+		if len(a) != len(assigns[0]) {
+			return strings.Join(labels, " or ")
+		}
+	}
+	distinct := map[string]bool{}
+	for _, l := range labels {
+		distinct[l] = true
+	}
+	if len(vary) >= 16 || len(distinct) != 1<<len(vary) {
+		return strings.Join(labels, " or ")
+	}
+	var common []string
+	for name, v := range assigns[0] {
+		if !vary[name] {
+			common = append(common, name+" is "+v)
+		}
+	}
+	if len(common) == 0 {
+		return ""
+	}
+	slices.Sort(common)
+	return "when " + strings.Join(common, " and ")
 }
 
 // Merge adds findings of an online backend to offline ones. A finding both

@@ -8,7 +8,10 @@ import (
 	"github.com/tollgate-dev/tollgate/template"
 )
 
-var accountIDRE = regexp.MustCompile(`^\d{12}$`)
+var (
+	accountIDRE = regexp.MustCompile(`^\d{12}$`)
+	orgIDRE     = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
+)
 
 // principalScope is what an AWS principal value grants access to.
 type principalScope int
@@ -71,11 +74,7 @@ func unknownPrincipalScope(n *template.Node) (principalScope, string) {
 	colons := 0
 	for _, p := range n.Items {
 		if p.Kind == template.String {
-			for _, r := range p.Value {
-				if r == ':' {
-					colons++
-				}
-			}
+			colons += strings.Count(p.Value, ":")
 			if colons > 4 {
 				// The account field was entirely literal text.
 				return scopeUnknown, ""
@@ -92,73 +91,139 @@ func unknownPrincipalScope(n *template.Node) (principalScope, string) {
 	return scopeUnknown, ""
 }
 
-// restrictingKeys are the condition keys that limit which principals a
-// statement lets in (by organization, account, source or network).
-var restrictingKeys = map[string]bool{
-	"aws:principalorgid":        true,
-	"aws:principalorgpaths":     true,
-	"aws:principalaccount":      true,
-	"aws:principalarn":          true,
-	"aws:sourceaccount":         true,
-	"aws:sourcearn":             true,
-	"aws:sourceorgid":           true,
-	"aws:sourceorgpaths":        true,
-	"aws:sourceowner":           true,
-	"aws:sourcevpc":             true,
-	"aws:sourcevpce":            true,
-	"aws:sourceip":              true,
-	"aws:vpcsourceip":           true,
-	"aws:userid":                true,
-	"aws:principalisawsservice": true,
-	"kms:calleraccount":         true,
-}
-
-// positiveOperators are the operators whose condition holds only for the
-// values listed; negated operators (StringNotEquals) let everyone else in.
-var positiveOperators = map[string]bool{
-	"StringEquals": true, "StringEqualsIgnoreCase": true, "StringLike": true,
-	"ArnEquals": true, "ArnLike": true, "IpAddress": true, "Bool": true,
-}
-
-// restrictingCondition returns the first condition of s that limits the
-// principals it applies to, or nil.
-func restrictingCondition(s *policy.Statement) *policy.Condition {
-	for i := range s.Conditions {
-		c := &s.Conditions[i]
-		if !restrictingKeys[strings.ToLower(c.Key)] || !positiveOperators[c.Base] || c.IfExists {
-			continue
-		}
-		if strings.EqualFold(c.Key, "aws:PrincipalIsAWSService") {
-			if c.Values.Has("true", true) {
-				return c
-			}
-			continue
-		}
-		if c.Base == "Bool" {
-			continue
-		}
-		wild := len(c.Values.Values) > 0
-		for _, v := range c.Values.Values {
-			if !v.Known || strings.Trim(v.Text, "*?") != "" {
-				wild = false
-			}
-		}
-		if !wild {
-			return c
-		}
-	}
-	return nil
-}
-
 // trusted reports whether account is the deploy account or a trusted one.
 func (o *Options) trusted(account string) bool {
 	if account == o.Values.AccountID && account != "" {
 		return true
 	}
-	for _, a := range o.TrustedAccounts {
-		if a == account {
-			return true
+	return contains(o.TrustedAccounts, account)
+}
+
+// Condition keys by what they say about the caller.
+var (
+	accountKeys = map[string]bool{"aws:principalaccount": true, "aws:sourceaccount": true, "aws:sourceowner": true, "kms:calleraccount": true}
+	orgKeys     = map[string]bool{"aws:principalorgid": true, "aws:sourceorgid": true}
+	orgPathKeys = map[string]bool{"aws:principalorgpaths": true, "aws:sourceorgpaths": true}
+	arnKeys     = map[string]bool{"aws:principalarn": true, "aws:sourcearn": true}
+	// otherLimits narrow the caller in ways an offline check cannot place
+	// inside or outside the organization (a network, a service, an ID).
+	otherLimits = map[string]bool{
+		"aws:sourcevpc": true, "aws:sourcevpce": true, "aws:sourceip": true, "aws:vpcsourceip": true,
+		"aws:sourcevpcarn": true, "aws:userid": true, "aws:principalservicename": true,
+		"aws:principalservicenameslist": true, "aws:vpceaccount": true, "aws:vpceorgid": true, "aws:vpceorgpaths": true,
+	}
+)
+
+// restriction is what a statement's conditions say about its caller.
+type restriction struct {
+	// limited: some condition keeps the caller to the deploy account, a
+	// trusted account or organization, a network, or something computed
+	// at deploy time. Nothing external can be proven.
+	limited bool
+	// external names the untrusted accounts or organizations that every
+	// limiting condition still lets in, with the condition naming them.
+	external []string
+	cond     *policy.Condition
+}
+
+// verdict is what one condition says about the caller.
+type verdict int
+
+const (
+	noLimit      verdict = iota // the condition does not limit the caller
+	limitTrusted                // to trusted or unknowable callers
+	limitExternal
+)
+
+// callerRestriction reads the conditions of an Allow statement. Conditions
+// are ANDed, so one that keeps the caller inside is enough; the values of
+// one condition are ORed, so one value that lets anyone in voids it.
+func (o *Options) callerRestriction(s *policy.Statement) restriction {
+	var r restriction
+	for i := range s.Conditions {
+		c := &s.Conditions[i]
+		key := strings.ToLower(c.Key)
+		if !positiveCondition(c) {
+			continue
+		}
+		var v verdict
+		var ext []string
+		switch {
+		case key == "aws:principalisawsservice":
+			if c.Values.Has("true", true) && c.Values.AllKnown() {
+				v = limitTrusted
+			}
+		case otherLimits[key]:
+			v = limitTrusted
+		case accountKeys[key], orgKeys[key], orgPathKeys[key], arnKeys[key]:
+			v, ext = o.judgeValues(c, key)
+		default:
+			continue
+		}
+		switch v {
+		case limitTrusted:
+			return restriction{limited: true}
+		case limitExternal:
+			if r.external == nil {
+				r.external, r.cond = ext, c
+			}
 		}
 	}
-	return false
+	return r
+}
+
+// judgeValues reads the values of an account, organization or ARN
+// condition. Its values are ORed: one that lets anyone in voids the
+// condition, and one naming an untrusted account lets that account in
+// whatever the other values are.
+func (o *Options) judgeValues(c *policy.Condition, key string) (verdict, []string) {
+	if len(c.Values.Values) == 0 {
+		return noLimit, nil
+	}
+	var ext []string
+	for _, v := range c.Values.Values {
+		if !v.Known {
+			continue // computed at deploy time: assume it names a trusted caller
+		}
+		text := strings.TrimSpace(v.Text)
+		var id string
+		switch {
+		case orgPathKeys[key]:
+			id, _, _ = strings.Cut(text, "/")
+		case arnKeys[key]:
+			fields := strings.SplitN(text, ":", 6)
+			if len(fields) < 6 {
+				if hasHole(text) {
+					return noLimit, nil // "*" or "arn:*"
+				}
+				continue
+			}
+			id = fields[4]
+			if id == "" {
+				continue // an S3 bucket ARN: its owner is not in it
+			}
+		default:
+			id = text
+		}
+		switch {
+		case id == "" || strings.Trim(id, "*?") == "":
+			return noLimit, nil // a wildcard that lets every caller in
+		case hasHole(id):
+			if c.Base == "StringLike" || c.Base == "ArnLike" {
+				return noLimit, nil // a partial wildcard: cannot tell whose
+			}
+		case accountIDRE.MatchString(id):
+			if o.Values.AccountID != "" && !o.trusted(id) {
+				ext = append(ext, id)
+			}
+		case orgIDRE.MatchString(id):
+			if len(o.TrustedOrgs) > 0 && !contains(o.TrustedOrgs, id) {
+				ext = append(ext, id)
+			}
+		}
+	}
+	if len(ext) > 0 {
+		return limitExternal, ext
+	}
+	return limitTrusted, nil
 }

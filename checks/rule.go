@@ -28,6 +28,9 @@ type Rule struct {
 	Template func(c *TemplateContext)
 	Policy   func(c *PolicyContext)
 	Change   func(c *ChangeContext)
+	// After runs once every other rule has run on the template, and sees
+	// their findings: suppressions are applied this way.
+	After func(c *TemplateContext)
 }
 
 // Info is the description of a rule that renderers need (SARIF rules, the
@@ -65,9 +68,34 @@ type TemplateContext struct {
 	Options    *Options
 	Template   *template.Template
 	Extraction *template.Extraction
-	rule       *Rule
-	out        *[]Finding
+	// Policies are the parsed policies of the template, in extraction order.
+	Policies []*PolicyContext
+	rule     *Rule
+	out      *[]Finding
+	// arns caches ARN diagnoses by text: several rules read each ARN.
+	arns map[string]*arnInfo
+	// match decides pattern intersections with reused buffers.
+	match matcher
+	supp  *suppressions
+	// boundaries are the managed policies used as permissions boundaries.
+	boundaries map[string]bool
+	// online is set when online backends ran on the template; ran holds
+	// the codes of the offline rules that ran.
+	online bool
+	ran    map[string]bool
 }
+
+// suppressions returns the template's inline suppressions, read once.
+func (c *TemplateContext) suppressions() *suppressions {
+	if c.supp == nil {
+		c.supp = readSuppressions(c.Template)
+	}
+	return c.supp
+}
+
+// Findings returns the findings reported so far; After rules may modify
+// them (to mark them suppressed) but not remove them.
+func (c *TemplateContext) Findings() []Finding { return *c.out }
 
 // Report is one finding as a rule states it; the context adds the rule's
 // code and type and the template's file.
@@ -83,6 +111,10 @@ type Report struct {
 	Message string
 	Fix     string
 	Branch  string
+	// Policy names the policy as cfn-policy-validator does; PolicyPath is
+	// the element's path inside the policy document.
+	Policy     string
+	PolicyPath string
 }
 
 // Report records a finding.
@@ -99,6 +131,7 @@ func (c *TemplateContext) Report(r Report) {
 		Code: c.rule.Code, Type: c.rule.Type, Message: r.Message, Fix: fix,
 		File: c.Template.File, Line: max(r.Pos.Line, 1), Column: max(r.Pos.Col, 1), EndLine: max(end, 1),
 		Resource: r.Resource, ResourceType: r.ResourceType, Path: r.Path, Branch: r.Branch,
+		Policy: r.Policy, PolicyPath: r.PolicyPath,
 		Source: SourceOffline, LearnMore: c.rule.LearnMore, subject: r.Subject,
 	})
 }
@@ -113,18 +146,78 @@ type PolicyContext struct {
 // At reports a finding at a node of the policy. path is relative to the
 // document ("Statement[0].Action[1]").
 func (c *PolicyContext) At(n *template.Node, path, subject, message, fix string) {
-	r := Report{Path: c.Policy.Path, Subject: subject, Message: message, Fix: fix,
-		Resource: c.Policy.LogicalID, ResourceType: c.Policy.ResourceType, Branch: c.Policy.Branch}
+	if n != nil {
+		c.AtPos(n.Pos, n.EndLine, path, subject, message, fix)
+		return
+	}
+	c.AtPos(c.Policy.Pos, 0, path, subject, message, fix)
+}
+
+// AtPos reports a finding at a position in the policy, for elements that are
+// not nodes (a condition key).
+func (c *PolicyContext) AtPos(pos template.Pos, endLine int, path, subject, message, fix string) {
+	r := Report{Path: c.Policy.Path, Subject: subject, Message: message, Fix: fix, Pos: pos, EndLine: endLine,
+		Resource: c.Policy.LogicalID, ResourceType: c.Policy.ResourceType, Branch: c.Policy.Branch,
+		Policy: policyName(c.Policy), PolicyPath: path}
 	if path != "" && !c.Policy.Synthesized {
 		r.Path += "." + path
 	}
-	if n != nil {
-		r.Pos = n.Pos
-		r.EndLine = n.EndLine
-	} else {
+	if pos.IsZero() {
 		r.Pos = c.Policy.Pos
 	}
 	c.Report(r)
+}
+
+// policyName names a policy as cfn-policy-validator does, so that scripts
+// reading its output find the same names.
+func policyName(p *template.Policy) string {
+	switch {
+	case p.Kind == template.Trust:
+		return "TrustPolicy"
+	case p.Name != "":
+		return p.Name
+	case p.Kind == template.Identity:
+		return p.LogicalID
+	}
+	switch p.ResourceType {
+	case "AWS::S3::BucketPolicy", "AWS::S3Express::BucketPolicy":
+		return "BucketPolicy"
+	case "AWS::SQS::QueuePolicy", "AWS::SQS::QueueInlinePolicy":
+		return "QueuePolicy"
+	case "AWS::SNS::TopicPolicy", "AWS::SNS::TopicInlinePolicy":
+		return "TopicPolicy"
+	case "AWS::KMS::Key", "AWS::KMS::ReplicaKey":
+		return "KeyPolicy"
+	case "AWS::S3::AccessPoint", "AWS::S3::MultiRegionAccessPointPolicy", "AWS::S3ObjectLambda::AccessPointPolicy", "AWS::S3Express::AccessPoint":
+		return "AccessPointPolicy"
+	}
+	return "ResourcePolicy"
+}
+
+// IsBoundary reports whether the policy is a managed policy that the
+// template uses as a permissions boundary: it caps what a principal may do
+// and grants nothing, so the rules about broad grants do not apply to it.
+func (c *PolicyContext) IsBoundary() bool {
+	if c.Policy.ResourceType != "AWS::IAM::ManagedPolicy" {
+		return false
+	}
+	if c.boundaries == nil {
+		c.boundaries = map[string]bool{}
+		for _, r := range c.Template.Resources {
+			if fn, arg, ok := r.Properties.Get("PermissionsBoundary").Intrinsic(); ok && fn == "Ref" {
+				if id, ok := arg.Str(); ok {
+					c.boundaries[id] = true
+				}
+			}
+		}
+	}
+	return c.boundaries[c.Policy.LogicalID]
+}
+
+// grantsPermissions reports whether the policy is an identity policy that
+// grants permissions (not a permissions boundary).
+func (c *PolicyContext) grantsPermissions() bool {
+	return c.Policy.Kind == template.Identity && !c.IsBoundary()
 }
 
 // KindNoun names the policy for messages: "trust policy", "bucket policy".

@@ -86,7 +86,7 @@ func dataLoss(c *ChangeContext, level diff.Replacement) {
 		default:
 			continue
 		}
-		c.Report(Report{Pos: c.ResourcePos(rc), Resource: rc.LogicalID, ResourceType: rc.Type, Subject: rc.Change, Message: msg, Fix: fix})
+		c.Report(Report{Pos: c.ResourcePos(rc), Resource: rc.LogicalID, ResourceType: rc.Type, Path: "Resources." + rc.LogicalID, Subject: rc.Change, Message: msg, Fix: fix})
 	}
 }
 

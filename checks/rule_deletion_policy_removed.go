@@ -32,7 +32,7 @@ func ruleDeletionPolicyRemoved() *Rule {
 				}
 				msg := fmt.Sprintf("%s: %s was %s and is now %s, so deleting or replacing it deletes its data.",
 					describeResource(rc), p.attr, p.before, policyText(p.after))
-				c.Report(Report{Pos: c.ResourcePos(rc), Resource: rc.LogicalID, ResourceType: rc.Type, Subject: p.attr, Message: msg,
+				c.Report(Report{Pos: c.ResourcePos(rc), Resource: rc.LogicalID, ResourceType: rc.Type, Path: "Resources." + rc.LogicalID + "." + p.attr, Subject: p.attr, Message: msg,
 					Fix: fmt.Sprintf("restore %s: %s, or say in the pull request why the data may go", p.attr, p.before)})
 			}
 		}

@@ -2,6 +2,7 @@ package checks
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/tollgate-dev/tollgate/template"
 )
@@ -14,7 +15,9 @@ func ruleExternalPrincipal() *Rule {
 		Why: "A trust policy with Principal \"*\" lets any AWS account assume the role; a resource policy with " +
 			"Principal \"*\" grants access to anyone, often the public. Naming another account grants it access " +
 			"that outlives whoever approved it. A condition on the caller's organization or account " +
-			"(aws:PrincipalOrgID, aws:PrincipalAccount, aws:SourceAccount, aws:SourceArn, ...) keeps it in bounds.",
+			"(aws:PrincipalOrgID, aws:PrincipalAccount, aws:SourceAccount, aws:SourceArn, ...) keeps it in bounds, " +
+			"unless it names an account or organization that is not yours. Conditions with IfExists or " +
+			"ForAllValues do not count: they let in callers without the key.",
 		Fix: "name the account you mean (arn:aws:iam::123456789012:root), or add a condition on aws:PrincipalOrgID or " +
 			"aws:PrincipalAccount; if the access is intended, list the account in trusted-accounts in .tollgate.yml",
 		Example:   "AssumeRolePolicyDocument:\n  Statement:\n    - Effect: Allow\n      Principal: {AWS: \"*\"}\n      Action: sts:AssumeRole",
@@ -24,32 +27,47 @@ func ruleExternalPrincipal() *Rule {
 		if c.Policy.Kind == template.Identity {
 			return
 		}
+		o := c.Options
 		for _, s := range c.Doc.Statements {
-			if !s.Allows() || s.Principal == nil || restrictingCondition(s) != nil {
+			if !s.Allows() || s.Principal == nil {
 				continue
+			}
+			rest := o.callerRestriction(s)
+			if rest.limited {
+				continue
+			}
+			report := func(node *template.Node, path, what string) {
+				if len(rest.external) > 0 {
+					c.At(node, path, strings.Join(rest.external, ","), conditionMessage(c, rest), externalFix(rest.external))
+					return
+				}
+				c.At(node, path, "*", everyoneMessage(c, what), "")
 			}
 			if s.Principal.Wildcard {
-				c.At(s.Principal.Node, s.Principal.Path, "*", everyoneMessage(c, `Principal "*"`), "")
+				report(s.Principal.Node, s.Principal.Path, `Principal "*"`)
 				continue
 			}
-			aws, ok := s.Principal.Types["AWS"]
-			if !ok {
-				continue
-			}
-			for _, v := range aws.Values {
-				scope, acct := awsPrincipalScope(v, c.Options.Values.AccountID)
+			for _, v := range s.Principal.Types["AWS"].Values {
+				scope, acct := awsPrincipalScope(v, o.Values.AccountID)
 				switch {
 				case scope == scopeEveryone:
-					c.At(v.Node, v.Path, "*", everyoneMessage(c, `Principal AWS "*"`), "")
-				case scope == scopeAccount && c.Options.Values.AccountID != "" && !c.Options.trusted(acct):
-					c.At(v.Node, v.Path, acct, accountMessage(c, acct),
-						fmt.Sprintf("if %s is meant to have access, add it to trusted-accounts in .tollgate.yml "+
-							"(or pass --allow-external-principal %s); otherwise remove it", acct, acct))
+					report(v.Node, v.Path, `Principal AWS "*"`)
+				case scope == scopeAccount && o.Values.AccountID != "" && !o.trusted(acct):
+					c.At(v.Node, v.Path, acct, accountMessage(c, acct), externalFix([]string{acct}))
 				}
 			}
 		}
 	}
 	return r
+}
+
+func externalFix(ids []string) string {
+	kind, flag := "trusted-accounts", ids[0]
+	if strings.HasPrefix(ids[0], "o-") {
+		kind = "trusted-orgs"
+	}
+	return fmt.Sprintf("if %s is meant to have access, add it to %s in .tollgate.yml (or pass --allow-external-principal %s); otherwise remove it",
+		strings.Join(ids, ", "), kind, flag)
 }
 
 func everyoneMessage(c *PolicyContext, what string) string {
@@ -66,4 +84,19 @@ func accountMessage(c *PolicyContext, acct string) string {
 	}
 	return fmt.Sprintf("The %s grants access to account %s; it is neither the account this template deploys to (%s) nor a trusted account.",
 		c.KindNoun(), acct, c.Options.Values.AccountID)
+}
+
+func conditionMessage(c *PolicyContext, r restriction) string {
+	who := "account"
+	if strings.HasPrefix(r.external[0], "o-") {
+		who = "organization"
+	}
+	if len(r.external) > 1 {
+		who += "s"
+	}
+	verb := "lets " + who + " " + strings.Join(r.external, ", ") + " in"
+	if c.Policy.Kind == template.Trust {
+		verb = "lets " + who + " " + strings.Join(r.external, ", ") + " assume this role"
+	}
+	return fmt.Sprintf("The %s %s: its condition %s names %s, which is not trusted.", c.KindNoun(), verb, r.cond.Key, strings.Join(r.external, ", "))
 }

@@ -7,6 +7,12 @@ const docsURL = "https://github.com/tollgate-dev/tollgate/blob/main/docs/rules.m
 // its codes link to its sections.
 const aaURL = "https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html#"
 
+// aaSection links to a section of the policy check reference: kind is
+// "error", "security-warning", "general-warning" or "suggestion".
+func aaSection(kind, slug string) string {
+	return aaURL + "access-analyzer-reference-policy-checks-" + kind + "-" + slug
+}
+
 func ruleParseError() *Rule {
 	r := &Rule{
 		Code:  "PARSE_ERROR",
@@ -27,27 +33,6 @@ func ruleParseError() *Rule {
 		}
 		for _, p := range c.Extraction.Problems {
 			c.Report(Report{Pos: p.Pos, Message: p.Message, Fix: p.Fix, Subject: p.Message})
-		}
-	}
-	return r
-}
-
-func ruleInvalidTemplate() *Rule {
-	r := &Rule{
-		Code:  "INVALID_TEMPLATE",
-		Type:  Error,
-		Title: "The template's structure is not what CloudFormation accepts",
-		Why: "A template whose sections have the wrong shape (a resource without a Type, Resources that is " +
-			"not a mapping, an invalid AWSTemplateFormatVersion) fails validation before anything deploys.",
-		Fix:       "give the section the shape the message describes",
-		Example:   "Resources:\n  Bucket:\n    Properties: {}   # no Type",
-		LearnMore: docsURL + "invalid_template",
-	}
-	r.Template = func(c *TemplateContext) {
-		for _, p := range c.Template.Problems {
-			if p.Structure {
-				c.Report(Report{Pos: p.Pos, Message: p.Message, Fix: p.Fix, Subject: p.Message})
-			}
 		}
 	}
 	return r

@@ -2,79 +2,26 @@ package cloud
 
 import (
 	"context"
-	"crypto"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/tollgate-dev/tollgate/internal/fakeaws"
 	"github.com/tollgate-dev/tollgate/internal/motoserver"
 )
 
-// tokenIssuer is a fake GitHub OIDC token endpoint that issues real RS256
-// JWTs signed with a test key.
-type tokenIssuer struct {
-	*httptest.Server
-	key      *rsa.PrivateKey
-	bearer   string
-	subject  string
-	requests []url.Values
-	mu       sync.Mutex
+func newTokenIssuer(t *testing.T, subject string) *fakeaws.TokenIssuer {
+	return fakeaws.NewTokenIssuer(t, subject)
 }
 
-func newTokenIssuer(t *testing.T, subject string) *tokenIssuer {
-	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ti := &tokenIssuer{key: key, bearer: "request-token-secret", subject: subject}
-	ti.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ti.mu.Lock()
-		ti.requests = append(ti.requests, r.URL.Query())
-		ti.mu.Unlock()
-		if r.Header.Get("Authorization") != "Bearer "+ti.bearer {
-			http.Error(w, `{"message": "bad token"}`, http.StatusUnauthorized)
-			return
-		}
-		aud := r.URL.Query().Get("audience")
-		json.NewEncoder(w).Encode(map[string]string{"value": ti.sign(t, map[string]any{
-			"iss": "https://token.actions.githubusercontent.com", "sub": ti.subject, "aud": aud,
-			"repository": "acme/shop", "ref": "refs/pull/7/merge", "event_name": "pull_request",
-			"exp": time.Now().Add(5 * time.Minute).Unix(), "iat": time.Now().Unix(),
-		})})
-	}))
-	t.Cleanup(ti.Close)
-	return ti
-}
-
-func (ti *tokenIssuer) sign(t *testing.T, claims map[string]any) string {
-	enc := func(v any) string {
-		b, _ := json.Marshal(v)
-		return base64.RawURLEncoding.EncodeToString(b)
-	}
-	head := enc(map[string]string{"alg": "RS256", "typ": "JWT", "kid": "test"}) + "." + enc(claims)
-	sum := sha256.Sum256([]byte(head))
-	sig, err := rsa.SignPKCS1v15(rand.Reader, ti.key, crypto.SHA256, sum[:])
-	if err != nil {
-		t.Fatal(err)
-	}
-	return head + "." + base64.RawURLEncoding.EncodeToString(sig)
-}
-
-func (ti *tokenIssuer) request() TokenRequest {
-	return TokenRequest{URL: ti.URL + "/token?api-version=2.0", Bearer: ti.bearer}
+func request(ti *fakeaws.TokenIssuer) TokenRequest {
+	return TokenRequest{URL: ti.RequestURL(), Bearer: ti.Bearer}
 }
 
 // masks records what was masked, to assert secrets never escape unmasked.
@@ -103,20 +50,20 @@ func (m *masks) has(s string) bool {
 func TestTheIDTokenIsRequestedForTheAudienceAndMasked(t *testing.T) {
 	ti := newTokenIssuer(t, "repo:acme/shop:pull_request")
 	m := &masks{}
-	tok, err := RequestIDToken(context.Background(), ti.request(), m)
+	tok, err := RequestIDToken(context.Background(), request(ti), m)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if tok.Claims.Subject != "repo:acme/shop:pull_request" || tok.Claims.Repository != "acme/shop" {
 		t.Errorf("claims = %+v", tok.Claims)
 	}
-	if got := ti.requests[0]; got.Get("audience") != DefaultAudience || got.Get("api-version") != "2.0" {
+	if got := ti.Requests[0]; got.Get("audience") != DefaultAudience || got.Get("api-version") != "2.0" {
 		t.Errorf("query = %v", got)
 	}
-	if !m.has(tok.Raw) || !m.has(ti.bearer) {
+	if !m.has(tok.Raw) || !m.has(ti.Bearer) {
 		t.Error("the token or the request bearer was not masked")
 	}
-	custom := ti.request()
+	custom := request(ti)
 	custom.Audience = "my-audience"
 	tok, err = RequestIDToken(context.Background(), custom, m)
 	if err != nil || tok.Claims.AudienceList()[0] != "my-audience" {
@@ -132,7 +79,7 @@ func TestTokenRequestFailuresAreExplained(t *testing.T) {
 		want string
 	}{
 		{"no id-token permission", TokenRequest{}, "permissions: id-token: write"},
-		{"a refused request token", TokenRequest{URL: ti.URL + "/token", Bearer: "wrong"}, "HTTP 401"},
+		{"a refused request token", TokenRequest{URL: ti.RequestURL(), Bearer: "wrong"}, "HTTP 401"},
 		{"an unreachable service", TokenRequest{URL: "http://127.0.0.1:1/token", Bearer: "b"}, "requesting the GitHub OIDC token"},
 		{"a bad URL", TokenRequest{URL: "::", Bearer: "b"}, "is not a URL"},
 	}
@@ -154,7 +101,7 @@ func TestTheRoleIsAssumedAgainstMoto(t *testing.T) {
 	moto.Env(t)
 	ti := newTokenIssuer(t, "repo:acme/shop:ref:refs/heads/main")
 	m := &masks{}
-	tok, err := RequestIDToken(context.Background(), ti.request(), m)
+	tok, err := RequestIDToken(context.Background(), request(ti), m)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -138,6 +138,10 @@ func PreviewChangeSet(ctx context.Context, api CloudFormation, t Target, name st
 		in.Tags = append(in.Tags, cfntypes.Tag{Key: aws.String(k), Value: aws.String(t.Tags[k])})
 	}
 	created, err := api.CreateChangeSet(ctx, in)
+	if err != nil && noChanges(apiMessage(err).Error()) {
+		p.NoChanges = true
+		return p, nil
+	}
 	if err != nil {
 		return p, fmt.Errorf("creating change set %s on %s: %w", name, t.StackName, apiMessage(err))
 	}

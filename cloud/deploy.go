@@ -135,6 +135,12 @@ func Deploy(ctx context.Context, api Deployer, t Target, o DeployOptions) (*Depl
 		in.Tags = append(in.Tags, cfntypes.Tag{Key: aws.String(k), Value: aws.String(t.Tags[k])})
 	}
 	created, err := api.CreateChangeSet(ctx, in)
+	if err != nil && live != nil && noChanges(apiMessage(err).Error()) {
+		// Some endpoints refuse an empty change set outright instead of
+		// creating it FAILED: the same answer, "nothing to do".
+		res.Outcome, res.Status, res.Outputs = OutcomeNoChanges, string(live.StackStatus), outputs(live)
+		return res, nil
+	}
 	if err != nil {
 		return res, fmt.Errorf("creating change set %s on %s: %w", o.ChangeSet, t.StackName, apiMessage(err))
 	}

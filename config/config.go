@@ -18,6 +18,8 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 	"gopkg.in/yaml.v3"
 
 	"github.com/tollgate-dev/tollgate/internal/spelling"
@@ -49,9 +51,40 @@ type Config struct {
 	AccessAnalyzer   bool              `yaml:"access-analyzer"`
 	SensitiveActions []string          `yaml:"sensitive-actions"`
 	Regions          []string          `yaml:"regions"`
+	GitOps           GitOps            `yaml:"gitops"`
+	// Baseline is the baseline file that check reads (see --baseline).
+	Baseline string `yaml:"baseline"`
+	// DataDir is the IAM data cache of tollgate data refresh.
+	DataDir string `yaml:"data-dir"`
 
 	// File is where the configuration was read from; "" for defaults.
 	File string `yaml:"-"`
+}
+
+// Position returns the line and column of the value at a JSON pointer
+// ("/block/codes/2") in the file the configuration was read from, or zeros
+// when unknown, so that checks made after parsing can still point at the
+// line. It reads the file again: it serves error messages only.
+func (c *Config) Position(pointer string) (line, col int) {
+	if c.File == "" {
+		return 0, 0
+	}
+	data, err := os.ReadFile(c.File)
+	if err != nil {
+		return 0, 0
+	}
+	var doc yaml.Node
+	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 {
+		return 0, 0
+	}
+	positions := map[string]*yaml.Node{}
+	if _, err := toJSONValue(doc.Content[0], "", positions, 0); err != nil {
+		return 0, 0
+	}
+	if n := positions[pointer]; n != nil {
+		return n.Line, n.Column
+	}
+	return 0, 0
 }
 
 // GitOps maps branches to environments and stacks (see docs/gitops.md).
@@ -329,6 +362,9 @@ func pointer(loc []string) string {
 	return b.String()
 }
 
+// englishPrinter renders the validator's own messages.
+var englishPrinter = message.NewPrinter(language.English)
+
 // describe turns one validation error into messages that name the key, the
 // wrong value and the fix.
 func describe(e *jsonschema.ValidationError, pos map[string]*yaml.Node, raw map[string]any) []Issue {
@@ -377,13 +413,19 @@ func describe(e *jsonschema.ValidationError, pos map[string]*yaml.Node, raw map[
 		is := at(ptr)
 		is.Message = fmt.Sprintf("%s: %q is not valid%s", name, fmt.Sprint(k.Got), patternHint(e.InstanceLocation))
 		return []Issue{is}
+	case *kind.MinLength:
+		is := at(ptr)
+		is.Message = fmt.Sprintf("%s must not be empty", name)
+		return []Issue{is}
 	case *kind.Const:
 		is := at(ptr)
 		is.Message = fmt.Sprintf("%s must be %v", name, k.Want)
 		return []Issue{is}
 	}
 	is := at(ptr)
-	is.Message = fmt.Sprintf("%s: %s", name, e.ErrorKind.LocalizedString(nil))
+	// LocalizedString needs a printer: with nil, some kinds (minLength)
+	// dereference it and panic.
+	is.Message = fmt.Sprintf("%s: %s", name, e.ErrorKind.LocalizedString(englishPrinter))
 	return []Issue{is}
 }
 

@@ -122,7 +122,7 @@ func Diff(ctx context.Context, o DiffOptions) (*report.Result, error) {
 			}
 			sd := diff.Templates(bt, ht, dopts)
 			outcomes[i].stack = sd
-			outcomes[i].findings = checker.CheckChange(bt, ht, sd).Findings
+			outcomes[i].findings = checker.CheckChange(bt, ht, sd, nil).Findings
 			return nil
 		})
 	}
@@ -260,9 +260,9 @@ func isTemplate(t *template.Template, data []byte) bool {
 	return t.IsTemplate()
 }
 
-// Baseline is the base revision that `check --diff-base` compares the
+// DiffBase is the base revision that `check --diff-base` compares the
 // templates on disk with, so a pull request is judged on what it changes.
-type Baseline struct {
+type DiffBase struct {
 	repo *gitops.Repo
 	rev  *gitops.Revision
 	// from maps a repository path at HEAD to its path at base, for files
@@ -272,11 +272,11 @@ type Baseline struct {
 	deleted []string
 }
 
-// NewBaseline opens the repository around dir and resolves rev; with
+// NewDiffBase opens the repository around dir and resolves rev; with
 // mergeBase, the merge base of rev and HEAD is used, as a pull request
 // does. A shallow clone without the base returns a *gitops.RevisionError
 // whose Shallow is set.
-func NewBaseline(ctx context.Context, dir, rev string, mergeBase bool) (*Baseline, error) {
+func NewDiffBase(ctx context.Context, dir, rev string, mergeBase bool) (*DiffBase, error) {
 	repo, err := gitops.Open(dir)
 	if err != nil {
 		return nil, usageIf(err)
@@ -290,7 +290,7 @@ func NewBaseline(ctx context.Context, dir, rev string, mergeBase bool) (*Baselin
 	if err != nil {
 		return nil, err
 	}
-	b := &Baseline{repo: repo, rev: base, from: map[string]string{}}
+	b := &DiffBase{repo: repo, rev: base, from: map[string]string{}}
 	for _, c := range changes {
 		switch c.Status {
 		case gitops.Renamed:
@@ -303,11 +303,11 @@ func NewBaseline(ctx context.Context, dir, rev string, mergeBase bool) (*Baselin
 }
 
 // Revision is the full SHA of the base commit.
-func (b *Baseline) Revision() string { return b.rev.Hash() }
+func (b *DiffBase) Revision() string { return b.rev.Hash() }
 
 // base returns the version at base of the template at path on disk: nil
 // when the file is new. unchanged is set when its bytes are the same.
-func (b *Baseline) base(diskPath string, data []byte) (t *template.Template, unchanged bool, err error) {
+func (b *DiffBase) base(diskPath string, data []byte) (t *template.Template, unchanged bool, err error) {
 	rel, ok := b.repo.RelPath(diskPath)
 	if !ok {
 		return nil, false, nil
@@ -339,7 +339,7 @@ func (b *Baseline) base(diskPath string, data []byte) (t *template.Template, unc
 
 // deletedStacks diffs the templates that the change deleted, under the
 // folders the check read.
-func (b *Baseline) deletedStacks(roots []string, o diff.Options) []*diff.StackDiff {
+func (b *DiffBase) deletedStacks(roots []string, o diff.Options) []*diff.StackDiff {
 	var prefixes []string
 	for _, r := range roots {
 		if rel, ok := b.repo.RelPath(r); ok {
@@ -371,7 +371,8 @@ func (b *Baseline) deletedStacks(roots []string, o diff.Options) []*diff.StackDi
 
 // checkChange is process for a run with a baseline: it keeps only what the
 // change introduced and records the diff.
-func (b *Baseline) checkChange(checker *checks.Checker, o *Options, c candidate, t *template.Template, data []byte) fileOutcome {
+func (b *DiffBase) checkChange(checker *checks.Checker, o *Options, c candidate, t *template.Template, data []byte,
+	online func(*template.Extraction) []checks.Finding) fileOutcome {
 	bt, unchanged, err := b.base(c.Path, data)
 	if err != nil {
 		return fileOutcome{err: err.Error()}
@@ -384,7 +385,7 @@ func (b *Baseline) checkChange(checker *checks.Checker, o *Options, c candidate,
 	if bt != nil && sd.Empty() {
 		return fileOutcome{template: rep}
 	}
-	r := checker.CheckChange(bt, t, sd)
+	r := checker.CheckChange(bt, t, sd, online)
 	rep.Policies = r.Policies
 	return fileOutcome{template: rep, findings: r.Findings, principalPolicies: r.PrincipalPolicies, stack: sd}
 }
@@ -392,16 +393,4 @@ func (b *Baseline) checkChange(checker *checks.Checker, o *Options, c candidate,
 // sortStacks orders stack diffs by file.
 func sortStacks(s []*diff.StackDiff) {
 	sort.SliceStable(s, func(i, j int) bool { return s[i].File < s[j].File })
-}
-
-// changedOnly keeps the findings about the template as a whole and about
-// resources the change added, modified or renamed.
-func changedOnly(fs []checks.Finding, d *diff.StackDiff) []checks.Finding {
-	var out []checks.Finding
-	for _, f := range fs {
-		if f.Resource == "" || checks.Changed(d, f.Resource) {
-			out = append(out, f)
-		}
-	}
-	return out
 }

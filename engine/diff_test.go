@@ -167,7 +167,7 @@ func TestCheckWithBaseline(t *testing.T) {
 	r := gittest.New(t)
 	policy := func(name, action string) string {
 		return "  " + name + ":\n    Type: AWS::IAM::Policy\n    Properties:\n      PolicyName: " + name + "\n      Roles: [r]\n" +
-			"      PolicyDocument: {Statement: [{Effect: Allow, Action: " + action + ", Resource: '*'}]}\n"
+			"      PolicyDocument: {Version: '2012-10-17', Statement: [{Effect: Allow, Action: " + action + ", Resource: '*'}]}\n"
 	}
 	r.Commit("base", map[string]string{
 		"stacks/app.yaml":  "Resources:\n" + policy("Old", "s3:GetObjekt") + policy("Changed", "s3:GetObject"),
@@ -181,11 +181,11 @@ func TestCheckWithBaseline(t *testing.T) {
 		"stacks/new.yaml": "Resources:\n" + policy("Fresh", "s3:DeleteObjekt"),
 	})
 	t.Chdir(r.Dir)
-	b, err := NewBaseline(context.Background(), ".", "HEAD~1", true)
+	b, err := NewDiffBase(context.Background(), ".", "HEAD~1", true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Check(context.Background(), Options{Paths: []string{"stacks"}, Checks: checksOptions(t), Baseline: b})
+	res, err := Check(context.Background(), Options{Paths: []string{"stacks"}, Checks: checksOptions(t), DiffBase: b})
 	if err != nil {
 		t.Fatal(err)
 	}

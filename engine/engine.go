@@ -33,9 +33,16 @@ type Options struct {
 	Tool report.Tool
 	// Rules overrides the rule set (tests); nil runs every rule.
 	Rules []*checks.Rule
-	// Baseline, when set, limits findings to what changed since its
+	// DiffBase, when set, limits findings to what changed since its
 	// revision and adds the diff of the changed templates to the result.
-	Baseline *Baseline
+	DiffBase *DiffBase
+	// Baseline, when set, suppresses the findings it records;
+	// BaselineFile names it in suppressions and notices.
+	Baseline     *checks.Baseline
+	BaselineFile string
+	// Notices are the caller's, shown before the run's own (which data
+	// set was used, for instance).
+	Notices []string
 	// Online are checks that need AWS, run on each template after the
 	// offline ones; their findings merge with the offline findings.
 	Online []Online
@@ -96,11 +103,11 @@ func Check(ctx context.Context, opts Options) (*report.Result, error) {
 		return nil, err
 	}
 
-	res := &report.Result{Tool: opts.Tool, Notices: found.notices, Rules: infos(checker.Rules())}
+	res := &report.Result{Tool: opts.Tool, Notices: append(append([]string(nil), opts.Notices...), found.notices...), Rules: infos(checker.Rules())}
 	if len(opts.Online) > 0 {
 		res.Rules = append(res.Rules, checks.OnlineRuleInfos()...)
 	}
-	if b := opts.Baseline; b != nil {
+	if b := opts.DiffBase; b != nil {
 		res.Diffs = &diff.Report{Version: 1, Base: b.Revision(), Head: "working tree",
 			Stacks: b.deletedStacks(opts.Paths, diff.Options{Values: opts.Checks.Values, Data: opts.Checks.Data})}
 	}
@@ -132,6 +139,22 @@ func Check(ctx context.Context, opts Options) (*report.Result, error) {
 	}
 	if len(found.files) > 0 && res.Stats.Templates == 0 {
 		res.Notices = append(res.Notices, fmt.Sprintf("none of the %d files read is a CloudFormation template", len(found.files)))
+	}
+	if opts.Baseline != nil {
+		checked := map[string]bool{}
+		for _, t := range res.Templates {
+			checked[t.File] = true
+		}
+		var stale []checks.BaselineEntry
+		for _, e := range opts.Baseline.Apply(res.Findings, opts.BaselineFile) {
+			if checked[e.File] {
+				stale = append(stale, e) // entries of files not checked now are not stale
+			}
+		}
+		if len(stale) > 0 {
+			res.Notices = append(res.Notices, fmt.Sprintf("%d of the %d findings recorded in the baseline %s no longer occur (fixed or moved); "+
+				"rewrite it with tollgate check --write-baseline %s to drop them", len(stale), len(opts.Baseline.Findings), opts.BaselineFile, opts.BaselineFile))
+		}
 	}
 	if res.Diffs != nil {
 		sortStacks(res.Diffs.Stacks)
@@ -214,30 +237,30 @@ func process(ctx context.Context, checker *checks.Checker, opts *Options, c cand
 			return fileOutcome{}
 		}
 	}
-	if opts.Baseline != nil {
-		out := opts.Baseline.checkChange(checker, opts, c, t, data)
-		if out.stack != nil && t.Root != nil && len(opts.Online) > 0 {
-			x := template.Extract(t, template.NewResolver(t, opts.Checks.Values))
+	var notices []string
+	var run func(*template.Extraction) []checks.Finding
+	if len(opts.Online) > 0 {
+		run = func(x *template.Extraction) []checks.Finding {
+			var all []checks.Finding
 			for _, o := range opts.Online {
-				fs, notices := o.Check(ctx, t, x)
-				out.findings = checks.Merge(out.findings, changedOnly(fs, out.stack))
-				out.notices = append(out.notices, notices...)
+				fs, ns := o.Check(ctx, t, x)
+				all = append(all, fs...)
+				notices = append(notices, ns...)
 			}
+			return all
 		}
+	}
+	if opts.DiffBase != nil {
+		out := opts.DiffBase.checkChange(checker, opts, c, t, data, run)
+		out.notices = append(out.notices, notices...)
 		return out
 	}
-	r := checker.Check(t)
+	r := checker.CheckWith(t, run)
 	out := fileOutcome{
 		template:          &report.Template{File: c.Path, Stack: c.Stack, Resources: r.Resources, Policies: r.Policies},
 		findings:          r.Findings,
 		principalPolicies: r.PrincipalPolicies,
-	}
-	if t.Root != nil {
-		for _, o := range opts.Online {
-			fs, notices := o.Check(ctx, t, r.Extraction)
-			out.findings = checks.Merge(out.findings, fs)
-			out.notices = append(out.notices, notices...)
-		}
+		notices:           notices,
 	}
 	return out
 }
@@ -249,4 +272,31 @@ func looksLikeTemplate(data []byte) bool {
 		return false
 	}
 	return template.Sniff(data)
+}
+
+// Templates lists the CloudFormation templates under paths (as Check would
+// read them), with notices about what was skipped. Broken templates are
+// listed too: a plan should not silently drop a stack because its file
+// does not parse; the deploy's gate will stop it.
+func Templates(ctx context.Context, paths, include, exclude []string) ([]string, []string, error) {
+	found, err := discover(paths, include, exclude)
+	if err != nil {
+		return nil, nil, err
+	}
+	var out []string
+	for _, c := range found.files {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
+		data, err := os.ReadFile(c.Path)
+		if err != nil {
+			found.notices = append(found.notices, fmt.Sprintf("%s: cannot read: %v", c.Path, cleanErr(err)))
+			continue
+		}
+		t := template.Parse(c.Path, data)
+		if t.IsTemplate() || (t.Root == nil && (c.Explicit || looksLikeTemplate(data))) || t.TooLarge {
+			out = append(out, c.Path)
+		}
+	}
+	return out, found.notices, nil
 }

@@ -73,7 +73,8 @@ func TestActionMetadata(t *testing.T) {
 			}
 		}
 		sort.Strings(names)
-		if diff := cmp.Diff([]string{"blocking", "environment", "findings", "report-json", "sarif-file"}, names); diff != "" {
+		if diff := cmp.Diff([]string{"blocking", "environment", "findings", "has-deployments", "has-promotion", "matrix", "outcome",
+			"promote-matrix", "report-json", "sarif-file", "stack-outputs", "stages"}, names); diff != "" {
 			t.Errorf("outputs (-want +got):\n%s", diff)
 		}
 	})
@@ -85,16 +86,18 @@ func TestActionMetadata(t *testing.T) {
 }
 
 func TestReusableWorkflowIsCallable(t *testing.T) {
-	a, err := os.ReadFile("../workflows/pr-check.yml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile("../.github/workflows/pr-check.yml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(a, b) {
-		t.Errorf(".github/workflows/pr-check.yml differs from workflows/pr-check.yml; GitHub calls only the former: copy the file over")
+	for _, name := range []string{"pr-check.yml", "deploy.yml"} {
+		a, err := os.ReadFile("../workflows/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile("../.github/workflows/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(a, b) {
+			t.Errorf(".github/workflows/%s differs from workflows/%s; GitHub calls only the former: copy the file over", name, name)
+		}
 	}
 }
 

@@ -28,10 +28,19 @@ type CheckService interface {
 	ListCheckRunAnnotations(ctx context.Context, owner, repo string, checkRunID int64, opts *gh.ListOptions) ([]*gh.CheckRunAnnotation, *gh.Response, error)
 }
 
+// DeploymentService is the part of the GitHub API that records deploys;
+// go-github's RepositoriesService has these methods.
+type DeploymentService interface {
+	ListDeployments(ctx context.Context, owner, repo string, opts *gh.DeploymentsListOptions) ([]*gh.Deployment, *gh.Response, error)
+	CreateDeployment(ctx context.Context, owner, repo string, request *gh.DeploymentRequest) (*gh.Deployment, *gh.Response, error)
+	CreateDeploymentStatus(ctx context.Context, owner, repo string, deployment int64, request *gh.DeploymentStatusRequest) (*gh.DeploymentStatus, *gh.Response, error)
+}
+
 // Services are the API clients a Publisher uses.
 type Services struct {
-	Comments CommentService
-	Checks   CheckService
+	Comments    CommentService
+	Checks      CheckService
+	Deployments DeploymentService
 }
 
 // NewServices builds go-github clients for the REST API at apiURL (from
@@ -48,7 +57,7 @@ func NewServices(apiURL, token, userAgent string, transport http.RoundTripper) (
 	}
 	c.BaseURL = base
 	c.UserAgent = userAgent
-	return Services{Comments: c.Issues, Checks: c.Checks}, nil
+	return Services{Comments: c.Issues, Checks: c.Checks, Deployments: c.Repositories}, nil
 }
 
 // maxPages bounds pagination, against a server whose Link header never

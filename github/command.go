@@ -210,6 +210,7 @@ func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
 type Files struct {
 	OutputFile  string
 	SummaryFile string
+	EnvFile     string
 }
 
 // MaxSummarySize is the most GitHub accepts in one step's job summary.
@@ -221,6 +222,19 @@ func (f Files) SetOutputs(kv [][2]string) error {
 	if f.OutputFile == "" {
 		return errors.New("GITHUB_OUTPUT is not set, so the step outputs cannot be written")
 	}
+	return appendFile(f.OutputFile, heredocs(kv), "GITHUB_OUTPUT")
+}
+
+// ExportEnv sets environment variables for the later steps of the job
+// (GITHUB_ENV), in the same injection-proof heredoc format.
+func (f Files) ExportEnv(kv [][2]string) error {
+	if f.EnvFile == "" {
+		return errors.New("GITHUB_ENV is not set, so no variable can be exported to later steps")
+	}
+	return appendFile(f.EnvFile, heredocs(kv), "GITHUB_ENV")
+}
+
+func heredocs(kv [][2]string) string {
 	var b strings.Builder
 	for _, p := range kv {
 		delim := "ghadelimiter_" + randomToken()
@@ -229,7 +243,7 @@ func (f Files) SetOutputs(kv [][2]string) error {
 		}
 		fmt.Fprintf(&b, "%s<<%s\n%s\n%s\n", p[0], delim, p[1], delim)
 	}
-	return appendFile(f.OutputFile, b.String(), "GITHUB_OUTPUT")
+	return b.String()
 }
 
 // WriteSummary appends Markdown to the job summary, cut to MaxSummarySize.

@@ -69,6 +69,23 @@ type Inputs struct {
 	Region        string
 	RoleToAssume  string
 	Token         string
+
+	// AWS over OIDC (see docs/oidc.md).
+	Audience            string
+	RoleDurationSeconds string
+	RoleSessionName     string
+	RoleChain           string
+	RoleSessionTags     string
+	InlineSessionPolicy string
+	ExportCredentials   string
+	AccessAnalyzer      string
+	Preview             string
+
+	// Command selects what the action does: check, plan or deploy.
+	Command string
+	// Entry is the plan entry a deploy runs (one matrix item, as JSON).
+	Entry  string
+	DryRun string
 }
 
 // InputDefaults are the defaults of action.yml, applied when an input is
@@ -88,6 +105,19 @@ var InputDefaults = map[string]string{
 	"aws-region":     "",
 	"role-to-assume": "",
 	"github-token":   "",
+
+	"audience":              "sts.amazonaws.com",
+	"role-duration-seconds": "3600",
+	"role-session-name":     "",
+	"role-chain":            "",
+	"role-session-tags":     "",
+	"inline-session-policy": "",
+	"export-credentials":    "false",
+	"access-analyzer":       "false",
+	"preview":               "false",
+	"command":               "check",
+	"entry":                 "",
+	"dry-run":               "false",
 }
 
 var repoRE = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
@@ -136,6 +166,10 @@ func LoadEnv(getenv func(string) string) (*Env, error) {
 		Comment: input("comment"), CommentAuthor: input("comment-author"), CheckName: input("check-name"),
 		Key: input("key"), OutputDir: input("output-dir"), Account: input("account"), Region: input("aws-region"),
 		RoleToAssume: input("role-to-assume"), Token: input("github-token"),
+		Audience: input("audience"), RoleDurationSeconds: input("role-duration-seconds"), RoleSessionName: input("role-session-name"),
+		RoleChain: input("role-chain"), RoleSessionTags: input("role-session-tags"), InlineSessionPolicy: input("inline-session-policy"),
+		ExportCredentials: input("export-credentials"), AccessAnalyzer: input("access-analyzer"), Preview: input("preview"),
+		Command: input("command"), Entry: input("entry"), DryRun: input("dry-run"),
 	}
 	for _, v := range []string{e.Inputs.Token, getenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN"), getenv("ACTIONS_RUNTIME_TOKEN")} {
 		if len(v) >= 8 {
@@ -164,7 +198,33 @@ func (in Inputs) validate() error {
 	if in.OutputDir == "" {
 		return fmt.Errorf("input output-dir is empty; expected a folder such as .tollgate")
 	}
+	switch in.Command {
+	case "check", "plan", "deploy":
+	default:
+		return fmt.Errorf("input command: %q is not one of check, plan, deploy", in.Command)
+	}
+	for name, v := range map[string]string{"export-credentials": in.ExportCredentials, "access-analyzer": in.AccessAnalyzer,
+		"preview": in.Preview, "dry-run": in.DryRun} {
+		if _, err := ParseBool(v); err != nil {
+			return fmt.Errorf("input %s: %v", name, err)
+		}
+	}
+	if n, err := strconv.Atoi(in.RoleDurationSeconds); err != nil || n < 900 || n > 43200 {
+		return fmt.Errorf("input role-duration-seconds: %q is not a number of seconds from 900 to 43200", in.RoleDurationSeconds)
+	}
 	return nil
+}
+
+// ParseBool reads a boolean input as GitHub writes them: true or false
+// (any case); empty is false.
+func ParseBool(s string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "true":
+		return true, nil
+	case "false", "":
+		return false, nil
+	}
+	return false, fmt.Errorf("%q is not true or false", s)
 }
 
 // Key returns what tells this job's comment and check run apart from other

@@ -16,8 +16,8 @@ import (
 // ForkNotice opens the summary of a fork pull request, as EXPERIENCE.md has it.
 const ForkNotice = "read-only token: annotations only; AWS checks skipped (no OIDC token on fork pull requests)"
 
-// AWSNotice says which checks did not run; issue 7 adds them.
-const AWSNotice = "AWS checks (IAM Access Analyzer) are not configured: only the offline checks ran"
+// AWSNotice says that no AWS check was asked for.
+const AWSNotice = "AWS checks (IAM Access Analyzer, change-set previews) are not configured: only the offline checks ran; set role-to-assume to add them (docs/oidc.md)"
 
 // CheckFunc runs the checks for a plan. It is the seam where the command
 // plugs in the engine, and where changed-file selection and the semantic
@@ -71,10 +71,6 @@ func (r *Runner) Run(ctx context.Context) (Status, error) {
 	if err != nil {
 		r.fail(files, err)
 		return StatusFailed, err
-	}
-	res.Notices = append(res.Notices, AWSNotice)
-	if r.Env.Inputs.RoleToAssume != "" {
-		res.Notices = append(res.Notices, "role-to-assume is set, but this version of tollgate does not assume roles yet; the AWS checks were skipped")
 	}
 	RedactResult(res, r.Env)
 	// Annotations and links need paths from the repository root, also when

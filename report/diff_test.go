@@ -63,7 +63,7 @@ func diffCase(t *testing.T, name string) *report.Result {
 	}
 	r := &report.Result{Tool: report.Tool{Name: "tollgate", Version: "v0.0.0-test"},
 		Diffs:    &diff.Report{Version: 1, Base: strings.Repeat("1", 40), Head: strings.Repeat("2", 40), Stacks: []*diff.StackDiff{sd}},
-		Findings: k.CheckChange(base, head, sd).Findings}
+		Findings: k.CheckChange(base, head, sd, nil).Findings}
 	r.Stats.Templates = 1
 	checks.BlockPolicy{Types: checks.DefaultBlockTypes}.Apply(r.Findings)
 	return r

@@ -95,7 +95,7 @@ func DiffText(w io.Writer, r *Result, o TextOptions) error {
 	for _, e := range r.Errors {
 		ew.println(paint(ansiRed, "error: "+Plain(e)))
 	}
-	ew.println(diffSummary(r, d, paint))
+	ew.println(stackDiffSummary(r, d, paint))
 	return ew.err
 }
 
@@ -188,7 +188,7 @@ func propertyLine(p *diff.PropertyChange) string {
 	return b.String()
 }
 
-func diffSummary(r *Result, d *diff.Report, paint func(code, s string) string) string {
+func stackDiffSummary(r *Result, d *diff.Report, paint func(code, s string) string) string {
 	t := totals(d)
 	parts := []string{plural(t.stacks, "template changed", "templates changed")}
 	if t.replaced > 0 {

@@ -208,6 +208,9 @@ func (b *budget) addFindings(fs []checks.Finding, o MarkdownOptions) {
 		fmt.Fprintf(&s, "  \n  %s", Inline(f.Message))
 		if f.Fix != "" {
 			fmt.Fprintf(&s, "  \n  Fix: %s", Inline(f.Fix))
+			if u := safeURL(f.LearnMore); u != "" {
+				fmt.Fprintf(&s, " ([learn more](%s))", u)
+			}
 		}
 		s.WriteString("\n")
 		if i+1 == len(fs) || fs[i+1].File != file {
@@ -221,6 +224,17 @@ func (b *budget) addFindings(fs []checks.Finding, o MarkdownOptions) {
 			return
 		}
 	}
+}
+
+// safeURL returns u when it is an absolute http(s) URL, escaped for a
+// Markdown link destination, and "" otherwise: a link from an API answer
+// must not become javascript: or break out of its parentheses.
+func safeURL(u string) string {
+	parsed, err := url.Parse(u)
+	if err != nil || (parsed.Scheme != "https" && parsed.Scheme != "http") || parsed.Host == "" {
+		return ""
+	}
+	return strings.NewReplacer("(", "%28", ")", "%29", " ", "%20", "<", "%3C", ">", "%3E").Replace(parsed.String())
 }
 
 func baseName(p string) string {

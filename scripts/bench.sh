@@ -5,7 +5,8 @@
 #   scripts/bench.sh                 # 1,000 templates x 40 resources, with cfn-lint
 #   N=100 PER=5 CFN_LINT=0 scripts/bench.sh   # PER: groups of 8 resources per template
 #
-# Needs: go; /usr/bin/time (GNU); cfn-lint for the comparison.
+# Needs: go; /usr/bin/time (GNU); cfn-lint and python3 for the comparison.
+# scripts/cfnlintcompare compares the two tools rule by rule on the fixtures.
 set -euo pipefail
 N=${N:-1000}
 PER=${PER:-5}
@@ -44,9 +45,30 @@ if [ "$CFN_LINT" = 1 ] && command -v cfn-lint >/dev/null; then
   awk "BEGIN{printf \"ratio: tollgate is %.0fx faster\n\", $cfn / $best}"
   echo "cfn-lint findings by rule:"
   awk -F: '{print $NF}' "$work/cfnlint.txt" | awk '{print $1}' | sort | uniq -c | sort -rn | head -15 | sed 's/^/  /'
-  planted=$(grep -c . <(find "$work/repo" -type f | awk -F'stack' '{print $2}' | awk '{n=substr($0,1,4)+0; if (n%10==3) print}'))
-  echo "planted templates: $planted (each: Principal AWS \"*\" trust, iam:PassRole on *, s3:GetObjekt, s4:GetObject)"
-  echo "  cfn-lint lines mentioning s3:GetObjekt: $(grep -c 'GetObjekt' "$work/cfnlint.txt" || true)"
-  echo "  cfn-lint lines mentioning s4:      : $(grep -c "'s4'" "$work/cfnlint.txt" || true)"
-  echo "  cfn-lint lines about the wildcard trust principal or PassRole: $(grep -ciE 'principal|passrole' "$work/cfnlint.txt" || true)"
+  # Each planted problem tollgate reports is matched with cfn-lint findings
+  # on the same file at or up to ten lines above it (cfn-lint points at
+  # the element's key, tollgate at the value).
+  python3 - "$work/tollgate.json" "$work/cfnlint.txt" "$work/repo" <<'PY'
+import json, sys, collections
+report, lint, repo = sys.argv[1:4]
+planted = ["EXTERNAL_PRINCIPAL", "PASS_ROLE_WITH_STAR_IN_RESOURCE", "INVALID_ACTION", "INVALID_SERVICE_IN_ACTION",
+           "RESOURCE_MISMATCH", "RESTRICT_ACCESS_TO_SERVICE_PRINCIPAL", "MISSING_GITHUB_REPO_CONDITION_KEY"]
+near = collections.defaultdict(set)
+for line in open(lint, errors="replace"):
+    parts = line.split(":", 6)
+    if len(parts) == 7 and parts[1].isdigit():
+        near[parts[0].lstrip("./")].add(int(parts[1]))
+found = collections.Counter()
+caught = collections.Counter()
+for f in json.load(open(report))["findings"]:
+    if f["code"] not in planted:
+        continue
+    found[f["code"]] += 1
+    rel = f["file"][len(repo):].lstrip("/")
+    if any(l in near[rel] for l in range(f["line"] - 10, f["line"] + 1)):
+        caught[f["code"]] += 1
+print("planted problems (every tenth template): tollgate findings / of them also flagged by cfn-lint nearby")
+for code in planted:
+    print(f"  {code:40} {found[code]:5} / {caught[code]}")
+PY
 fi

@@ -70,11 +70,21 @@ func runAction(ctx context.Context, args []string, e *env) (int, error) {
 		}
 		return 0, usagef("%v", err)
 	}
+	switch ghEnv.Inputs.Command {
+	case "plan":
+		return runPlan(ctx, configArgs(ghEnv), e)
+	case "deploy":
+		args := append(configArgs(ghEnv), "--entry-env", "INPUT_ENTRY")
+		if dry, _ := github.ParseBool(ghEnv.Inputs.DryRun); dry {
+			args = append(args, "--dry-run")
+		}
+		return runDeploy(ctx, args, e)
+	}
 	log := github.NewLog(e.stdout, ghEnv.Debug)
 	r := &github.Runner{
 		Env: ghEnv, Log: log, Clock: github.RealClock{}, Policy: github.DefaultRetryPolicy,
 		UserAgent: "tollgate/" + toolVersion(),
-		Check:     actionCheck(ghEnv, pathInput{ghEnv.Inputs.Path}),
+		Check:     actionCheck(ghEnv, pathInput{ghEnv.Inputs.Path}, &actionAWS{env: ghEnv, getenv: e.getenv, log: log}),
 	}
 	status, err := r.Run(ctx)
 	var ee *github.EventError
@@ -93,9 +103,17 @@ func runAction(ctx context.Context, args []string, e *env) (int, error) {
 	return exitOK, nil
 }
 
+// configArgs passes the config input on to plan and deploy.
+func configArgs(ghEnv *github.Env) []string {
+	if ghEnv.Inputs.Config == "" {
+		return nil
+	}
+	return []string{"--config", ghEnv.Inputs.Config}
+}
+
 // actionCheck merges the configuration and the action's inputs exactly as
 // the check command merges it with flags, then runs the engine.
-func actionCheck(ghEnv *github.Env, src templateSource) github.CheckFunc {
+func actionCheck(ghEnv *github.Env, src templateSource, cloudside *actionAWS) github.CheckFunc {
 	return func(ctx context.Context, plan *github.Plan) (*report.Result, error) {
 		var cfg *config.Config
 		var notices []string
@@ -131,14 +149,17 @@ func actionCheck(ghEnv *github.Env, src templateSource) github.CheckFunc {
 		if none {
 			opts.Block = checks.BlockPolicy{}
 		}
+		awsNotices, online := cloudside.configure(ctx, plan, cfg, &opts)
+		notices = append(notices, awsNotices...)
+		if !cloudside.wanted(cfg) && !plan.ReadOnly() {
+			notices = append(notices, github.AWSNotice)
+		}
 		res, err := engine.Check(ctx, opts)
 		if err != nil {
 			return nil, err
 		}
-		if cfg.AccessAnalyzer || len(cfg.Regions) > 0 {
-			// The online checks need a role assumed over OIDC, which the
-			// action does not do yet; say so rather than skip silently.
-			notices = append(notices, cfg.File+" asks for online checks (access-analyzer or regions), but the action does not assume an AWS role yet; they were skipped")
+		if online {
+			notices = append(notices, cloudside.previews(ctx, plan, cfg, res)...)
 		}
 		res.Notices = append(res.Notices, notices...)
 		return res, nil

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -9,12 +10,14 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/tollgate-dev/tollgate/checks"
 	"github.com/tollgate-dev/tollgate/config"
 	"github.com/tollgate-dev/tollgate/engine"
 	"github.com/tollgate-dev/tollgate/iamdata"
+	"github.com/tollgate-dev/tollgate/internal/spelling"
 	"github.com/tollgate-dev/tollgate/report"
 	"github.com/tollgate-dev/tollgate/template"
 )
@@ -36,8 +39,16 @@ type checkOptions struct {
 	params                     keyValues
 	allowExternal              listFlag
 	diffBase                   string
-	accessAnalyzer             bool
+	baseline, writeBaseline    string
+	dataDir                    string
+	// env, when set, supplies $TOLLGATE_DATA_DIR and the user cache
+	// directory; without it only --data-dir and data-dir: are looked at.
+	env            *env
+	accessAnalyzer bool
 }
+
+// formats are the report formats of check.
+var formats = []string{"text", "json", "sarif", "markdown", "cfn-policy-validator"}
 
 // listFlag is a repeatable flag that also takes comma-separated values.
 type listFlag []string
@@ -72,7 +83,7 @@ func (kv *keyValues) Set(s string) error {
 
 func checkFlags(o *checkOptions) *flag.FlagSet {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	fs.StringVar(&o.format, "format", "text", "output format: text, json, sarif or markdown")
+	fs.StringVar(&o.format, "format", "text", "output `FORMAT`: text, json, sarif, markdown or cfn-policy-validator")
 	fs.StringVar(&o.output, "output", "", "write the report to `FILE` instead of standard output")
 	fs.StringVar(&o.configFile, "config", "", "configuration `FILE` (default: .tollgate.yml when present)")
 	fs.StringVar(&o.account, "account", "", "12-digit `ID` of the account the templates deploy to")
@@ -83,6 +94,9 @@ func checkFlags(o *checkOptions) *flag.FlagSet {
 	fs.BoolVar(&o.accessAnalyzer, "access-analyzer", false, "also check every policy with IAM Access Analyzer (needs AWS credentials and a region)")
 	fs.Var(&o.allowExternal, "allow-external-principal", "trust principals of this `ACCOUNT or ORG` (123456789012 or o-abc123def4; repeatable)")
 	fs.StringVar(&o.diffBase, "diff-base", "", "report only what changed since the merge base of `REF` and HEAD (new or changed resources), with the diff")
+	fs.StringVar(&o.baseline, "baseline", "", "suppress the findings recorded in baseline `FILE`, so only new ones count")
+	fs.StringVar(&o.writeBaseline, "write-baseline", "", "record every current finding in baseline `FILE` (then exit 0 unless the run failed)")
+	fs.StringVar(&o.dataDir, "data-dir", "", "IAM data cache `DIR` of 'tollgate data refresh' (default: $TOLLGATE_DATA_DIR, else the user cache dir)")
 	return fs
 }
 
@@ -103,22 +117,25 @@ func runCheck(ctx context.Context, args []string, e *env) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	switch o.format {
-	case "text", "json", "sarif", "markdown":
-	default:
-		return 0, usagef("--format %q is not one of text, json, sarif, markdown", o.format)
+	if !slices.Contains(formats, o.format) {
+		msg := fmt.Sprintf("--format %q is not one of %s", o.format, strings.Join(formats, ", "))
+		if s, ok := spelling.Closest(o.format, formats); ok {
+			msg += fmt.Sprintf(" (did you mean %s?)", s)
+		}
+		return 0, usagef("%s", msg)
 	}
 	cfg, err := loadConfig(o.configFile)
 	if err != nil {
 		return 0, err
 	}
+	o.env = e
 	opts, err := checkEngineOptions(cfg, &o, paths)
 	if err != nil {
 		return 0, err
 	}
 	notice := ""
 	if o.diffBase != "" {
-		if opts.Baseline, notice, err = baseline(ctx, o.diffBase, e); err != nil {
+		if opts.DiffBase, notice, err = diffBase(ctx, o.diffBase, e); err != nil {
 			return 0, err
 		}
 	}
@@ -138,10 +155,41 @@ func runCheck(ctx context.Context, args []string, e *env) (int, error) {
 	if notice != "" {
 		res.Notices = append(res.Notices, notice)
 	}
+	if o.writeBaseline != "" {
+		if err := writeBaseline(res, &o, opts, e); err != nil {
+			return 0, err
+		}
+	}
 	if err := writeReport(res, &o, e); err != nil {
 		return 0, err
 	}
 	return exitStatus(res), nil
+}
+
+// writeBaseline records the run's findings in the baseline file, keeping
+// the entries of files this run did not check, and then treats the
+// findings as recorded: adopting a baseline passes.
+func writeBaseline(res *report.Result, o *checkOptions, opts engine.Options, e *env) error {
+	b := checks.NewBaseline(res.Findings)
+	if old, err := checks.ReadBaseline(o.writeBaseline); err == nil {
+		checked := map[string]bool{}
+		for _, t := range res.Templates {
+			checked[t.File] = true
+		}
+		b.Keep(old, func(file string) bool { return !checked[file] })
+	}
+	var buf bytes.Buffer
+	if err := b.Write(&buf); err != nil {
+		return err
+	}
+	if err := os.WriteFile(o.writeBaseline, buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("--write-baseline: %w", err)
+	}
+	b.Apply(res.Findings, o.writeBaseline)
+	opts.Block.Apply(res.Findings)
+	fmt.Fprintf(e.stderr, "tollgate: recorded %d findings in the baseline %s; from now on only new findings count\n",
+		len(b.Findings), report.Plain(o.writeBaseline))
+	return nil
 }
 
 func loadConfig(file string) (*config.Config, error) {
@@ -153,9 +201,27 @@ func loadConfig(file string) (*config.Config, error) {
 
 // checkEngineOptions merges the configuration and the flags; flags win.
 func checkEngineOptions(cfg *config.Config, o *checkOptions, paths []string) (engine.Options, error) {
-	data, err := iamdata.Embedded()
+	choice, err := iamdata.Choose(dataDir(o.dataDir, cfg, o.env))
 	if err != nil {
 		return engine.Options{}, err
+	}
+	data := choice.Set
+	var notices []string
+	if choice.Note != "" {
+		notices = append(notices, choice.Note)
+	}
+	if err := checkCodes(cfg); err != nil {
+		return engine.Options{}, err
+	}
+	var baseline *checks.Baseline
+	baselineFile := firstNonEmpty(o.baseline, cfg.Baseline)
+	if baselineFile != "" {
+		if baseline, err = checks.ReadBaseline(baselineFile); err != nil {
+			if o.baseline == "" && cfg.File != "" {
+				err = fmt.Errorf("baseline (set in %s): %w", cfg.File, err)
+			}
+			return engine.Options{}, usagef("%v", err)
+		}
 	}
 	account := firstNonEmpty(o.account, cfg.Account)
 	if account != "" && !accountRE.MatchString(account) {
@@ -205,9 +271,40 @@ func checkEngineOptions(cfg *config.Config, o *checkOptions, paths []string) (en
 		Checks: checks.Options{Data: data,
 			Values:          template.Values{AccountID: account, Region: region, Parameters: params},
 			TrustedAccounts: trustedAccounts, TrustedOrgs: trustedOrgs},
-		Block: checks.BlockPolicy{Types: types, Block: cfg.Block.Codes, Allow: cfg.Allow.Codes},
-		Tool:  tool(),
+		Block:    checks.BlockPolicy{Types: types, Block: cfg.Block.Codes, Allow: cfg.Allow.Codes},
+		Tool:     tool(),
+		Baseline: baseline, BaselineFile: baselineFile,
+		Notices: notices,
 	}, nil
+}
+
+// checkCodes rejects block and allow codes that no rule has: a misspelt
+// code would silently block nothing, or let everything through.
+func checkCodes(cfg *config.Config) error {
+	var problems []config.Issue
+	for _, list := range []struct {
+		key   string
+		codes []string
+	}{{"block", cfg.Block.Codes}, {"allow", cfg.Allow.Codes}} {
+		for i, c := range list.codes {
+			suggestion, ok := checks.CheckCode(c)
+			if ok {
+				continue
+			}
+			line, col := cfg.Position(fmt.Sprintf("/%s/codes/%d", list.key, i))
+			msg := fmt.Sprintf("%s.codes[%d]: %q is not the code of a tollgate rule or an IAM Access Analyzer check", list.key, i, c)
+			if suggestion != "" {
+				msg += fmt.Sprintf(" (did you mean %q?)", suggestion)
+			} else {
+				msg += "; the codes are listed in docs/rules.md"
+			}
+			problems = append(problems, config.Issue{Line: line, Column: col, Message: msg})
+		}
+	}
+	if len(problems) > 0 {
+		return &config.Error{File: cfg.File, Issues: problems}
+	}
+	return nil
 }
 
 func parseTypes(list, what string) ([]checks.Type, error) {
@@ -255,6 +352,8 @@ func writeReport(res *report.Result, o *checkOptions, e *env) error {
 		err = report.SARIF(bw, res)
 	case "markdown":
 		err = report.Markdown(bw, res, report.MarkdownOptions{})
+	case "cfn-policy-validator":
+		err = report.CfnPolicyValidator(bw, res)
 	default:
 		color := o.output == "" && !o.noColor && e.getenv("NO_COLOR") == "" && e.getenv("TERM") != "dumb" && isTerminal(e.stdout)
 		err = report.Text(bw, res, report.TextOptions{Color: color})

@@ -62,7 +62,10 @@ const helpText = `tollgate checks CloudFormation templates and the IAM policies 
 Usage:
   tollgate check [flags] [PATH...]   check templates (files or folders, default: .)
   tollgate diff --base REF [PATH...] what a change to templates does (replacements, IAM, network)
+  tollgate data refresh|diff|info    update and compare the IAM service data
   tollgate action                    run as the GitHub Action (see docs/action.md)
+  tollgate plan [--branch B]         map the branch to environments and stacks (a deploy matrix)
+  tollgate deploy --entry JSON       deploy one plan entry behind its gate (change set, execute, report)
   tollgate version                   print the version
   tollgate help [COMMAND]            show help
 
@@ -94,9 +97,27 @@ func run(args []string, e *env) int {
 		if err == nil {
 			return code
 		}
+	case "data":
+		var code int
+		code, err = runData(ctx, rest, e)
+		if err == nil {
+			return code
+		}
 	case "action":
 		var code int
 		code, err = runAction(ctx, rest, e)
+		if err == nil {
+			return code
+		}
+	case "plan":
+		var code int
+		code, err = runPlan(ctx, rest, e)
+		if err == nil {
+			return code
+		}
+	case "deploy":
+		var code int
+		code, err = runDeploy(ctx, rest, e)
 		if err == nil {
 			return code
 		}
@@ -120,6 +141,18 @@ func runHelp(args []string, e *env) int {
 	case "action":
 		fmt.Fprint(e.stdout, actionHelp)
 		return exitOK
+	case "deploy":
+		fs := deployFlags(&deployOptions{})
+		fs.SetOutput(e.stdout)
+		fmt.Fprint(e.stdout, deployHelp)
+		fs.PrintDefaults()
+		return exitOK
+	case "plan":
+		fs := planFlags(&planOptions{})
+		fs.SetOutput(e.stdout)
+		fmt.Fprint(e.stdout, planHelp)
+		fs.PrintDefaults()
+		return exitOK
 	case "check":
 		fs := checkFlags(&checkOptions{})
 		fs.SetOutput(e.stdout)
@@ -131,6 +164,9 @@ func runHelp(args []string, e *env) int {
 		fs.SetOutput(e.stdout)
 		fmt.Fprint(e.stdout, diffHelp)
 		fs.PrintDefaults()
+		return exitOK
+	case "data":
+		dataUsage(e)
 		return exitOK
 	}
 	return reportError(e, usagef("no help for %q; run 'tollgate help'", args[0]))

@@ -172,11 +172,11 @@ func writeDiffReport(res *report.Result, o *checkOptions, e *env) error {
 	return nil
 }
 
-// baseline opens the base revision for check --diff-base. In a shallow
+// diffBase opens the base revision for check --diff-base. In a shallow
 // clone without the base it warns and returns no baseline, so the offline
 // checks still run on everything.
-func baseline(ctx context.Context, rev string, e *env) (*engine.Baseline, string, error) {
-	b, err := engine.NewBaseline(ctx, ".", rev, true)
+func diffBase(ctx context.Context, rev string, e *env) (*engine.DiffBase, string, error) {
+	b, err := engine.NewDiffBase(ctx, ".", rev, true)
 	var re *gitops.RevisionError
 	if errors.As(err, &re) && re.Shallow {
 		notice := "--diff-base: " + re.Error() + ". Every finding is reported, not only the change's."

@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -36,6 +37,7 @@ type Server struct {
 	nextID    int64
 	comments  []*Comment
 	checkRuns []*CheckRun
+	deploys   []*Deployment
 	faults    []*Fault
 	requests  []string
 	// readOnly answers every write with 403, as GitHub does for a
@@ -63,6 +65,31 @@ type CheckRun struct {
 	DetailsURL                string
 	Title, Summary            string
 	Annotations               []map[string]any
+}
+
+// Deployment is a GitHub Deployment the fake holds, with its statuses.
+type Deployment struct {
+	ID                          int64
+	SHA, Ref, Task, Environment string
+	Transient, Production       bool
+	Statuses                    []DeploymentStatus
+}
+
+// DeploymentStatus is one status of a Deployment.
+type DeploymentStatus struct {
+	State, Description, EnvironmentURL, LogURL string
+}
+
+// Deployments returns the deployments created so far.
+func (f *Server) Deployments() []Deployment {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make([]Deployment, len(f.deploys))
+	for i, d := range f.deploys {
+		out[i] = *d
+		out[i].Statuses = append([]DeploymentStatus(nil), d.Statuses...)
+	}
+	return out
 }
 
 // fault is an answer the fake gives instead of its normal one.
@@ -94,6 +121,9 @@ func New(t *testing.T) *Server {
 	mux.HandleFunc("POST /repos/{owner}/{repo}/check-runs", f.createCheckRun)
 	mux.HandleFunc("PATCH /repos/{owner}/{repo}/check-runs/{id}", f.updateCheckRun)
 	mux.HandleFunc("GET /repos/{owner}/{repo}/check-runs/{id}/annotations", f.listAnnotations)
+	mux.HandleFunc("GET /repos/{owner}/{repo}/deployments", f.listDeployments)
+	mux.HandleFunc("POST /repos/{owner}/{repo}/deployments", f.createDeployment)
+	mux.HandleFunc("POST /repos/{owner}/{repo}/deployments/{id}/statuses", f.createDeploymentStatus)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		f.violate(fmt.Sprintf("fake GitHub: unexpected request %s %s", r.Method, r.URL))
 		http.Error(w, `{"message":"Not Found"}`, http.StatusNotFound)
@@ -537,6 +567,14 @@ func (f *Server) Violations() []string {
 
 // specPath finds fixtures/openapi from the test's package folder.
 func specPath() string {
+	// The source file's own location finds the repository even when a
+	// test has moved to a temporary folder.
+	if _, file, _, ok := runtime.Caller(0); ok {
+		p := filepath.Join(filepath.Dir(file), "..", "..", "fixtures", "openapi", "github-rest-subset.json")
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
 	for dir := "."; ; dir = filepath.Join("..", dir) {
 		p := filepath.Join(dir, "fixtures", "openapi", "github-rest-subset.json")
 		if _, err := os.Stat(p); err == nil {
@@ -546,4 +584,77 @@ func specPath() string {
 			return "fixtures/openapi/github-rest-subset.json"
 		}
 	}
+}
+
+func (f *Server) deploymentJSON(r *http.Request, d *Deployment) map[string]any {
+	base := "https://api.github.com/repos/" + r.PathValue("owner") + "/" + r.PathValue("repo")
+	id := strconv.FormatInt(d.ID, 10)
+	return map[string]any{
+		"url": base + "/deployments/" + id, "id": d.ID, "node_id": "DE_" + id, "sha": d.SHA, "ref": d.Ref, "task": d.Task,
+		"payload": map[string]any{}, "original_environment": d.Environment, "environment": d.Environment, "description": nil,
+		"creator": userJSON("github-actions[bot]"), "created_at": fakeTime, "updated_at": fakeTime,
+		"statuses_url": base + "/deployments/" + id + "/statuses", "repository_url": base,
+		"transient_environment": d.Transient, "production_environment": d.Production,
+	}
+}
+
+func (f *Server) listDeployments(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	q := r.URL.Query()
+	out := []any{}
+	for i := len(f.deploys) - 1; i >= 0; i-- {
+		d := f.deploys[i]
+		if (q.Get("sha") == "" || q.Get("sha") == d.SHA) && (q.Get("task") == "" || q.Get("task") == d.Task) &&
+			(q.Get("environment") == "" || q.Get("environment") == d.Environment) {
+			out = append(out, f.deploymentJSON(r, d))
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (f *Server) createDeployment(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Ref, Task, Environment string
+		Transient              bool `json:"transient_environment"`
+		Production             bool `json:"production_environment"`
+	}
+	json.NewDecoder(r.Body).Decode(&in)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	d := &Deployment{ID: f.id(), SHA: in.Ref, Ref: in.Ref, Task: in.Task, Environment: in.Environment, Transient: in.Transient, Production: in.Production}
+	f.deploys = append(f.deploys, d)
+	writeJSON(w, http.StatusCreated, f.deploymentJSON(r, d))
+}
+
+func (f *Server) createDeploymentStatus(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		State          string `json:"state"`
+		Description    string `json:"description"`
+		EnvironmentURL string `json:"environment_url"`
+		LogURL         string `json:"log_url"`
+	}
+	json.NewDecoder(r.Body).Decode(&in)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	var d *Deployment
+	for _, x := range f.deploys {
+		if x.ID == id {
+			d = x
+		}
+	}
+	if d == nil {
+		writeJSON(w, http.StatusNotFound, map[string]string{"message": "Not Found", "documentation_url": "https://docs.github.com/rest"})
+		return
+	}
+	d.Statuses = append(d.Statuses, DeploymentStatus{State: in.State, Description: in.Description, EnvironmentURL: in.EnvironmentURL, LogURL: in.LogURL})
+	base := "https://api.github.com/repos/" + r.PathValue("owner") + "/" + r.PathValue("repo")
+	sid := strconv.FormatInt(f.id(), 10)
+	writeJSON(w, http.StatusCreated, map[string]any{
+		"url": base + "/deployments/" + r.PathValue("id") + "/statuses/" + sid, "id": f.nextID, "node_id": "DES_" + sid,
+		"state": in.State, "creator": userJSON("github-actions[bot]"), "description": in.Description, "environment": d.Environment,
+		"target_url": "", "created_at": fakeTime, "updated_at": fakeTime, "deployment_url": base + "/deployments/" + r.PathValue("id"),
+		"repository_url": base, "environment_url": in.EnvironmentURL, "log_url": in.LogURL,
+	})
 }

@@ -31,6 +31,9 @@ var Planted = []string{
 	"PASS_ROLE_WITH_STAR_IN_RESOURCE: iam:PassRole on \"*\"",
 	"INVALID_ACTION: s3:GetObjekt",
 	"INVALID_SERVICE_IN_ACTION: s4:GetObject",
+	"RESOURCE_MISMATCH: s3:GetObject on the bucket ARN instead of its objects",
+	"RESTRICT_ACCESS_TO_SERVICE_PRINCIPAL: a queue policy for sns.amazonaws.com without aws:SourceArn",
+	"MISSING_GITHUB_REPO_CONDITION_KEY: a GitHub OIDC trust policy without a sub condition",
 }
 
 // IsPlanted reports whether template i carries the planted problems.
@@ -101,8 +104,28 @@ func build(i, groups int, planted bool) *tdoc {
 		role := "Role" + n
 		fn := "Function" + n
 		principal := any(map[string]any{"Service": "lambda.amazonaws.com"})
-		if planted && g == 0 {
+		trustAction, trustCondition := "sts:AssumeRole", any(nil)
+		switch {
+		case planted && g == 0:
 			principal = map[string]any{"AWS": "*"}
+		case planted && g == 4:
+			principal = map[string]any{"Federated": sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:oidc-provider/token.actions.githubusercontent.com")}
+			trustAction = "sts:AssumeRoleWithWebIdentity"
+			trustCondition = map[string]any{"StringEquals": map[string]any{"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}}
+		}
+		objects := any(sub("arn:${AWS::Partition}:s3:::${" + bucket + "}/*"))
+		if planted && g == 3 {
+			objects = getAtt{bucket, "Arn"}
+		}
+		trust := map[string]any{"Effect": "Allow", "Principal": principal, "Action": trustAction}
+		if trustCondition != nil {
+			trust["Condition"] = trustCondition
+		}
+		queueStatement := map[string]any{"Effect": "Allow", "Principal": map[string]any{"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage",
+			"Resource":  getAtt{queue, "Arn"},
+			"Condition": map[string]any{"ArnEquals": map[string]any{"aws:SourceArn": sub("arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:events")}}}
+		if planted && g == 3 {
+			delete(queueStatement, "Condition")
 		}
 		actions := []any{"s3:GetObject", "s3:PutObject", "sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage"}
 		if planted && g == 1 {
@@ -111,16 +134,14 @@ func build(i, groups int, planted bool) *tdoc {
 		inline := map[string]any{
 			"Version": "2012-10-17",
 			"Statement": []any{
-				map[string]any{"Effect": "Allow", "Action": actions, "Resource": []any{
-					sub("arn:${AWS::Partition}:s3:::${" + bucket + "}/*"), getAtt{queue, "Arn"}}},
+				map[string]any{"Effect": "Allow", "Action": actions, "Resource": []any{objects, getAtt{queue, "Arn"}}},
 				map[string]any{"Effect": "Allow", "Action": []any{"logs:CreateLogStream", "logs:PutLogEvents"},
 					"Resource": sub("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/*")},
 			},
 		}
 		d.resources = append(d.resources,
 			res{role, "AWS::IAM::Role", []kv{
-				{"AssumeRolePolicyDocument", map[string]any{"Version": "2012-10-17", "Statement": []any{
-					map[string]any{"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}}}},
+				{"AssumeRolePolicyDocument", map[string]any{"Version": "2012-10-17", "Statement": []any{trust}}},
 				{"Policies", []any{map[string]any{"PolicyName": "app", "PolicyDocument": inline}}},
 				{"Tags", []any{map[string]any{"Key": "team", "Value": fmt.Sprintf("team-%d", i%7)}}},
 			}},
@@ -148,11 +169,7 @@ func build(i, groups int, planted bool) *tdoc {
 			res{queue, "AWS::SQS::Queue", []kv{{"VisibilityTimeout", 60}, {"KmsMasterKeyId", "alias/aws/sqs"}}},
 			res{queue + "Policy", "AWS::SQS::QueuePolicy", []kv{
 				{"Queues", []any{ref(queue)}},
-				{"PolicyDocument", map[string]any{"Version": "2012-10-17", "Statement": []any{
-					map[string]any{"Effect": "Allow", "Principal": map[string]any{"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage",
-						"Resource":  getAtt{queue, "Arn"},
-						"Condition": map[string]any{"ArnEquals": map[string]any{"aws:SourceArn": sub("arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:events")}}},
-				}}},
+				{"PolicyDocument", map[string]any{"Version": "2012-10-17", "Statement": []any{queueStatement}}},
 			}},
 			res{fn, "AWS::Lambda::Function", []kv{
 				{"Runtime", "python3.12"}, {"Handler", "index.handler"}, {"Role", getAtt{role, "Arn"}}, {"Timeout", 30},

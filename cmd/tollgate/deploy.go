@@ -1,0 +1,321 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/tollgate-dev/tollgate/cloud"
+	"github.com/tollgate-dev/tollgate/engine"
+	"github.com/tollgate-dev/tollgate/github"
+	"github.com/tollgate-dev/tollgate/gitops"
+	"github.com/tollgate-dev/tollgate/report"
+)
+
+const deployHelp = `Usage: tollgate deploy [flags]
+
+Deploys one entry of a plan (see tollgate plan): checks the gate (the branch
+maps to the environment; no blocking finding in the template at this
+commit), creates a change set, prints it, executes it and follows the stack
+events to the end. A rerun with nothing to change reports "no changes".
+Inside GitHub Actions it assumes the entry's role over OIDC and records a
+GitHub Deployment with its statuses.
+
+Flags:
+`
+
+type deployOptions struct {
+	configFile, entryJSON, entryEnv, branch string
+	stack, template, environment, region    string
+	account, role, parameters               string
+	dryRun                                  bool
+}
+
+func deployFlags(o *deployOptions) *flag.FlagSet {
+	fs := flag.NewFlagSet("deploy", flag.ContinueOnError)
+	fs.StringVar(&o.configFile, "config", "", "configuration `FILE` (default: .tollgate.yml)")
+	fs.StringVar(&o.entryJSON, "entry", "", "the plan entry to deploy, as `JSON` (one item of the matrix)")
+	fs.StringVar(&o.entryEnv, "entry-env", "", "read the plan entry from environment `VARIABLE` (safer than --entry in a shell step)")
+	fs.StringVar(&o.branch, "branch", "", "the branch being deployed (default: the event's)")
+	fs.StringVar(&o.stack, "stack", "", "stack `NAME` (instead of --entry)")
+	fs.StringVar(&o.template, "template", "", "template `FILE` (instead of --entry)")
+	fs.StringVar(&o.environment, "environment", "", "environment `NAME` (instead of --entry)")
+	fs.StringVar(&o.region, "region", "", "`REGION` (instead of --entry)")
+	fs.StringVar(&o.account, "account", "", "account `ID` the stack must deploy to (checked against the credentials)")
+	fs.StringVar(&o.role, "role", "", "role `ARN` to assume (instead of --entry)")
+	fs.StringVar(&o.parameters, "parameters", "", "parameters `FILE` (instead of --entry)")
+	fs.BoolVar(&o.dryRun, "dry-run", false, "create and print the change set, then delete it without executing")
+	return fs
+}
+
+// deployEntry reads the entry from --entry, --entry-env or the flags.
+func deployEntry(o *deployOptions, e *env) (gitops.Entry, error) {
+	var en gitops.Entry
+	raw := o.entryJSON
+	if o.entryEnv != "" {
+		raw = e.getenv(o.entryEnv)
+		if raw == "" {
+			return en, usagef("--entry-env %s: the variable is empty", o.entryEnv)
+		}
+	}
+	if raw != "" {
+		dec := json.NewDecoder(strings.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&en); err != nil {
+			return en, usagef("the plan entry is not valid: %v; pass one item of tollgate plan's matrix", err)
+		}
+	}
+	set := func(dst *string, v string) {
+		if v != "" {
+			*dst = v
+		}
+	}
+	set(&en.Stack, o.stack)
+	set(&en.Template, o.template)
+	set(&en.Environment, o.environment)
+	set(&en.Region, o.region)
+	set(&en.Account, o.account)
+	set(&en.Role, o.role)
+	set(&en.Parameters, o.parameters)
+	var missing []string
+	for name, v := range map[string]string{"stack": en.Stack, "template": en.Template, "environment": en.Environment, "region": en.Region} {
+		if v == "" {
+			missing = append(missing, name)
+		}
+	}
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		return en, usagef("the plan entry has no %s; pass --entry with an item of tollgate plan's matrix, or the flags", strings.Join(missing, ", "))
+	}
+	if n, changed := gitops.SanitizeStackName(en.Stack); changed {
+		return en, usagef("stack %q is not a valid stack name (did you mean %q?)", en.Stack, n)
+	}
+	if !regionRE.MatchString(en.Region) {
+		return en, usagef("region %q is not a Region", en.Region)
+	}
+	if en.Account != "" && !accountRE.MatchString(en.Account) {
+		return en, usagef("account %q is not an account ID", en.Account)
+	}
+	return en, nil
+}
+
+func runDeploy(ctx context.Context, args []string, e *env) (int, error) {
+	var o deployOptions
+	fs := deployFlags(&o)
+	rest, err := parseFlags(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return runHelp([]string{"deploy"}, e), nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	if len(rest) > 0 {
+		return 0, usagef("tollgate deploy takes no arguments (got %q)", rest[0])
+	}
+	en, err := deployEntry(&o, e)
+	if err != nil {
+		return 0, err
+	}
+	cfg, err := loadConfig(o.configFile)
+	if err != nil {
+		return 0, err
+	}
+	ev, err := readEvent(e)
+	if err != nil {
+		return 0, err
+	}
+	branch, sha := o.branch, e.getenv("GITHUB_SHA")
+	pr := 0
+	if ev != nil && (ev.Event == "pull_request_target" || ev.Fork) {
+		// The workspace holds untrusted code and the token can write: a
+		// deploy from here would run a stranger's template with our role.
+		return 0, usagef("refusing to deploy from a %s run of a fork or pull_request_target: deploy on push, or on pull requests from this repository", ev.Event)
+	}
+	if ev != nil {
+		if branch == "" {
+			branch = ev.Branch
+		}
+		sha = firstNonEmpty(ev.HeadSHA, sha)
+		if strings.HasPrefix(ev.Event, "pull_request") {
+			pr = ev.PR
+		}
+	}
+	// The gate, part 1: this branch deploys to this environment.
+	if cfg.GitOps.Preset != "" || len(cfg.GitOps.Environments) > 0 {
+		templates, _, err := engine.Templates(ctx, firstNonEmptyList(cfg.GitOps.Paths, cfg.Paths, []string{"."}), cfg.Include, cfg.Exclude)
+		if err != nil {
+			return 0, err
+		}
+		m, err := gitops.NewMapping(cfg.GitOps, templates)
+		if err != nil {
+			return 0, usagef("%s: %v", configName(cfg), err)
+		}
+		if m.Environment(en.Environment) == nil {
+			return 0, usagef("environment %q is not in %s (environments: %s)", en.Environment, configName(cfg), environmentNames(m))
+		}
+		if branch == "" {
+			return 0, usagef("no branch to check the gate with: pass --branch (outside GitHub Actions there is no event)")
+		}
+		// The entry must be one the plan of this branch holds: the right
+		// environment, and the stack name the branch gets (a feature branch
+		// must not deploy over the shared integration stack).
+		plan, err := m.Plan(gitops.PlanOptions{Branch: branch, PullRequest: pr, DefaultRegion: cfg.Region, DefaultAccount: cfg.Account})
+		if err != nil {
+			return 0, usagef("%s: %v", configName(cfg), err)
+		}
+		if !planHas(plan, en) {
+			return 0, usagef("refusing to deploy: %s; its plan has no stack %s in %s of %s", report.Plain(plan.Why), en.Stack, en.Region, en.Environment)
+		}
+	}
+	body, err := os.ReadFile(en.Template)
+	if err != nil {
+		return 0, usagef("template %s: %v", en.Template, errors.Unwrap(err))
+	}
+	var params map[string]string
+	if en.Parameters != "" {
+		if params, err = cloud.ReadParameters(en.Parameters); err != nil {
+			return 0, usagef("%v", err)
+		}
+	}
+	// The gate, part 2: no blocking finding in this template at this commit.
+	copts, err := checkEngineOptions(cfg, &checkOptions{account: en.Account, region: en.Region}, []string{en.Template})
+	if err != nil {
+		return 0, err
+	}
+	copts.Checks.Values.Parameters = mergeParams(copts.Checks.Values.Parameters, params)
+	res, err := engine.Check(ctx, copts)
+	if err != nil {
+		return 0, err
+	}
+	if res.Blocking() > 0 || len(res.Errors) > 0 {
+		report.Text(e.stdout, res, report.TextOptions{})
+		fmt.Fprintf(e.stderr, "tollgate: refusing to deploy %s: %s has %d blocking findings at this commit\n", en.Stack, report.Plain(en.Template), res.Blocking())
+		return exitBlocking, nil
+	}
+	log := github.NewLog(e.stdout, false)
+	access := awsAccess{role: en.Role, region: en.Region, getenv: e.getenv, sessionName: defaultSessionName(e.getenv), mask: cloud.MaskFunc(log.Mask)}
+	awsCfg, _, err := access.config(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var dep *github.Deployment
+	if e.getenv("GITHUB_ACTIONS") == "true" && !o.dryRun {
+		dep = startDeployment(ctx, e, en, sha, branch, pr)
+	}
+	tags := map[string]string{"tollgate:environment": en.Environment}
+	if sha != "" {
+		tags["tollgate:commit"] = sha
+	}
+	for k, v := range en.Tags {
+		tags[k] = v
+	}
+	fmt.Fprintf(e.stdout, "deploying %s (%s) to %s in %s\n", en.Stack, report.Plain(en.Template), en.Environment, en.Region)
+	result, err := cloud.Deploy(ctx, cloud.NewCloudFormation(awsCfg),
+		cloud.Target{File: en.Template, StackName: en.Stack, Body: string(body), Parameters: params, Tags: tags},
+		cloud.DeployOptions{ChangeSet: cloud.ChangeSetName("tollgate-deploy", e.getenv("GITHUB_RUN_ID")+"-"+e.getenv("GITHUB_RUN_ATTEMPT")),
+			DryRun: o.dryRun, Progress: e.stdout})
+	if result != nil && len(result.Preview.Changes) > 0 {
+		fmt.Fprintln(e.stdout)
+		report.Text(e.stdout, &report.Result{Previews: []report.Preview{result.Preview}, Stats: report.Stats{Templates: 1}}, report.TextOptions{})
+	}
+	if err != nil {
+		if dep != nil {
+			dep.SetStatus(ctx, github.DeployFailure, "deploy of "+en.Stack+" failed", "")
+		}
+		return 0, err
+	}
+	switch result.Outcome {
+	case cloud.OutcomeNoChanges:
+		fmt.Fprintf(e.stdout, "%s: no changes\n", en.Stack)
+	case cloud.OutcomeDryRun:
+		fmt.Fprintf(e.stdout, "%s: dry run, the change set was deleted without executing\n", en.Stack)
+	default:
+		fmt.Fprintf(e.stdout, "%s: %s\n", en.Stack, result.Status)
+	}
+	if dep != nil {
+		dep.SetStatus(ctx, github.DeploySuccess, fmt.Sprintf("%s: %s", en.Stack, result.Outcome), environmentURL(result.Outputs))
+	}
+	if out := e.getenv("GITHUB_OUTPUT"); out != "" {
+		outputs, _ := json.Marshal(result.Outputs)
+		github.Files{OutputFile: out}.SetOutputs([][2]string{{"outcome", string(result.Outcome)}, {"stack-outputs", string(outputs)}})
+	}
+	return exitOK, nil
+}
+
+// planHas reports whether a plan holds the entry (same key and template).
+func planHas(p *gitops.DeployPlan, en gitops.Entry) bool {
+	for _, st := range p.Stages {
+		for _, x := range st.Matrix.Include {
+			if x.Stack == en.Stack && x.Environment == en.Environment && x.Region == en.Region && x.Template == en.Template &&
+				(en.Account == "" || x.Account == "" || x.Account == en.Account) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func mergeParams(base, over map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range base {
+		out[k] = v
+	}
+	for k, v := range over {
+		out[k] = v
+	}
+	return out
+}
+
+func environmentNames(m *gitops.Mapping) string {
+	var names []string
+	for _, e := range m.Environments {
+		names = append(names, e.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
+// environmentURL picks the stack output that names the environment's URL.
+func environmentURL(outputs map[string]string) string {
+	for _, k := range []string{"EnvironmentURL", "EnvironmentUrl", "URL", "Url", "WebsiteURL", "ApiUrl", "ApiURL", "Endpoint"} {
+		if v := outputs[k]; strings.HasPrefix(v, "https://") || strings.HasPrefix(v, "http://") {
+			return v
+		}
+	}
+	return ""
+}
+
+// startDeployment records the deploy on GitHub; failures are warnings, the
+// deploy itself goes on.
+func startDeployment(ctx context.Context, e *env, en gitops.Entry, sha, branch string, pr int) *github.Deployment {
+	token := firstNonEmpty(e.getenv("INPUT_GITHUB-TOKEN"), e.getenv("GITHUB_TOKEN"))
+	repo := e.getenv("GITHUB_REPOSITORY")
+	owner, name, ok := strings.Cut(repo, "/")
+	if token == "" || !ok || sha == "" {
+		fmt.Fprintln(e.stderr, "tollgate: note: no GitHub token or repository; the deploy is not recorded as a GitHub Deployment")
+		return nil
+	}
+	transport := &github.Transport{Clock: github.RealClock{}, Policy: github.DefaultRetryPolicy}
+	svc, err := github.NewServices(firstNonEmpty(e.getenv("GITHUB_API_URL"), "https://api.github.com"), token, "tollgate/"+toolVersion(), transport)
+	if err != nil {
+		fmt.Fprintln(e.stderr, "tollgate: note: "+report.Plain(err.Error()))
+		return nil
+	}
+	runURL := ""
+	if server := e.getenv("GITHUB_SERVER_URL"); server != "" && e.getenv("GITHUB_RUN_ID") != "" {
+		runURL = server + "/" + repo + "/actions/runs/" + e.getenv("GITHUB_RUN_ID")
+	}
+	d, err := github.StartDeployment(ctx, svc.Deployments, github.DeploymentRequest{Owner: owner, Repo: name, SHA: sha, Ref: branch,
+		Environment: en.Environment, Task: "deploy:" + en.Stack, Description: "tollgate deploy of " + en.Stack,
+		Transient: en.Stack != en.BaseStack && en.BaseStack != "", Production: strings.Contains(strings.ToLower(en.Environment), "prod")}, runURL)
+	if err != nil {
+		fmt.Fprintln(e.stderr, "tollgate: warning: "+report.Plain(err.Error()))
+		return nil
+	}
+	d.SetStatus(ctx, github.DeployInProgress, "deploying "+en.Stack, "")
+	return d
+}

@@ -1,0 +1,98 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/tollgate-dev/tollgate/checks"
+)
+
+// RulesReference writes docs/rules.md from the rule registry: an index, then
+// one section per rule (anchored by its lower-case code, which is what
+// findings link to) with its type, why it matters, an example and the fix.
+func RulesReference(w io.Writer, rules, online []checks.Info) error {
+	ew := &errWriter{w: w}
+	ew.println("<!-- Generated from the rule registry (checks/checker.go) by `go test ./report -run TestRulesReference -update`. Do not edit. -->")
+	ew.println("")
+	ew.println("# tollgate rules")
+	ew.println("")
+	ew.println(fmt.Sprintf("tollgate checks CloudFormation templates and the IAM policies in them with %d rules, offline: no AWS "+
+		"credentials, no network. Codes follow [IAM Access Analyzer's policy checks](%s) where Access Analyzer has one, "+
+		"so findings, suppressions and scripts carry over between the two; the other codes are tollgate's own.",
+		len(rules), strings.TrimSuffix(aaReference, "#")))
+	ew.println("")
+	ew.println("Finding types, most serious first: **ERROR** (the deploy fails, or the policy does not do what it says), " +
+		"**SECURITY_WARNING** (it grants more than it should), **WARNING** (it probably does not work as meant), " +
+		"**SUGGESTION** (it could be simpler). ERROR and SECURITY_WARNING block by default.")
+	ew.println("")
+	ew.println("## Blocking, suppressing and adopting")
+	ew.println("")
+	ew.println("- `--block-on ERROR,SECURITY_WARNING,WARNING` (or `block-on:` in `.tollgate.yml`) chooses the types that block; " +
+		"`block: {codes: [...]}` makes codes block whatever their type, `allow: {codes: [...]}` makes them never block (they are still reported).")
+	ew.println("- `--allow-external-principal 123456789012` (or `trusted-accounts:` / `trusted-orgs:`) names accounts and organizations that are not external.")
+	ew.println("- A finding that is accepted is suppressed on its resource, with the reason, and stays visible in the JSON and SARIF reports:")
+	ew.println("")
+	ew.println("  ```yaml")
+	ew.println("  PartnerReadRole:")
+	ew.println("    Type: AWS::IAM::Role")
+	ew.println("    Metadata:")
+	ew.println("      tollgate:")
+	ew.println("        ignore:")
+	ew.println("          - code: EXTERNAL_PRINCIPAL")
+	ew.println("            reason: the partner reads the nightly export under contract ACME-42")
+	ew.println("  ```")
+	ew.println("")
+	ew.println("  An entry without a reason is an error ([INVALID_SUPPRESSION](#invalid_suppression)); an entry that suppresses " +
+		"nothing is a warning ([UNMATCHED_SUPPRESSION](#unmatched_suppression)).")
+	ew.println("- To adopt tollgate in a repository with findings, record them once with `tollgate check --write-baseline .tollgate-baseline.json` " +
+		"and check with `--baseline .tollgate-baseline.json` (or `baseline:` in `.tollgate.yml`): only new findings count.")
+	ew.println("")
+	ew.println("## Index")
+	ew.println("")
+	ew.println("| Code | Type | What it finds |")
+	ew.println("|---|---|---|")
+	for _, r := range rules {
+		ew.println(fmt.Sprintf("| [%s](#%s) | %s | %s |", r.Code, strings.ToLower(r.Code), r.Type, Inline(r.Title)))
+	}
+	if len(online) > 0 {
+		ew.println("")
+		ew.println("With `--access-analyzer` (or `access-analyzer: true`) and `regions:`, checks that call AWS add these findings, " +
+			"and IAM Access Analyzer's own ValidatePolicy findings under its codes:")
+		ew.println("")
+		ew.println("| Code | Type | What it finds |")
+		ew.println("|---|---|---|")
+		for _, r := range online {
+			ew.println(fmt.Sprintf("| [%s](#%s) | %s | %s |", r.Code, strings.ToLower(r.Code), r.Type, Inline(r.Title)))
+		}
+	}
+	for _, r := range append(append([]checks.Info(nil), rules...), online...) {
+		ew.println("")
+		ew.println("## " + r.Code)
+		ew.println("")
+		ew.println(fmt.Sprintf("**%s** · %s", r.Type, r.Title))
+		ew.println("")
+		ew.println(r.Why)
+		if r.Example != "" {
+			ew.println("")
+			ew.println("Example (reported):")
+			ew.println("")
+			ew.println("```yaml")
+			ew.println(r.Example)
+			ew.println("```")
+		}
+		ew.println("")
+		ew.println("**Fix:** " + r.Fix + ".")
+		if r.LearnMore != "" && !strings.HasPrefix(r.LearnMore, docsPrefix) {
+			ew.println("")
+			ew.println(fmt.Sprintf("Learn more: <%s>", r.LearnMore))
+		}
+	}
+	return ew.err
+}
+
+// aaReference and docsPrefix tell Access Analyzer's sections from ours.
+const (
+	aaReference = "https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html#"
+	docsPrefix  = "https://github.com/tollgate-dev/tollgate/blob/main/docs/rules.md#"
+)
