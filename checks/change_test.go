@@ -76,3 +76,24 @@ func TestChangeRules(t *testing.T) {
 		})
 	}
 }
+
+func TestChangeFindingsCanBeSuppressed(t *testing.T) {
+	data, _ := iamdata.Embedded()
+	k, _ := NewChecker(Options{Data: data}, nil)
+	table := func(key, meta string) string {
+		return "Resources:\n  Orders:\n    Type: AWS::DynamoDB::Table\n" + meta +
+			"    Properties:\n      KeySchema: [{AttributeName: " + key + ", KeyType: HASH}]\n"
+	}
+	b := template.Parse("t.yaml", []byte(table("id", "")))
+	h := template.Parse("t.yaml", []byte(table("orderId", "    Metadata:\n      tollgate:\n        ignore:\n          - {code: DATA_LOSS, reason: the table is rebuilt from the event log}\n")))
+	fs := k.CheckChange(b, h, diff.Templates(b, h, diff.Options{}), nil).Findings
+	if len(fs) != 1 || fs[0].Code != "DATA_LOSS" || fs[0].Suppression == nil {
+		t.Fatalf("findings: %+v", fs)
+	}
+	// A plain check does not run change rules, so the entry is not unmatched.
+	for _, f := range k.Check(h).Findings {
+		if f.Code == "UNMATCHED_SUPPRESSION" {
+			t.Errorf("plain check reports %s: %s", f.Code, f.Message)
+		}
+	}
+}
