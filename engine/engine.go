@@ -220,7 +220,7 @@ func process(ctx context.Context, checker *checks.Checker, online []Online, c ca
 			return fileOutcome{}
 		}
 	}
-	var notices []string
+	notices := append([]string(nil), t.Notes...)
 	var run func(*template.Extraction) []checks.Finding
 	if len(online) > 0 {
 		run = func(x *template.Extraction) []checks.Finding {
