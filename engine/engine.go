@@ -237,7 +237,7 @@ func process(ctx context.Context, checker *checks.Checker, opts *Options, c cand
 			return fileOutcome{}
 		}
 	}
-	var notices []string
+	notices := append([]string(nil), t.Notes...)
 	var run func(*template.Extraction) []checks.Finding
 	if len(opts.Online) > 0 {
 		run = func(x *template.Extraction) []checks.Finding {

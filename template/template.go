@@ -57,6 +57,9 @@ type Template struct {
 	Resources []*Resource
 	// Transforms lists the template's Transform values (e.g. AWS::Serverless-2016-10-31).
 	Transforms []string
+	// Notes are things the reader should know about how the template was
+	// read (a loop that could not be expanded), not problems with it.
+	Notes []string
 
 	byID map[string]*Resource
 	src  []byte
@@ -288,8 +291,16 @@ func (t *Template) index() {
 		t.structure(res.Pos, "Resources must be a mapping of logical IDs to resources", "")
 		return
 	}
-	t.Resources = make([]*Resource, 0, len(res.Fields))
-	for _, f := range res.Fields {
+	fields := res.Fields
+	if t.hasTransform("AWS::LanguageExtensions") {
+		fields = t.expandForEach(res, 0)
+	}
+	t.Resources = make([]*Resource, 0, len(fields))
+	for _, f := range fields {
+		if _, dup := t.byID[f.Key]; dup {
+			t.structure(f.KeyPos, fmt.Sprintf("Fn::ForEach makes resource %s, which is already defined", f.Key), "")
+			continue
+		}
 		rs := &Resource{LogicalID: f.Key, Pos: f.KeyPos, Node: f.Value}
 		if f.Value.Kind != Map {
 			t.structure(f.Value.Pos, fmt.Sprintf("resource %s must be a mapping with a Type", f.Key), "")
@@ -311,6 +322,15 @@ func (t *Template) index() {
 		t.Resources = append(t.Resources, rs)
 		t.byID[f.Key] = rs
 	}
+}
+
+func (t *Template) hasTransform(name string) bool {
+	for _, tr := range t.Transforms {
+		if tr == name {
+			return true
+		}
+	}
+	return false
 }
 
 func (t *Template) structure(p Pos, msg, fix string) {
