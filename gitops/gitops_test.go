@@ -288,38 +288,3 @@ func TestShallowClone(t *testing.T) {
 		}
 	})
 }
-
-func TestParsePullRequestEvent(t *testing.T) {
-	sha := func(c string) string { return strings.Repeat(c, 40) }
-	for _, tc := range []struct {
-		name    string
-		payload string
-		ok      bool
-		wantErr bool
-	}{
-		{"a pull request event gives its base and head", `{"pull_request":{"number":7,"base":{"sha":"` + sha("a") + `","ref":"main"},"head":{"sha":"` + sha("b") + `"}}}`, true, false},
-		{"a push event is not a pull request", `{"ref":"refs/heads/main","after":"` + sha("a") + `"}`, false, false},
-		{"a SHA that is not hex is refused", `{"pull_request":{"base":{"sha":"$(rm -rf /)"},"head":{"sha":"` + sha("b") + `"}}}`, false, true},
-		{"broken JSON is an error", `{"pull_request":`, false, true},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			pr, ok, err := ParsePullRequestEvent([]byte(tc.payload))
-			if (err != nil) != tc.wantErr || ok != tc.ok {
-				t.Fatalf("ok=%v err=%v, want ok=%v err=%v", ok, err, tc.ok, tc.wantErr)
-			}
-			if ok && (pr.BaseSHA != sha("a") || pr.HeadSHA != sha("b") || pr.Number != 7 || pr.BaseRef != "main") {
-				t.Errorf("pr = %+v", pr)
-			}
-		})
-	}
-}
-
-func FuzzParsePullRequestEvent(f *testing.F) {
-	f.Add([]byte(`{"pull_request":{"number":1,"base":{"sha":"` + strings.Repeat("a", 40) + `"},"head":{"sha":"` + strings.Repeat("b", 40) + `"}}}`))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		pr, ok, err := ParsePullRequestEvent(data)
-		if ok && (err != nil || !shaRE.MatchString(pr.BaseSHA) || !shaRE.MatchString(pr.HeadSHA)) {
-			t.Fatalf("accepted %+v with err %v", pr, err)
-		}
-	})
-}

@@ -103,29 +103,23 @@ func runDiff(ctx context.Context, args []string, e *env) (int, error) {
 	return exitStatus(res), nil
 }
 
-// actionsRevisions finds what to compare in a GitHub Actions run: the pull
-// request's base and head commits from the event payload, or the base
-// branch named by GITHUB_BASE_REF.
+// actionsRevisions finds what to compare in a GitHub Actions run: the
+// event's base and head commits (a pull request's, or a push's before and
+// after), or the base branch named by GITHUB_BASE_REF.
 func actionsRevisions(e *env, head string) (string, string, error) {
 	missing := usagef("--base is required: name the revision to compare with, e.g. --base origin/main")
 	if e.getenv("GITHUB_ACTIONS") != "true" {
 		return "", "", missing
 	}
-	if p := e.getenv("GITHUB_EVENT_PATH"); p != "" {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return "", "", fmt.Errorf("reading the event payload (GITHUB_EVENT_PATH): %w", err)
+	ev, err := readEvent(e)
+	if err != nil {
+		return "", "", err
+	}
+	if ev != nil && ev.BaseSHA != "" {
+		if head == "" {
+			head = ev.HeadSHA
 		}
-		pr, ok, err := gitops.ParsePullRequestEvent(data)
-		if err != nil {
-			return "", "", usagef("GITHUB_EVENT_PATH: %v", err)
-		}
-		if ok {
-			if head == "" {
-				head = pr.HeadSHA
-			}
-			return pr.BaseSHA, head, nil
-		}
+		return ev.BaseSHA, head, nil
 	}
 	if ref := e.getenv("GITHUB_BASE_REF"); ref != "" {
 		return "origin/" + ref, head, nil

@@ -49,7 +49,7 @@ func TestDiffCommand(t *testing.T) {
 		{"markdown is written to a file and the command says where", []string{"diff", "--base", "HEAD~1", "--format", "markdown", "--output", "diff.md"}, nil, exitBlocking,
 			nil, []string{"wrote markdown diff to diff.md (2 templates changed, 1 findings)"}},
 		{"in a pull request workflow the event gives base and head", []string{"diff", "--format", "json"},
-			map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_EVENT_PATH": writeEvent(t, base, head)}, exitBlocking,
+			map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": writeEvent(t, base, head)}, exitBlocking,
 			[]string{`"base": "` + base, `"head": "` + head}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
