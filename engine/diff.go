@@ -372,7 +372,7 @@ func (b *DiffBase) deletedStacks(roots []string, o diff.Options) []*diff.StackDi
 // checkChange is process for a run with a baseline: it keeps only what the
 // change introduced and records the diff.
 func (b *DiffBase) checkChange(checker *checks.Checker, o *Options, c candidate, t *template.Template, data []byte,
-	online func(*template.Extraction) []checks.Finding) fileOutcome {
+	online func(*template.Extraction, *template.Template) []checks.Finding) fileOutcome {
 	bt, unchanged, err := b.base(c.Path, data)
 	if err != nil {
 		return fileOutcome{err: err.Error()}
@@ -385,7 +385,11 @@ func (b *DiffBase) checkChange(checker *checks.Checker, o *Options, c candidate,
 	if bt != nil && sd.Empty() {
 		return fileOutcome{template: rep}
 	}
-	r := checker.CheckChange(bt, t, sd, online)
+	var run func(*template.Extraction) []checks.Finding
+	if online != nil {
+		run = func(x *template.Extraction) []checks.Finding { return online(x, bt) }
+	}
+	r := checker.CheckChange(bt, t, sd, run)
 	rep.Policies = r.Policies
 	return fileOutcome{template: rep, findings: r.Findings, principalPolicies: r.PrincipalPolicies, stack: sd}
 }

@@ -48,6 +48,12 @@ type Options struct {
 	Online []Online
 }
 
+// BaseChecker is an Online backend that also compares a template with its
+// version at the base revision (IAM Access Analyzer's CheckNoNewAccess).
+type BaseChecker interface {
+	CheckBase(ctx context.Context, t *template.Template, x *template.Extraction, base *template.Template) (findings []checks.Finding, notices []string)
+}
+
 // Online is a check backend that calls AWS (IAM Access Analyzer, the
 // CloudFormation registry). It reports failures as notices, never errors:
 // the offline report ships regardless.
@@ -238,12 +244,20 @@ func process(ctx context.Context, checker *checks.Checker, opts *Options, c cand
 		}
 	}
 	notices := append([]string(nil), t.Notes...)
-	var run func(*template.Extraction) []checks.Finding
+	// online runs the online backends; base is the template at the base
+	// revision, when the run compares with one.
+	var online func(x *template.Extraction, base *template.Template) []checks.Finding
 	if len(opts.Online) > 0 {
-		run = func(x *template.Extraction) []checks.Finding {
+		online = func(x *template.Extraction, base *template.Template) []checks.Finding {
 			var all []checks.Finding
 			for _, o := range opts.Online {
-				fs, ns := o.Check(ctx, t, x)
+				var fs []checks.Finding
+				var ns []string
+				if bc, ok := o.(BaseChecker); ok && base != nil {
+					fs, ns = bc.CheckBase(ctx, t, x, base)
+				} else {
+					fs, ns = o.Check(ctx, t, x)
+				}
 				all = append(all, fs...)
 				notices = append(notices, ns...)
 			}
@@ -251,9 +265,13 @@ func process(ctx context.Context, checker *checks.Checker, opts *Options, c cand
 		}
 	}
 	if opts.DiffBase != nil {
-		out := opts.DiffBase.checkChange(checker, opts, c, t, data, run)
+		out := opts.DiffBase.checkChange(checker, opts, c, t, data, online)
 		out.notices = append(out.notices, notices...)
 		return out
+	}
+	var run func(*template.Extraction) []checks.Finding
+	if online != nil {
+		run = func(x *template.Extraction) []checks.Finding { return online(x, nil) }
 	}
 	r := checker.CheckWith(t, run)
 	out := fileOutcome{

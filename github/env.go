@@ -81,6 +81,9 @@ type Inputs struct {
 	AccessAnalyzer      string
 	Preview             string
 
+	// Scope is "changed" (judge the change against the event's base
+	// commit, with the semantic diff) or "all" (every template as it is).
+	Scope string
 	// Command selects what the action does: check, plan or deploy.
 	Command string
 	// Entry is the plan entry a deploy runs (one matrix item, as JSON).
@@ -115,6 +118,7 @@ var InputDefaults = map[string]string{
 	"export-credentials":    "false",
 	"access-analyzer":       "false",
 	"preview":               "false",
+	"scope":                 "changed",
 	"command":               "check",
 	"entry":                 "",
 	"dry-run":               "false",
@@ -169,7 +173,7 @@ func LoadEnv(getenv func(string) string) (*Env, error) {
 		Audience: input("audience"), RoleDurationSeconds: input("role-duration-seconds"), RoleSessionName: input("role-session-name"),
 		RoleChain: input("role-chain"), RoleSessionTags: input("role-session-tags"), InlineSessionPolicy: input("inline-session-policy"),
 		ExportCredentials: input("export-credentials"), AccessAnalyzer: input("access-analyzer"), Preview: input("preview"),
-		Command: input("command"), Entry: input("entry"), DryRun: input("dry-run"),
+		Command: input("command"), Entry: input("entry"), DryRun: input("dry-run"), Scope: input("scope"),
 	}
 	for _, v := range []string{e.Inputs.Token, getenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN"), getenv("ACTIONS_RUNTIME_TOKEN")} {
 		if len(v) >= 8 {
@@ -197,6 +201,11 @@ func (in Inputs) validate() error {
 	}
 	if in.OutputDir == "" {
 		return fmt.Errorf("input output-dir is empty; expected a folder such as .tollgate")
+	}
+	switch in.Scope {
+	case "changed", "all":
+	default:
+		return fmt.Errorf("input scope: %q is not one of changed, all", in.Scope)
 	}
 	switch in.Command {
 	case "check", "plan", "deploy":

@@ -102,6 +102,31 @@ func Markdown(w io.Writer, r *Result, o MarkdownOptions) error {
 }
 
 func markdownHeading(r *Result) string {
+	return headingVerdict(r) + diffHeadline(r)
+}
+
+// diffHeadline adds to the heading what the change does, when the run
+// compared with a base: "· 3 stacks changed · 1 replacement".
+func diffHeadline(r *Result) string {
+	if r.Diffs == nil {
+		return ""
+	}
+	stacks, replaced := 0, 0
+	for _, s := range r.Diffs.Stacks {
+		if s.Empty() {
+			continue
+		}
+		stacks++
+		replaced += s.Counts().Replaced
+	}
+	out := " · " + plural(stacks, "stack changed", "stacks changed")
+	if replaced > 0 {
+		out += " · " + plural(replaced, "replacement", "replacements")
+	}
+	return out
+}
+
+func headingVerdict(r *Result) string {
 	active := r.Active()
 	blocking := r.Blocking()
 	switch {

@@ -461,15 +461,32 @@ type Online struct {
 var fatalCodes = []string{"AccessDenied", "UnrecognizedClient", "InvalidClientTokenId", "ExpiredToken", "SignatureDoesNotMatch",
 	"failed to retrieve credentials", "no EC2 IMDS role found", "get credentials"}
 
+// CheckBase runs the backend on one template, comparing each policy with
+// its version in the base revision's template (CheckNoNewAccess).
+func (o *Online) CheckBase(ctx context.Context, t *template.Template, x *template.Extraction, base *template.Template) ([]checks.Finding, []string) {
+	opts := o.Options
+	if base != nil && base.Root != nil {
+		opts.Base = map[string]*template.Policy{}
+		for _, p := range template.Extract(base, template.NewResolver(base, o.Options.Values)).Policies {
+			opts.Base[Key(p)] = p
+		}
+	}
+	return o.run(ctx, opts, t, x)
+}
+
 // Check runs the backend on one template.
 func (o *Online) Check(ctx context.Context, t *template.Template, x *template.Extraction) ([]checks.Finding, []string) {
+	return o.run(ctx, o.Options, t, x)
+}
+
+func (o *Online) run(ctx context.Context, opts Options, t *template.Template, x *template.Extraction) ([]checks.Finding, []string) {
 	o.mu.Lock()
 	stopped := o.stopped
 	o.mu.Unlock()
 	if stopped || x == nil || len(x.Policies) == 0 {
 		return nil, nil
 	}
-	res := Run(ctx, o.Options, t, x.Policies)
+	res := Run(ctx, opts, t, x.Policies)
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.said == nil {

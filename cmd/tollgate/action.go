@@ -149,6 +149,14 @@ func actionCheck(ghEnv *github.Env, src templateSource, cloudside *actionAWS) gi
 		if none {
 			opts.Block = checks.BlockPolicy{}
 		}
+		if ghEnv.Inputs.Scope == "changed" && plan.BaseSHA != "" {
+			b, err := engine.NewDiffBase(ctx, ".", plan.BaseSHA, true)
+			if err != nil {
+				notices = append(notices, "scope changed: "+err.Error()+"; every template was checked as it is, without the diff")
+			} else {
+				opts.DiffBase = b
+			}
+		}
 		awsNotices, online := cloudside.configure(ctx, plan, cfg, &opts)
 		notices = append(notices, awsNotices...)
 		if !cloudside.wanted(cfg) && !plan.ReadOnly() {
