@@ -43,11 +43,53 @@ func planFlags(o *planOptions) *flag.FlagSet {
 	return fs
 }
 
-// changedTemplates finds the templates a run changed; nil means every
-// template is planned. It is a variable so the git-based detection can be
-// plugged in.
-var changedTemplates = func(ctx context.Context, ev *github.Plan, templates []string) ([]string, string) {
-	return nil, ""
+// changedTemplates finds, among templates, those the run's commits changed
+// (a pull request's base..head, a push's before..after), reading the
+// repository with go-git. nil means unknown, and every stack is planned;
+// the note then says why.
+func changedTemplates(ctx context.Context, ev *github.Plan, templates []string) ([]string, string) {
+	if ev.BaseSHA == "" || ev.HeadSHA == "" {
+		return nil, "" // a new branch: everything is new
+	}
+	repo, err := gitops.Open(".")
+	if err != nil {
+		return nil, "could not tell which templates changed (" + err.Error() + "); every stack is planned"
+	}
+	base, err := repo.Resolve(ev.BaseSHA)
+	if err == nil {
+		var head *gitops.Revision
+		if head, err = repo.Resolve(ev.HeadSHA); err == nil {
+			if strings.HasPrefix(ev.Event, "pull_request") {
+				base, err = repo.MergeBase(base, head)
+			}
+			if err == nil {
+				var changes []gitops.Change
+				wanted := map[string]bool{}
+				for _, t := range templates {
+					if rel, ok := repo.RelPath(t); ok {
+						wanted[rel] = true
+					}
+				}
+				keep := func(p string) bool { return wanted[p] }
+				if changes, err = repo.Changes(ctx, base, head, keep); err == nil {
+					changed := map[string]bool{}
+					for _, c := range changes {
+						if c.Status != gitops.Deleted {
+							changed[c.Path] = true
+						}
+					}
+					out := []string{}
+					for _, t := range templates {
+						if rel, ok := repo.RelPath(t); ok && changed[rel] {
+							out = append(out, t)
+						}
+					}
+					return out, ""
+				}
+			}
+		}
+	}
+	return nil, "could not tell which templates changed (" + err.Error() + "); every stack is planned"
 }
 
 func runPlan(ctx context.Context, args []string, e *env) (int, error) {

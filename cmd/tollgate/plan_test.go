@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tollgate-dev/tollgate/internal/gittest"
 )
 
 // planRepo writes a small repository with a gitflow configuration and
@@ -105,5 +107,29 @@ func TestPlanConfigurationErrors(t *testing.T) {
 	planRepo(t, "gitops: {preset: gitflw}\n")
 	if o := runArgs(t, nil, "plan", "--branch", "main"); o.code != exitUsage || !strings.Contains(o.stderr, "did you mean gitflow") {
 		t.Errorf("typo: %d %s", o.code, o.stderr)
+	}
+}
+
+func TestPlanOnPushPlansOnlyChangedTemplates(t *testing.T) {
+	repo := gittest.New(t)
+	before := repo.Commit("base", map[string]string{
+		"stacks/orders.yaml": "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n",
+		"stacks/web.yaml":    "Resources:\n  B:\n    Type: AWS::S3::Bucket\n",
+		".tollgate.yml":      "region: eu-west-1\ngitops: {preset: gitflow}\n",
+	})
+	after := repo.Commit("change orders", map[string]string{"stacks/orders.yaml": "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties: {DelaySeconds: 5}\n"})
+	t.Chdir(repo.Sub(""))
+	event := filepath.Join(t.TempDir(), "push.json")
+	os.WriteFile(event, []byte(`{"ref": "refs/heads/release/2.0", "before": "`+before+`", "after": "`+after+`"}`), 0o644)
+	o := runArgs(t, map[string]string{"GITHUB_EVENT_NAME": "push", "GITHUB_EVENT_PATH": event}, "plan")
+	p := decodePlan(t, o.stdout)
+	if o.code != exitOK || len(p.Matrix.Include) != 1 || p.Matrix.Include[0]["stack"] != "orders" {
+		t.Fatalf("code %d plan %+v\n%s", o.code, p.Matrix.Include, o.stderr)
+	}
+	// A shallow clone cannot tell: everything is planned, with a note.
+	repo.MakeShallow(after)
+	o = runArgs(t, map[string]string{"GITHUB_EVENT_NAME": "push", "GITHUB_EVENT_PATH": event}, "plan")
+	if p = decodePlan(t, o.stdout); len(p.Matrix.Include) != 2 || !strings.Contains(o.stderr, "every stack is planned") {
+		t.Errorf("shallow: %+v\n%s", p.Matrix.Include, o.stderr)
 	}
 }
