@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 
 	"github.com/tollgate-dev/tollgate/config"
 	"github.com/tollgate-dev/tollgate/engine"
@@ -57,116 +58,91 @@ func usagef(format string, args ...any) error {
 	return &usageError{msg: fmt.Sprintf(format, args...)}
 }
 
-const helpText = `tollgate checks CloudFormation templates and the IAM policies in them.
+// command is one subcommand: how to run it and how to show its help.
+type command struct {
+	name, usage, summary string
+	run                  func(ctx context.Context, args []string, e *env) (int, error)
+	// help prints the command's help; flags, when set, lists its flags.
+	help  string
+	flags func() *flag.FlagSet
+}
 
-Usage:
-  tollgate check [flags] [PATH...]   check templates (files or folders, default: .)
-  tollgate diff --base REF [PATH...] what a change to templates does (replacements, IAM, network)
-  tollgate data refresh|diff|info    update and compare the IAM service data
-  tollgate action                    run as the GitHub Action (see docs/action.md)
-  tollgate plan [--branch B]         map the branch to environments and stacks (a deploy matrix)
-  tollgate deploy --entry JSON       deploy one plan entry behind its gate (change set, execute, report)
-  tollgate version                   print the version
-  tollgate help [COMMAND]            show help
+// commands lists every subcommand, in the order help shows them.
+func commands() []command {
+	return []command{
+		{name: "check", usage: "check [flags] [PATH...]", summary: "check templates (files or folders, default: .)",
+			run: runCheck, help: checkHelp, flags: func() *flag.FlagSet { return checkFlags(&checkOptions{}) }},
+		{name: "diff", usage: "diff --base REF [PATH...]", summary: "what a change to templates does (replacements, IAM, network)",
+			run: runDiff, help: diffHelp, flags: func() *flag.FlagSet { return diffFlags(&diffOptions{}) }},
+		{name: "plan", usage: "plan [--branch B]", summary: "map the branch to environments and stacks (a deploy matrix)",
+			run: runPlan, help: planHelp, flags: func() *flag.FlagSet { return planFlags(&planOptions{}) }},
+		{name: "deploy", usage: "deploy --entry JSON", summary: "deploy one plan entry behind its gate (change set, execute, report)",
+			run: runDeploy, help: deployHelp, flags: func() *flag.FlagSet { return deployFlags(&deployOptions{}) }},
+		{name: "action", usage: "action", summary: "run as the GitHub Action (see docs/action.md)", run: runAction, help: actionHelp},
+		{name: "data", usage: "data refresh|diff|info", summary: "update and compare the IAM service data", run: runData},
+	}
+}
 
-Run 'tollgate help check' or 'tollgate help diff' for their flags.
-
-Exit status: 0 no blocking finding, 1 blocking findings, 2 bad usage or
-configuration, 3 the check itself failed.
-`
+func helpText() string {
+	var b strings.Builder
+	b.WriteString("tollgate checks CloudFormation templates and the IAM policies in them.\n\nUsage:\n")
+	line := func(usage, summary string) { fmt.Fprintf(&b, "  tollgate %-28s %s\n", usage, summary) }
+	for _, c := range commands() {
+		line(c.usage, c.summary)
+	}
+	line("version", "print the version")
+	line("help [COMMAND]", "show help, with a command's flags")
+	b.WriteString("\nExit status: 0 no blocking finding, 1 blocking findings, 2 bad usage or\nconfiguration, 3 the check itself failed.\n")
+	return b.String()
+}
 
 // run is the whole program: main only calls it, and tests call it too.
 func run(args []string, e *env) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if len(args) == 0 {
-		fmt.Fprint(e.stderr, helpText)
+		fmt.Fprint(e.stderr, helpText())
 		return exitUsage
 	}
-	var err error
-	switch cmd, rest := args[0], args[1:]; cmd {
-	case "check":
-		var code int
-		code, err = runCheck(ctx, rest, e)
-		if err == nil {
-			return code
-		}
-	case "diff":
-		var code int
-		code, err = runDiff(ctx, rest, e)
-		if err == nil {
-			return code
-		}
-	case "data":
-		var code int
-		code, err = runData(ctx, rest, e)
-		if err == nil {
-			return code
-		}
-	case "action":
-		var code int
-		code, err = runAction(ctx, rest, e)
-		if err == nil {
-			return code
-		}
-	case "plan":
-		var code int
-		code, err = runPlan(ctx, rest, e)
-		if err == nil {
-			return code
-		}
-	case "deploy":
-		var code int
-		code, err = runDeploy(ctx, rest, e)
-		if err == nil {
-			return code
-		}
+	name, rest := args[0], args[1:]
+	switch name {
 	case "version", "--version", "-version":
 		fmt.Fprintln(e.stdout, "tollgate", toolVersion())
 		return exitOK
 	case "help", "-h", "--help", "-help":
 		return runHelp(rest, e)
-	default:
-		err = usagef("unknown command %q; run 'tollgate help'", cmd)
 	}
-	return reportError(e, err)
+	for _, c := range commands() {
+		if c.name == name {
+			code, err := c.run(ctx, rest, e)
+			if err == nil {
+				return code
+			}
+			return reportError(e, err)
+		}
+	}
+	return reportError(e, usagef("unknown command %q; run 'tollgate help'", name))
 }
 
 func runHelp(args []string, e *env) int {
 	if len(args) == 0 {
-		fmt.Fprint(e.stdout, helpText)
+		fmt.Fprint(e.stdout, helpText())
 		return exitOK
 	}
-	switch args[0] {
-	case "action":
-		fmt.Fprint(e.stdout, actionHelp)
-		return exitOK
-	case "deploy":
-		fs := deployFlags(&deployOptions{})
-		fs.SetOutput(e.stdout)
-		fmt.Fprint(e.stdout, deployHelp)
-		fs.PrintDefaults()
-		return exitOK
-	case "plan":
-		fs := planFlags(&planOptions{})
-		fs.SetOutput(e.stdout)
-		fmt.Fprint(e.stdout, planHelp)
-		fs.PrintDefaults()
-		return exitOK
-	case "check":
-		fs := checkFlags(&checkOptions{})
-		fs.SetOutput(e.stdout)
-		fmt.Fprint(e.stdout, checkHelp)
-		fs.PrintDefaults()
-		return exitOK
-	case "diff":
-		fs := diffFlags(&diffOptions{})
-		fs.SetOutput(e.stdout)
-		fmt.Fprint(e.stdout, diffHelp)
-		fs.PrintDefaults()
-		return exitOK
-	case "data":
-		dataUsage(e)
+	for _, c := range commands() {
+		if c.name != args[0] {
+			continue
+		}
+		if c.name == "data" {
+			dataUsage(e)
+			return exitOK
+		}
+		fmt.Fprint(e.stdout, c.help)
+		if c.flags != nil {
+			fs := c.flags()
+			fs.SetOutput(e.stdout)
+			fs.PrintDefaults()
+		}
 		return exitOK
 	}
 	return reportError(e, usagef("no help for %q; run 'tollgate help'", args[0]))
