@@ -333,6 +333,24 @@ func firstNonEmpty(s ...string) string {
 
 // writeReport renders the result in the chosen format to the chosen place.
 func writeReport(res *report.Result, o *checkOptions, e *env) error {
+	return writeOutput(o, e, func(w io.Writer, color bool) error {
+		switch o.format {
+		case "json":
+			return report.JSON(w, res)
+		case "sarif":
+			return report.SARIF(w, res)
+		case "markdown":
+			return report.Markdown(w, res, report.MarkdownOptions{})
+		case "cfn-policy-validator":
+			return report.CfnPolicyValidator(w, res)
+		}
+		return report.Text(w, res, report.TextOptions{Color: color})
+	}, "report", fmt.Sprintf("%d findings, %d blocking", len(res.Findings), res.Blocking()))
+}
+
+// writeOutput sends a rendering to standard output or to --output, in
+// colour only on a terminal, and says where a file went.
+func writeOutput(o *checkOptions, e *env, render func(w io.Writer, color bool) error, what, detail string) error {
 	var w io.Writer = e.stdout
 	var f *os.File
 	if o.output != "" {
@@ -344,27 +362,14 @@ func writeReport(res *report.Result, o *checkOptions, e *env) error {
 		w = f
 	}
 	bw := bufio.NewWriter(w)
-	var err error
-	switch o.format {
-	case "json":
-		err = report.JSON(bw, res)
-	case "sarif":
-		err = report.SARIF(bw, res)
-	case "markdown":
-		err = report.Markdown(bw, res, report.MarkdownOptions{})
-	case "cfn-policy-validator":
-		err = report.CfnPolicyValidator(bw, res)
-	default:
-		color := o.output == "" && !o.noColor && e.getenv("NO_COLOR") == "" && e.getenv("TERM") != "dumb" && isTerminal(e.stdout)
-		err = report.Text(bw, res, report.TextOptions{Color: color})
-	}
+	color := o.output == "" && !o.noColor && e.getenv("NO_COLOR") == "" && e.getenv("TERM") != "dumb" && isTerminal(e.stdout)
+	err := render(bw, color)
 	if err == nil {
 		err = bw.Flush()
 	}
 	if err == nil && f != nil {
-		err = f.Close()
-		if err == nil {
-			fmt.Fprintf(e.stderr, "tollgate: wrote %s report to %s (%d findings, %d blocking)\n", o.format, report.Plain(o.output), len(res.Findings), res.Blocking())
+		if err = f.Close(); err == nil {
+			fmt.Fprintf(e.stderr, "tollgate: wrote %s %s to %s (%s)\n", o.format, what, report.Plain(o.output), detail)
 		}
 	}
 	if err != nil {

@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/tollgate-dev/tollgate/engine"
 	"github.com/tollgate-dev/tollgate/gitops"
@@ -129,41 +127,15 @@ func actionsRevisions(e *env, head string) (string, string, error) {
 
 // writeDiffReport renders the diff in the chosen format to the chosen place.
 func writeDiffReport(res *report.Result, o *checkOptions, e *env) error {
-	var w io.Writer = e.stdout
-	var f *os.File
-	if o.output != "" {
-		var err error
-		if f, err = os.Create(o.output); err != nil {
-			return fmt.Errorf("--output: %w", err)
+	return writeOutput(o, e, func(w io.Writer, color bool) error {
+		switch o.format {
+		case "json":
+			return report.DiffJSON(w, res)
+		case "markdown":
+			return report.DiffMarkdown(w, res, report.MarkdownOptions{})
 		}
-		defer f.Close()
-		w = f
-	}
-	bw := bufio.NewWriter(w)
-	var err error
-	switch o.format {
-	case "json":
-		err = report.DiffJSON(bw, res)
-	case "markdown":
-		err = report.DiffMarkdown(bw, res, report.MarkdownOptions{})
-	default:
-		color := o.output == "" && !o.noColor && e.getenv("NO_COLOR") == "" && e.getenv("TERM") != "dumb" && isTerminal(e.stdout)
-		err = report.DiffText(bw, res, report.TextOptions{Color: color})
-	}
-	if err == nil {
-		err = bw.Flush()
-	}
-	if err == nil && f != nil {
-		err = f.Close()
-		if err == nil {
-			fmt.Fprintf(e.stderr, "tollgate: wrote %s diff to %s (%d templates changed, %d findings)\n", o.format, report.Plain(o.output),
-				len(res.Diffs.Stacks), len(res.Findings))
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("writing the report: %w", err)
-	}
-	return nil
+		return report.DiffText(w, res, report.TextOptions{Color: color})
+	}, "diff", fmt.Sprintf("%d templates changed, %d findings", len(res.Diffs.Stacks), len(res.Findings)))
 }
 
 // diffBase opens the base revision for check --diff-base. In a shallow
