@@ -307,10 +307,20 @@ func (r *runner) noNewAccess(ctx context.Context, p *template.Policy, doc, base 
 	if out.Result != types.CheckNoNewAccessResultFail {
 		return
 	}
-	for _, reason := range reasonsOrOne(out.Reasons) {
-		msg := "This change grants access the base revision did not: " + nonEmpty(aws.ToString(reason.Description), aws.ToString(out.Message))
-		f := r.finding(p, CodeNewAccess, checks.SecurityWarning, msg, r.statementSpan(doc, reason.StatementIndex))
-		f.Fix = "check that the new access is intended; narrow the statement's actions, resources or principals otherwise"
+	r.reportFailure(p, doc, CodeNewAccess, "This change grants access the base revision did not: ", out.Reasons, out.Message)
+}
+
+// reportFailure reports a failed custom policy check: one finding per reason, at
+// the statement the reason names, with the fix of the code's rule.
+func (r *runner) reportFailure(p *template.Policy, doc *document, code, lead string, reasons []types.ReasonSummary, message *string) {
+	for _, reason := range reasonsOrOne(reasons) {
+		msg := lead + nonEmpty(aws.ToString(reason.Description), aws.ToString(message))
+		f := r.finding(p, code, checks.SecurityWarning, msg, r.statementSpan(doc, reason.StatementIndex))
+		for _, info := range checks.OnlineRuleInfos() {
+			if info.Code == code {
+				f.Fix, f.LearnMore = info.Fix, info.LearnMore
+			}
+		}
 		r.add(f)
 	}
 }
@@ -326,12 +336,7 @@ func (r *runner) noPublicAccess(ctx context.Context, p *template.Policy, doc *do
 	if out.Result != types.CheckNoPublicAccessResultFail {
 		return
 	}
-	for _, reason := range reasonsOrOne(out.Reasons) {
-		msg := "IAM Access Analyzer found that this policy allows public access: " + nonEmpty(aws.ToString(reason.Description), aws.ToString(out.Message))
-		f := r.finding(p, CodePublicAccess, checks.SecurityWarning, msg, r.statementSpan(doc, reason.StatementIndex))
-		f.Fix = "restrict the principal, or add a condition on aws:PrincipalOrgID, aws:SourceArn or aws:SourceAccount"
-		r.add(f)
-	}
+	r.reportFailure(p, doc, CodePublicAccess, "IAM Access Analyzer found that this policy allows public access: ", out.Reasons, out.Message)
 }
 
 func (r *runner) accessNotGranted(ctx context.Context, p *template.Policy, doc *document, pt types.AccessCheckPolicyType) {
@@ -349,12 +354,7 @@ func (r *runner) accessNotGranted(ctx context.Context, p *template.Policy, doc *
 		if out.Result != types.CheckAccessNotGrantedResultFail {
 			continue
 		}
-		for _, reason := range reasonsOrOne(out.Reasons) {
-			msg := "This policy grants an action listed in sensitive-actions: " + nonEmpty(aws.ToString(reason.Description), aws.ToString(out.Message))
-			f := r.finding(p, CodeSensitiveAccess, checks.SecurityWarning, msg, r.statementSpan(doc, reason.StatementIndex))
-			f.Fix = "remove the sensitive action, or allow the code in .tollgate.yml if this role is meant to have it"
-			r.add(f)
-		}
+		r.reportFailure(p, doc, CodeSensitiveAccess, "This policy grants an action listed in sensitive-actions: ", out.Reasons, out.Message)
 	}
 }
 
