@@ -18,51 +18,7 @@ const maxHighlights = 25
 // tables with collapsible property details, the findings about the change
 // and a footer. It never exceeds MaxLen.
 func DiffMarkdown(w io.Writer, r *Result, o MarkdownOptions) error {
-	limit := o.MaxLen
-	if limit <= 0 {
-		limit = MaxCommentLen
-	}
-	b := &budget{limit: limit}
-	footer := diffFooter(r, o)
-	b.reserve(len(footer) + 400)
-	b.add(diffHeading(r) + "\n\n")
-	var blocking, other []checks.Finding
-	for _, f := range r.Active() {
-		if f.Blocking {
-			blocking = append(blocking, f)
-		} else {
-			other = append(other, f)
-		}
-	}
-	if len(blocking) > 0 {
-		b.add("#### Blocking\n\n")
-		b.addFindings(blocking, o)
-	}
-	// The diff may use what remains but what the other findings need.
-	b.addDiffSection(r.Diffs, o, max(0, b.limit-b.Len()-b.reserved-findingsSize(other)))
-	if len(other) > 0 {
-		b.add(fmt.Sprintf("<details><summary>%s not blocking</summary>\n\n", plural(len(other), "finding", "findings")))
-		b.addFindings(other, o)
-		b.add("</details>\n\n")
-	}
-	if len(r.Notices) > 0 || len(r.Errors) > 0 {
-		b.add("<details><summary>Notes</summary>\n\n")
-		for _, e := range r.Errors {
-			b.add("- ❗ " + Inline(e) + "\n")
-		}
-		for _, n := range r.Notices {
-			b.add("- " + Inline(n) + "\n")
-		}
-		b.add("\n</details>\n\n")
-	}
-	b.unreserve()
-	if b.dropped > 0 {
-		b.force(fmt.Sprintf("> [!NOTE]\n> %s left out to keep this comment under GitHub's size limit; the JSON report has all of them.\n\n",
-			plural(b.dropped, "finding was", "findings were")))
-	}
-	b.force(footer)
-	_, err := io.WriteString(w, b.String())
-	return err
+	return writeDocument(w, r, o, layout{heading: diffHeading(r), footer: diffFooter(r, o), fullReport: "the JSON report has"})
 }
 
 // findingsSize estimates the room a list of findings takes.

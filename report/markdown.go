@@ -42,20 +42,35 @@ var typeIcon = map[checks.Type]string{
 }
 
 // Markdown writes the pull request comment body: the verdict first, then a
-// table of templates, the blocking findings, the others folded away, and a
-// footer. It never exceeds MaxLen: what does not fit is counted in a note.
+// table of templates, the blocking findings, what the change does (when the
+// run compared with a base), the others folded away, and a footer. It never
+// exceeds MaxLen: what does not fit is counted in a note.
 func Markdown(w io.Writer, r *Result, o MarkdownOptions) error {
+	return writeDocument(w, r, o, layout{heading: markdownHeading(r), footer: markdownFooter(r, o), templates: true,
+		fullReport: "the job summary and the JSON report have"})
+}
+
+// layout is what differs between the documents built on the same frame.
+type layout struct {
+	heading, footer string
+	// templates adds the table of templates after the heading.
+	templates bool
+	// fullReport names where the whole report is, for the truncation note.
+	fullReport string
+}
+
+// writeDocument builds a Markdown report within the size budget.
+func writeDocument(w io.Writer, r *Result, o MarkdownOptions, l layout) error {
 	limit := o.MaxLen
 	if limit <= 0 {
 		limit = MaxCommentLen
 	}
 	b := &budget{limit: limit}
-	footer := markdownFooter(r, o)
-	b.reserve(len(footer) + 400) // the footer and a truncation note always fit
-
-	b.add(markdownHeading(r) + "\n\n")
-	b.addTemplateTable(r)
-
+	b.reserve(len(l.footer) + 400) // the footer and a truncation note always fit
+	b.add(l.heading + "\n\n")
+	if l.templates {
+		b.addTemplateTable(r)
+	}
 	active := r.Active()
 	var blocking, other []checks.Finding
 	for _, f := range active {
@@ -70,6 +85,7 @@ func Markdown(w io.Writer, r *Result, o MarkdownOptions) error {
 		b.addFindings(blocking, o)
 	}
 	if r.Diffs != nil {
+		// The diff may use what remains but what the other findings need.
 		b.addDiffSection(r.Diffs, o, max(0, b.limit-b.Len()-b.reserved-findingsSize(other)))
 	}
 	if len(other) > 0 {
@@ -93,10 +109,10 @@ func Markdown(w io.Writer, r *Result, o MarkdownOptions) error {
 	}
 	b.unreserve()
 	if b.dropped > 0 {
-		b.force(fmt.Sprintf("> [!NOTE]\n> %s left out to keep this comment under GitHub's size limit; the job summary and the JSON report have all of them.\n\n",
-			plural(b.dropped, "finding was", "findings were")))
+		b.force(fmt.Sprintf("> [!NOTE]\n> %s left out to keep this comment under GitHub's size limit; %s all of them.\n\n",
+			plural(b.dropped, "finding was", "findings were"), l.fullReport))
 	}
-	b.force(footer)
+	b.force(l.footer)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
