@@ -175,12 +175,22 @@ func Deploy(ctx context.Context, api Deployer, t Target, o DeployOptions) (*Depl
 		res.Outcome = OutcomeDryRun
 		return res, nil
 	}
-	started := time.Now().Add(-5 * time.Second)
+	// Events before this one belong to earlier operations: remember the
+	// newest event now, and print only what comes after it.
+	seen := map[string]bool{}
+	if !res.Created {
+		if resp, err := api.DescribeStackEvents(ctx, &cfn.DescribeStackEventsInput{StackName: aws.String(t.StackName)}); err == nil {
+			for _, e := range resp.StackEvents {
+				seen[aws.ToString(e.EventId)] = true
+			}
+		}
+	}
+	started := time.Now().Add(-5 * time.Minute)
 	if _, err := api.ExecuteChangeSet(ctx, &cfn.ExecuteChangeSetInput{ChangeSetName: aws.String(id), StackName: aws.String(t.StackName)}); err != nil {
 		cleanup()
 		return res, fmt.Errorf("executing change set %s on %s: %w", o.ChangeSet, t.StackName, apiMessage(err))
 	}
-	final, events, err := follow(ctx, api, t.StackName, started, o.Progress, w)
+	final, events, err := follow(ctx, api, t.StackName, started, seen, o.Progress, w)
 	if err != nil {
 		return res, err
 	}
@@ -208,8 +218,7 @@ func terminal(s cfntypes.StackStatus) bool {
 
 // follow polls the stack and its events until the operation settles,
 // printing each new event once.
-func follow(ctx context.Context, api Deployer, stack string, since time.Time, progress io.Writer, w Waiting) (*cfntypes.Stack, []Event, error) {
-	seen := map[string]bool{}
+func follow(ctx context.Context, api Deployer, stack string, since time.Time, seen map[string]bool, progress io.Writer, w Waiting) (*cfntypes.Stack, []Event, error) {
 	var all []Event
 	deadline := time.Now().Add(max(w.Timeout, 2*time.Hour))
 	for {
@@ -262,12 +271,10 @@ func newEvents(ctx context.Context, api Deployer, stack string, since time.Time,
 		}
 		older := false
 		for _, e := range resp.StackEvents {
-			if e.Timestamp != nil && e.Timestamp.Before(since) {
-				older = true
-				continue
-			}
 			id := aws.ToString(e.EventId)
-			if seen[id] {
+			if seen[id] || (e.Timestamp != nil && e.Timestamp.Before(since)) {
+				// Newest first: past a seen or old event, the rest is older.
+				older = true
 				continue
 			}
 			seen[id] = true

@@ -115,12 +115,17 @@ func (f *failingStack) DescribeStackEvents(ctx context.Context, in *cfn.Describe
 		return cfntypes.StackEvent{EventId: aws.String(id), LogicalResourceId: aws.String(logical), ResourceType: aws.String(typ),
 			ResourceStatus: status, ResourceStatusReason: aws.String(reason), Timestamp: aws.Time(now.Add(-age))}
 	}
+	old := ev("0", "shop", "AWS::CloudFormation::Stack", "UPDATE_COMPLETE", "", time.Hour)
+	if !f.executed {
+		// Before the deploy, only the previous operation's events exist.
+		return &cfn.DescribeStackEventsOutput{StackEvents: []cfntypes.StackEvent{old}}, nil
+	}
 	return &cfn.DescribeStackEventsOutput{StackEvents: []cfntypes.StackEvent{
 		ev("4", "shop", "AWS::CloudFormation::Stack", "UPDATE_ROLLBACK_COMPLETE", "", 0),
 		ev("3", "Topic", "AWS::SNS::Topic", "CREATE_FAILED", "Resource creation cancelled", time.Second),
 		ev("2", "Table", "AWS::DynamoDB::Table", "UPDATE_FAILED", "Resource handler returned message: \"Cannot update GSI\x1b[31m\nforged\"", 2*time.Second),
 		ev("1", "shop", "AWS::CloudFormation::Stack", "UPDATE_IN_PROGRESS", "User Initiated", 3*time.Second),
-		ev("0", "shop", "AWS::CloudFormation::Stack", "UPDATE_COMPLETE", "", time.Hour),
+		old,
 	}}, nil
 }
 
@@ -194,5 +199,22 @@ func TestAFailedChangeSetLeavesNothingBehind(t *testing.T) {
 	}
 	if len(f.deleted) != 1 || len(f.deletedSt) != 1 || f.deletedSt[0] != "new-stack" || f.executed {
 		t.Errorf("deleted change sets %v, stacks %v, executed %v", f.deleted, f.deletedSt, f.executed)
+	}
+}
+
+func TestProgressShowsOnlyThisDeploysEvents(t *testing.T) {
+	api := motoCloudFormation(t)
+	deploy := func(body string) string {
+		var progress bytes.Buffer
+		if _, err := Deploy(context.Background(), api, Target{StackName: "p", Body: body},
+			DeployOptions{ChangeSet: ChangeSetName("x", "1"), Progress: &progress, Waiting: fastWait()}); err != nil {
+			t.Fatal(err)
+		}
+		return progress.String()
+	}
+	deploy(deployV1)
+	second := deploy(deployV2)
+	if strings.Contains(second, "CREATE_COMPLETE") || !strings.Contains(second, "UPDATE_COMPLETE") {
+		t.Errorf("the update's progress repeats the creation:\n%s", second)
 	}
 }
