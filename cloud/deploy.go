@@ -57,6 +57,8 @@ type DeployResult struct {
 	Status string
 	// Preview is the change set that was executed (or would be, on a dry run).
 	Preview report.Preview
+	// Events are this deploy's stack events, oldest first.
+	Events []Event
 	// Failures are the events that failed, oldest first, when it failed.
 	Failures []Event
 	// Outputs are the stack's outputs after the deploy.
@@ -196,6 +198,7 @@ func Deploy(ctx context.Context, api Deployer, t Target, o DeployOptions) (*Depl
 	}
 	res.Status = string(final.StackStatus)
 	res.Outputs = outputs(final)
+	res.Events = events
 	res.StackID = aws.ToString(final.StackId)
 	if final.StackStatus == cfntypes.StackStatusCreateComplete || final.StackStatus == cfntypes.StackStatusUpdateComplete {
 		res.Outcome = OutcomeDeployed

@@ -229,6 +229,7 @@ func runDeploy(ctx context.Context, args []string, e *env) (int, error) {
 		}
 		return 0, err
 	}
+	finalTable(e, result)
 	switch result.Outcome {
 	case cloud.OutcomeNoChanges:
 		fmt.Fprintf(e.stdout, "%s: no changes\n", en.Stack)
@@ -258,6 +259,37 @@ func planHas(p *gitops.DeployPlan, en gitops.Entry) bool {
 		}
 	}
 	return false
+}
+
+// finalTable prints where each resource of the deploy ended: its last
+// event, or the change set's action when the events name only the stack.
+func finalTable(e *env, r *cloud.DeployResult) {
+	type row struct{ id, typ, status string }
+	var rows []row
+	last := map[string]int{}
+	for _, ev := range r.Events {
+		if ev.ResourceType == "AWS::CloudFormation::Stack" && ev.LogicalID == r.Stack {
+			continue
+		}
+		if i, ok := last[ev.LogicalID]; ok {
+			rows[i].status = ev.Status
+			continue
+		}
+		last[ev.LogicalID] = len(rows)
+		rows = append(rows, row{ev.LogicalID, ev.ResourceType, ev.Status})
+	}
+	if len(rows) == 0 && r.Outcome == cloud.OutcomeDeployed {
+		for _, c := range r.Preview.Changes {
+			rows = append(rows, row{c.LogicalID, c.ResourceType, strings.ToUpper(c.Action) + " (" + r.Status + ")"})
+		}
+	}
+	if len(rows) == 0 {
+		return
+	}
+	fmt.Fprintf(e.stdout, "\n%-32s %-36s %s\n", "RESOURCE", "TYPE", "STATUS")
+	for _, rw := range rows {
+		fmt.Fprintf(e.stdout, "%-32s %-36s %s\n", report.Plain(rw.id), report.Plain(rw.typ), report.Plain(rw.status))
+	}
 }
 
 func mergeParams(base, over map[string]string) map[string]string {

@@ -83,7 +83,7 @@ func TestDeployBehindTheGateAgainstMoto(t *testing.T) {
 		"GITHUB_API_URL": fake.URL(), "GITHUB_SHA": "0123456789abcdef0123456789abcdef01234567", "GITHUB_RUN_ID": "42",
 		"GITHUB_RUN_ATTEMPT": "1", "GITHUB_SERVER_URL": "https://github.com", "ENTRY": planEntry(t, "release/1.2", "orders")}
 	o := runArgs(t, gh, "deploy", "--entry-env", "ENTRY", "--branch", "release/1.2")
-	if o.code != exitOK || !strings.Contains(o.stdout, "orders: CREATE_COMPLETE") {
+	if o.code != exitOK || !strings.Contains(o.stdout, "orders: CREATE_COMPLETE") || !strings.Contains(o.stdout, "Queue                            AWS::SQS::Queue") {
 		t.Fatalf("first deploy: code %d\n%s\n%s", o.code, o.stdout, o.stderr)
 	}
 	cfg, _ := cloud.LoadConfig(context.Background(), "eu-west-1")
