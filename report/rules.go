@@ -19,7 +19,9 @@ func RulesReference(w io.Writer, rules, online []checks.Info) error {
 	ew.println("")
 	ew.println(fmt.Sprintf("tollgate checks CloudFormation templates and the IAM policies in them with %d rules, offline: no AWS "+
 		"credentials, no network. Codes follow [IAM Access Analyzer's policy checks](%s) where Access Analyzer has one, "+
-		"so findings, suppressions and scripts carry over between the two; the other codes are tollgate's own.",
+		"so findings, suppressions and scripts carry over between the two; the other codes are tollgate's own. "+
+		"The rules about data loss and deletion policies compare a template with its base revision, so they run where a "+
+		"change is judged: `check --diff-base`, `tollgate diff` and the action's pull request reviews.",
 		len(rules), strings.TrimSuffix(aaReference, "#")))
 	ew.println("")
 	ew.println("Finding types, most serious first: **ERROR** (the deploy fails, or the policy does not do what it says), " +
