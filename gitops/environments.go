@@ -192,18 +192,21 @@ func (e *Environment) PerBranchNames(branch string, pullRequest bool) bool {
 // patterns overlap (a branch would deploy to both, and "first match wins"
 // would hide the second); environments chained with After may share them.
 func (m *Mapping) Validate() error {
-	var errs []string
+	var errs MappingErrors
+	add := func(env, field, format string, args ...any) {
+		errs = append(errs, &MappingError{Environment: env, Field: field, Message: fmt.Sprintf(format, args...)})
+	}
 	names := map[string]bool{}
 	for _, e := range m.Environments {
 		if names[e.Name] {
-			errs = append(errs, fmt.Sprintf("environment %s is defined twice", e.Name))
+			add(e.Name, "name", "environment %s is defined twice", e.Name)
 		}
 		names[e.Name] = true
 		if e.Gate.Approval != "" && e.Gate.Approval != ApprovalGitHubEnvironment {
-			errs = append(errs, fmt.Sprintf("environment %s: gate approval %q is not %q", e.Name, e.Gate.Approval, ApprovalGitHubEnvironment))
+			add(e.Name, "gate", "environment %s: gate approval %q is not %q", e.Name, e.Gate.Approval, ApprovalGitHubEnvironment)
 		}
 		if e.Gate.Require != "" && e.Gate.Require != RequireNoBlockingFindings {
-			errs = append(errs, fmt.Sprintf("environment %s: gate require %q is not %q", e.Name, e.Gate.Require, RequireNoBlockingFindings))
+			add(e.Name, "gate", "environment %s: gate require %q is not %q", e.Name, e.Gate.Require, RequireNoBlockingFindings)
 		}
 	}
 	for _, e := range m.Environments {
@@ -211,13 +214,13 @@ func (m *Mapping) Validate() error {
 			continue
 		}
 		if !names[e.After] {
-			errs = append(errs, fmt.Sprintf("environment %s: after names %q, which is not an environment", e.Name, e.After))
+			add(e.Name, "after", "environment %s: after names %q, which is not an environment", e.Name, e.After)
 			continue
 		}
 		seen := map[string]bool{e.Name: true}
 		for cur := m.Environment(e.After); cur != nil && cur.After != ""; cur = m.Environment(cur.After) {
 			if seen[cur.Name] {
-				errs = append(errs, fmt.Sprintf("environment %s: after forms a loop through %s", e.Name, cur.Name))
+				add(e.Name, "after", "environment %s: after forms a loop through %s", e.Name, cur.Name)
 				break
 			}
 			seen[cur.Name] = true
@@ -232,18 +235,38 @@ func (m *Mapping) Validate() error {
 	for i, a := range roots {
 		for _, b := range roots[i+1:] {
 			if w, pa, pb, ok := overlap(a.Branches, b.Branches); ok {
-				errs = append(errs, fmt.Sprintf("environments %s (branch pattern %q) and %s (branch pattern %q) both match branches such as %q; "+
-					"make the patterns disjoint (a \"!\" pattern can exclude), or chain one after the other with after:", a.Name, pa, b.Name, pb, w))
+				add(b.Name, "branches", "environments %s (branch pattern %q) and %s (branch pattern %q) both match branches such as %q; "+
+					"make the patterns disjoint (a \"!\" pattern can exclude), or chain one after the other with after:", a.Name, pa, b.Name, pb, w)
 			}
 			if a.PullRequests && b.PullRequests {
-				errs = append(errs, fmt.Sprintf("environments %s and %s both take pull requests", a.Name, b.Name))
+				add(b.Name, "pull-requests", "environments %s and %s both take pull requests", a.Name, b.Name)
 			}
 		}
 	}
 	if len(errs) > 0 {
-		return fmt.Errorf("%s", strings.Join(errs, "; "))
+		return errs
 	}
 	return nil
+}
+
+// MappingError is one problem with the environments of a configuration,
+// naming the environment and field it is about so a caller can point at
+// the line.
+type MappingError struct {
+	Environment, Field, Message string
+}
+
+func (e *MappingError) Error() string { return e.Message }
+
+// MappingErrors are every problem Validate found.
+type MappingErrors []*MappingError
+
+func (es MappingErrors) Error() string {
+	parts := make([]string, len(es))
+	for i, e := range es {
+		parts[i] = e.Message
+	}
+	return strings.Join(parts, "; ")
 }
 
 // overlap looks for a branch both pattern lists accept, trying witnesses

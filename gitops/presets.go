@@ -91,7 +91,7 @@ func NewMapping(g config.GitOps, templates []string) (*Mapping, error) {
 			m.Environments = append(m.Environments, e)
 		}
 		if err := apply(e, ec); err != nil {
-			return nil, fmt.Errorf("gitops.environments[%d] (%s): %w", i, ec.Name, err)
+			return nil, MappingErrors{{Environment: ec.Name, Field: fieldOf(err), Message: fmt.Sprintf("gitops.environments[%d] (%s): %v", i, ec.Name, err)}}
 		}
 	}
 	if len(m.Environments) == 0 {
@@ -107,7 +107,7 @@ func NewMapping(g config.GitOps, templates []string) (*Mapping, error) {
 		}
 	}
 	if err := m.Validate(); err != nil {
-		return nil, fmt.Errorf("gitops: %w", err)
+		return nil, err
 	}
 	return m, nil
 }
@@ -161,6 +161,18 @@ func apply(e *Environment, ec config.Environment) error {
 		}
 	}
 	return nil
+}
+
+// fieldOf names the configuration field an apply error is about.
+func fieldOf(err error) string {
+	msg := err.Error()
+	switch {
+	case strings.HasPrefix(msg, "stacks["):
+		return "stacks"
+	case strings.Contains(msg, "branch pattern"):
+		return "branches"
+	}
+	return "name"
 }
 
 func normalizeNone(s string) string {

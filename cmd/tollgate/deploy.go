@@ -153,7 +153,7 @@ func runDeploy(ctx context.Context, args []string, e *env) (int, error) {
 		}
 		m, err := gitops.NewMapping(cfg.GitOps, templates)
 		if err != nil {
-			return 0, usagef("%s: %v", configName(cfg), err)
+			return 0, gitopsError(cfg, err)
 		}
 		if m.Environment(en.Environment) == nil {
 			return 0, usagef("environment %q is not in %s (environments: %s)", en.Environment, configName(cfg), environmentNames(m))
@@ -166,7 +166,7 @@ func runDeploy(ctx context.Context, args []string, e *env) (int, error) {
 		// must not deploy over the shared integration stack).
 		plan, err := m.Plan(gitops.PlanOptions{Branch: branch, PullRequest: pr, DefaultRegion: cfg.Region, DefaultAccount: cfg.Account})
 		if err != nil {
-			return 0, usagef("%s: %v", configName(cfg), err)
+			return 0, gitopsError(cfg, err)
 		}
 		if !planHas(plan, en) {
 			return 0, usagef("refusing to deploy: %s; its plan has no stack %s in %s of %s", report.Plain(plan.Why), en.Stack, en.Region, en.Environment)

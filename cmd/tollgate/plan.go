@@ -122,7 +122,7 @@ func runPlan(ctx context.Context, args []string, e *env) (int, error) {
 	}
 	mapping, err := gitops.NewMapping(cfg.GitOps, templates)
 	if err != nil {
-		return 0, usagef("%s: %v", configName(cfg), err)
+		return 0, gitopsError(cfg, err)
 	}
 	if o.explain != "" {
 		return explainPlan(mapping, o.explain, o.pullRequest, e)
@@ -148,7 +148,7 @@ func runPlan(ctx context.Context, args []string, e *env) (int, error) {
 	}
 	plan, err := mapping.Plan(po)
 	if err != nil {
-		return 0, usagef("%s: %v", configName(cfg), err)
+		return 0, gitopsError(cfg, err)
 	}
 	for _, n := range notices {
 		fmt.Fprintln(e.stderr, "tollgate: note: "+report.Plain(n))
@@ -291,4 +291,36 @@ func planOutputs(path string, p *gitops.DeployPlan) error {
 	}
 	return github.Files{OutputFile: path}.SetOutputs([][2]string{{"matrix", string(matrix)}, {"environment", env}, {"stages", string(stages)},
 		{"has-deployments", has}, {"promote-matrix", string(promote)}, {"has-promotion", hasPromotion}})
+}
+
+// gitopsError turns a problem with the gitops section into a configuration
+// error that points at the line of the environment (or preset) it is about.
+func gitopsError(cfg *config.Config, err error) error {
+	ce := &config.Error{File: configName(cfg)}
+	at := func(pointers ...string) (int, int) {
+		for _, p := range pointers {
+			if line, col := cfg.Position(p); line > 0 {
+				return line, col
+			}
+		}
+		return 0, 0
+	}
+	var mes gitops.MappingErrors
+	if !errors.As(err, &mes) {
+		line, col := at("/gitops/preset", "/gitops")
+		ce.Issues = append(ce.Issues, config.Issue{Line: line, Column: col, Message: err.Error()})
+		return ce
+	}
+	for _, me := range mes {
+		pointers := []string{"/gitops/preset", "/gitops"}
+		for i, env := range cfg.GitOps.Environments {
+			if env.Name == me.Environment {
+				base := fmt.Sprintf("/gitops/environments/%d", i)
+				pointers = append([]string{base + "/" + me.Field, base}, pointers...)
+			}
+		}
+		line, col := at(pointers...)
+		ce.Issues = append(ce.Issues, config.Issue{Line: line, Column: col, Message: "gitops: " + me.Message})
+	}
+	return ce
 }

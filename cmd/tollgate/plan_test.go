@@ -97,7 +97,7 @@ func TestPlanConfigurationErrors(t *testing.T) {
 		t.Errorf("no gitops: %d %s", o.code, o.stderr)
 	}
 	planRepo(t, "gitops:\n  environments:\n    - {name: a, branches: [\"feature/*\"]}\n    - {name: b, branches: [\"**\"]}\n")
-	if o := runArgs(t, nil, "plan", "--branch", "main"); o.code != exitUsage || !strings.Contains(o.stderr, "both match branches such as") {
+	if o := runArgs(t, nil, "plan", "--branch", "main"); o.code != exitUsage || !strings.Contains(o.stderr, "tollgate: .tollgate.yml:4:") || !strings.Contains(o.stderr, "both match branches such as") {
 		t.Errorf("overlap: %d %s", o.code, o.stderr)
 	}
 	planRepo(t, "gitops: {preset: gitflow}\n")
