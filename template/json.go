@@ -18,11 +18,29 @@ type jsonParser struct {
 	lineStart int
 	problems  []Problem
 	err       *Problem
+	// colOff and col cache the column of an offset on the current line:
+	// positions are asked for in increasing order, so counting runes from
+	// the last one keeps a minified one-line template linear.
+	colOff, col int
+	// nodes is a slab the parser allocates nodes from, and fields a stack
+	// that objects collect their entries on before copying them out at
+	// their exact size: far fewer allocations than one per node.
+	nodes  []Node
+	fields []Field
+}
+
+// node returns a new node from the slab.
+func (p *jsonParser) node() *Node {
+	if len(p.nodes) == cap(p.nodes) {
+		p.nodes = make([]Node, 0, 256)
+	}
+	p.nodes = p.nodes[:len(p.nodes)+1]
+	return &p.nodes[len(p.nodes)-1]
 }
 
 // parseJSON parses data as one JSON value. A nil root means it could not be read.
 func parseJSON(data []byte) (*Node, []Problem) {
-	p := &jsonParser{data: data, line: 1}
+	p := &jsonParser{data: data, line: 1, col: 1}
 	p.skipSpace()
 	root := p.value(0)
 	if p.err == nil {
@@ -42,11 +60,15 @@ func (p *jsonParser) pos() Pos {
 }
 
 func (p *jsonParser) posAt(off int) Pos {
-	start := p.lineStart
-	if off < start {
-		start = off
+	if p.colOff < p.lineStart || p.colOff > off {
+		p.colOff, p.col = p.lineStart, 1
 	}
-	return Pos{Line: p.line, Col: utf8.RuneCount(p.data[start:off]) + 1}
+	if p.colOff > off {
+		return Pos{Line: p.line, Col: 1}
+	}
+	p.col += utf8.RuneCount(p.data[p.colOff:off])
+	p.colOff = off
+	return Pos{Line: p.line, Col: p.col}
 }
 
 func (p *jsonParser) fail(format string, args ...any) {
@@ -106,7 +128,9 @@ func (p *jsonParser) value(depth int) *Node {
 		if !ok {
 			return nil
 		}
-		return &Node{Kind: String, Value: s, Pos: start, EndLine: start.Line}
+		n := p.node()
+		*n = Node{Kind: String, Value: s, Pos: start, EndLine: start.Line}
+		return n
 	case c == '-' || (c >= '0' && c <= '9'):
 		return p.number(start)
 	default:
@@ -126,14 +150,19 @@ func (p *jsonParser) value(depth int) *Node {
 
 func (p *jsonParser) object(depth int, start Pos) *Node {
 	p.off++ // {
-	n := &Node{Kind: Map, Pos: start}
-	seen := map[string]int{}
+	n := p.node()
+	*n = Node{Kind: Map, Pos: start}
 	p.skipSpace()
 	if p.off < len(p.data) && p.data[p.off] == '}' {
 		p.off++
 		n.EndLine = p.line
 		return n
 	}
+	// This object's entries go on the shared stack from here; nested
+	// objects push and pop above them.
+	base := len(p.fields)
+	defer func() { p.fields = p.fields[:base] }()
+	var seen map[string]int // only for objects too large to scan
 	for {
 		p.skipSpace()
 		if p.off >= len(p.data) || p.data[p.off] != '"' {
@@ -156,13 +185,33 @@ func (p *jsonParser) object(depth int, start Pos) *Node {
 		if v == nil {
 			return nil
 		}
-		if first, dup := seen[key]; dup {
+		mine := p.fields[base:]
+		first := 0
+		if len(mine) < 16 {
+			for _, f := range mine {
+				if f.Key == key {
+					first = f.KeyPos.Line
+					break
+				}
+			}
+		} else {
+			if seen == nil {
+				seen = make(map[string]int, 2*len(mine))
+				for _, f := range mine {
+					seen[f.Key] = f.KeyPos.Line
+				}
+			}
+			first = seen[key]
+		}
+		if first > 0 {
 			p.problems = append(p.problems, Problem{Pos: keyPos,
 				Message: fmt.Sprintf("duplicate key %q (first defined at line %d); CloudFormation rejects the template", key, first),
 				Fix:     "remove or rename one of the two keys"})
 		} else {
-			seen[key] = keyPos.Line
-			n.Fields = append(n.Fields, Field{Key: key, KeyPos: keyPos, Value: v})
+			p.fields = append(p.fields, Field{Key: key, KeyPos: keyPos, Value: v})
+			if seen != nil {
+				seen[key] = keyPos.Line
+			}
 		}
 		p.skipSpace()
 		if p.off >= len(p.data) {
@@ -175,6 +224,7 @@ func (p *jsonParser) object(depth int, start Pos) *Node {
 		case '}':
 			p.off++
 			n.EndLine = p.line
+			n.Fields = append(make([]Field, 0, len(p.fields)-base), p.fields[base:]...)
 			return n
 		default:
 			p.fail("unexpected %s, expected ',' or '}'", p.describeAt())
@@ -185,7 +235,8 @@ func (p *jsonParser) object(depth int, start Pos) *Node {
 
 func (p *jsonParser) array(depth int, start Pos) *Node {
 	p.off++ // [
-	n := &Node{Kind: Seq, Pos: start}
+	n := p.node()
+	*n = Node{Kind: Seq, Pos: start}
 	p.skipSpace()
 	if p.off < len(p.data) && p.data[p.off] == ']' {
 		p.off++
@@ -252,7 +303,9 @@ func (p *jsonParser) number(start Pos) *Node {
 			return nil
 		}
 	}
-	return &Node{Kind: Number, Value: string(p.data[s:p.off]), Pos: start, EndLine: start.Line}
+	n := p.node()
+	*n = Node{Kind: Number, Value: string(p.data[s:p.off]), Pos: start, EndLine: start.Line}
+	return n
 }
 
 // str reads a quoted string at p.off.

@@ -308,7 +308,7 @@ func (c *yamlConverter) mapping(y *yaml.Node, depth int) *converted {
 	n := &Node{Kind: Map, Pos: pos, Fields: make([]Field, 0, len(y.Content)/2)}
 	size := 1
 	end := pos.Line
-	seen := make(map[string]int, len(y.Content)/2)
+	seen := keyIndex{fields: &n.Fields}
 	var merges []*yaml.Node
 	for i := 0; i+1 < len(y.Content); i += 2 {
 		k, v := y.Content[i], y.Content[i+1]
@@ -323,16 +323,15 @@ func (c *yamlConverter) mapping(y *yaml.Node, depth int) *converted {
 			merges = append(merges, v)
 			continue
 		}
-		if first, dup := seen[k.Value]; dup {
+		if first, dup := seen.line(k.Value); dup {
 			c.problem(k, "duplicate key %q (first defined at line %d); CloudFormation rejects the template", k.Value, first)
 			continue
 		}
-		seen[k.Value] = k.Line
 		cv := c.convertSized(v, depth+1)
 		if cv == nil {
 			return nil
 		}
-		n.Fields = append(n.Fields, Field{Key: k.Value, KeyPos: Pos{k.Line, k.Column}, Value: cv.node})
+		seen.add(Field{Key: k.Value, KeyPos: Pos{k.Line, k.Column}, Value: cv.node})
 		size += cv.size
 		end = max(end, cv.node.lastLine())
 	}
@@ -352,17 +351,48 @@ func (c *yamlConverter) mapping(y *yaml.Node, depth int) *converted {
 				continue
 			}
 			for _, f := range cs.node.Fields {
-				if _, dup := seen[f.Key]; dup {
-					continue
+				if _, dup := seen.line(f.Key); !dup {
+					seen.add(f)
 				}
-				seen[f.Key] = f.KeyPos.Line
-				n.Fields = append(n.Fields, f)
 			}
 			size += cs.size
 		}
 	}
 	n.EndLine = end
 	return &converted{node: n, size: size}
+}
+
+// keyIndex finds duplicate keys of a mapping being built: by scanning its
+// fields while it is small (most are), with a map once it is large.
+type keyIndex struct {
+	fields *[]Field
+	byKey  map[string]int
+}
+
+// line returns the line of key's first occurrence.
+func (k *keyIndex) line(key string) (int, bool) {
+	if k.byKey != nil {
+		l, ok := k.byKey[key]
+		return l, ok
+	}
+	for _, f := range *k.fields {
+		if f.Key == key {
+			return f.KeyPos.Line, true
+		}
+	}
+	return 0, false
+}
+
+func (k *keyIndex) add(f Field) {
+	*k.fields = append(*k.fields, f)
+	if k.byKey == nil && len(*k.fields) > 16 {
+		k.byKey = make(map[string]int, 2*len(*k.fields))
+		for _, g := range *k.fields {
+			k.byKey[g.Key] = g.KeyPos.Line
+		}
+	} else if k.byKey != nil {
+		k.byKey[f.Key] = f.KeyPos.Line
+	}
 }
 
 // expandTag rewrites a short-form tagged value into its long form.
