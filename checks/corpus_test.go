@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/tollgate-dev/tollgate/checks"
+	"github.com/tollgate-dev/tollgate/internal/golden"
 	"github.com/tollgate-dev/tollgate/template"
 )
 
@@ -60,7 +61,7 @@ func TestCorrectTemplatesProduceNoBlockingFindings(t *testing.T) {
 			})
 		}
 	}
-	golden(t, filepath.Join("..", "fixtures", "corpus", "findings.out"), all.Bytes())
+	golden.Check(t, filepath.Join("..", "fixtures", "corpus", "findings.out"), all.Bytes())
 }
 
 func templatesOnly(files []string) []string {

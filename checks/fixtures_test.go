@@ -2,7 +2,6 @@ package checks_test
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -16,10 +15,9 @@ import (
 	"github.com/tollgate-dev/tollgate/checks"
 	"github.com/tollgate-dev/tollgate/diff"
 	"github.com/tollgate-dev/tollgate/iamdata"
+	"github.com/tollgate-dev/tollgate/internal/golden"
 	"github.com/tollgate-dev/tollgate/template"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 // fixtureOptions are the deployment every fixture is checked for: it
 // deploys to 123456789012, trusts 111122223333 and the organization
@@ -117,24 +115,6 @@ func render(fs []checks.Finding) []byte {
 	return b.Bytes()
 }
 
-// golden compares got with a golden file, rewriting it under -update.
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./checks -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s is stale (-want +got); rerun with -update if the change is intended:\n%s", path, diff)
-	}
-}
-
 // bigTemplate is over CloudFormation's 1 MB limit; it is built here rather
 // than committed.
 func bigTemplate() []byte {
@@ -170,7 +150,7 @@ func TestEveryRuleHasAFixtureThatFailsAndOneThatPasses(t *testing.T) {
 			if diff := cmp.Diff(want, found(res.Findings)); diff != "" {
 				t.Errorf("findings of bad.yaml differ from its # expect comments (-want +got):\n%s", diff)
 			}
-			golden(t, filepath.Join(dir, "bad.out"), render(res.Findings))
+			golden.Check(t, filepath.Join(dir, "bad.out"), render(res.Findings))
 
 			good, err := os.ReadFile(filepath.Join(dir, "good.yaml"))
 			if err != nil {

@@ -8,33 +8,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/tollgate-dev/tollgate/checks"
 	"github.com/tollgate-dev/tollgate/diff"
 	"github.com/tollgate-dev/tollgate/iamdata"
+	goldenfile "github.com/tollgate-dev/tollgate/internal/golden"
 	"github.com/tollgate-dev/tollgate/report"
 	"github.com/tollgate-dev/tollgate/template"
 )
-
-// diffGolden compares got with the file, or rewrites it under -update
-// (the flag report_test.go defines).
-func diffGolden(t *testing.T, file string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(file, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatalf("%v (run go test ./report -update to create it)", err)
-	}
-	if d := cmp.Diff(string(want), string(got)); d != "" {
-		t.Errorf("%s differs (-want +got); run go test ./report -update if the change is intended:\n%s", file, d)
-	}
-}
 
 // diffCase builds the result of diffing testdata/diff/NAME/base.* with head.*.
 func diffCase(t *testing.T, name string) *report.Result {
@@ -99,7 +79,7 @@ func TestDiffGolden(t *testing.T) {
 				if err := f.render(&b); err != nil {
 					t.Fatal(err)
 				}
-				diffGolden(t, filepath.Join(dir, f.file), b.Bytes())
+				goldenfile.Check(t, filepath.Join(dir, f.file), b.Bytes())
 			}
 		})
 	}

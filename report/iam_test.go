@@ -3,7 +3,6 @@ package report_test
 import (
 	"bytes"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/tollgate-dev/tollgate/checks"
 	"github.com/tollgate-dev/tollgate/iamdata"
+	goldenfile "github.com/tollgate-dev/tollgate/internal/golden"
 	"github.com/tollgate-dev/tollgate/report"
 )
 
@@ -116,18 +116,9 @@ func TestRulesReferenceIsCurrent(t *testing.T) {
 		return report.RulesReference(b, checks.RuleInfos(), checks.OnlineRuleInfos())
 	})
 	path := filepath.Join(filepath.Dir(goldenDir), "..", "..", "docs", "rules.md")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./report -run TestRulesReference -update)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("docs/rules.md is stale; run go test ./report -run TestRulesReference -update (-want +got):\n%s", diff)
+	goldenfile.Check(t, path, got)
+	if t.Failed() {
+		t.Log("run go test ./report -run TestRulesReference -update to regenerate docs/rules.md")
 	}
 	for _, r := range append(checks.RuleInfos(), checks.OnlineRuleInfos()...) {
 		if !strings.Contains(string(got), "\n## "+r.Code+"\n") {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -20,11 +19,10 @@ import (
 	"github.com/tollgate-dev/tollgate/checks"
 	"github.com/tollgate-dev/tollgate/engine"
 	"github.com/tollgate-dev/tollgate/iamdata"
+	goldenfile "github.com/tollgate-dev/tollgate/internal/golden"
 	"github.com/tollgate-dev/tollgate/report"
 	"github.com/tollgate-dev/tollgate/template"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 // goldenDir is absolute because some tests change the working directory.
 var goldenDir = func() string {
@@ -40,23 +38,7 @@ var tool = report.Tool{Name: "tollgate", Version: "v0.1.0-test", URL: "https://g
 // golden compares got with testdata/golden/name, or rewrites it with -update.
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join(goldenDir, name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./report -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s differs (-want +got; run with -update if the change is intended):\n%s", name, diff)
-	}
+	goldenfile.Check(t, filepath.Join(goldenDir, name), got)
 }
 
 // exampleResult checks the bundled example, as the README's first command does.
