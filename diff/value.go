@@ -239,22 +239,10 @@ func renderTo(b *strings.Builder, v *val, depth int) {
 		} else {
 			b.WriteString("[")
 		}
-		for i, it := range v.items {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			renderTo(b, it, depth+1)
-		}
-		b.WriteString("]")
+		renderItems(b, v.items, depth)
 	case vList:
 		b.WriteString("[")
-		for i, it := range v.items {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			renderTo(b, it, depth+1)
-		}
-		b.WriteString("]")
+		renderItems(b, v.items, depth)
 	case vMap:
 		b.WriteString("{")
 		for i, f := range v.fields {
@@ -266,6 +254,18 @@ func renderTo(b *strings.Builder, v *val, depth int) {
 		}
 		b.WriteString("}")
 	}
+}
+
+// renderItems writes items comma-separated and closes the bracket the
+// caller opened.
+func renderItems(b *strings.Builder, items []*val, depth int) {
+	for i, it := range items {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		renderTo(b, it, depth+1)
+	}
+	b.WriteString("]")
 }
 
 func refText(v *val) string {
