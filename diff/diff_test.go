@@ -347,6 +347,34 @@ func TestIAMChanges(t *testing.T) {
 			role(allow("'s3:*'", "'*'") + "              - {Effect: Deny, Action: s3:DeleteBucket, Resource: '*'}\n"),
 			role(allow("'s3:*'", "'*'") + "              - {Effect: Deny, Action: 's3:Delete*', Resource: '*'}\n"),
 			[]string{"narrowed: Deny: actions s3:Delete* (N actions) added"}},
+		{"fewer NotAction exceptions widen",
+			role("              - {Effect: Allow, NotAction: ['iam:*', 'organizations:*'], Resource: '*'}\n"),
+			role("              - {Effect: Allow, NotAction: 'iam:*', Resource: '*'}\n"),
+			[]string{"widened: excepted actions organizations:* (N actions) removed"}},
+		{"more NotAction exceptions narrow",
+			role("              - {Effect: Allow, NotAction: 'iam:*', Resource: '*'}\n"),
+			role("              - {Effect: Allow, NotAction: ['iam:*', 'organizations:*'], Resource: '*'}\n"),
+			[]string{"narrowed: excepted actions organizations:* added"}},
+		{"Action turned into NotAction widens",
+			role(allow("s3:GetObject", "'*'")),
+			role("              - {Effect: Allow, NotAction: 'iam:*', Resource: '*'}\n"),
+			[]string{"widened: now every action except iam:*"}},
+		{"NotAction turned into Action is reported as a change",
+			role("              - {Effect: Allow, NotAction: 'iam:*', Resource: '*'}\n"),
+			role(allow("s3:GetObject", "'*'")),
+			[]string{"changed: now only s3:GetObject instead of every action except iam:*"}},
+		{"fewer NotResource exceptions widen",
+			role("              - {Effect: Allow, Action: s3:GetObject, NotResource: ['arn:aws:s3:::secrets/*', 'arn:aws:s3:::keys/*']}\n"),
+			role("              - {Effect: Allow, Action: s3:GetObject, NotResource: 'arn:aws:s3:::secrets/*'}\n"),
+			[]string{"widened: excepted resources arn:aws:s3:::keys/* removed"}},
+		{"Resource turned into NotResource widens",
+			role(allow("s3:GetObject", "'arn:aws:s3:::orders/*'")),
+			role("              - {Effect: Allow, Action: s3:GetObject, NotResource: 'arn:aws:s3:::secrets/*'}\n"),
+			[]string{"widened: now every resource except arn:aws:s3:::secrets/*"}},
+		{"NotResource turned into Resource is reported as a change",
+			role("              - {Effect: Allow, Action: s3:GetObject, NotResource: 'arn:aws:s3:::secrets/*'}\n"),
+			role(allow("s3:GetObject", "'arn:aws:s3:::orders/*'")),
+			[]string{"changed: now only arn:aws:s3:::orders/* instead of every resource except arn:aws:s3:::secrets/*"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sd := run(t, tc.base, tc.head)
@@ -366,6 +394,16 @@ func TestIAMChanges(t *testing.T) {
 		sd := run(t, base, head)
 		if len(sd.IAM) != 1 || sd.IAM[0].Change != Widened || sd.IAM[0].Kind != "trust" || !strings.Contains(sd.IAM[0].Summary, "AWS principals * added") {
 			t.Errorf("%+v", sd.IAM)
+		}
+	})
+	t.Run("a NotPrincipal deny that excepts fewer principals narrows", func(t *testing.T) {
+		bucketPolicy := func(except string) string {
+			return "Resources:\n  Policy:\n    Type: AWS::S3::BucketPolicy\n    Properties:\n      Bucket: orders\n" +
+				"      PolicyDocument: {Statement: [{Effect: Deny, NotPrincipal: {AWS: " + except + "}, Action: 's3:*', Resource: 'arn:aws:s3:::orders/*'}]}\n"
+		}
+		sd := run(t, bucketPolicy("['arn:aws:iam::111122223333:role/app', 'arn:aws:iam::111122223333:role/ops']"), bucketPolicy("'arn:aws:iam::111122223333:role/app'"))
+		if len(sd.IAM) != 1 || sd.IAM[0].Change != Narrowed || !strings.Contains(sd.IAM[0].Summary, "excepted AWS principals arn:aws:iam::111122223333:role/ops removed") {
+			t.Errorf("IAM changes: %+v", sd.IAM)
 		}
 	})
 	t.Run("attaching a managed policy widens", func(t *testing.T) {

@@ -472,7 +472,11 @@ func (d *differ) addStatement(p *iamPolicy, b, h *stmt) {
 // condition goes away); for a Deny, growing takes access away.
 func (d *differ) compareStatements(b, h *stmt) (string, string) {
 	var wide, narrow, other []string
-	addDim := func(name string, bv, hv []string, covered func(string, []string) bool) {
+	// addDim compares one list of the statement. A list grants more when
+	// it gains items; a list of exceptions (NotAction, NotResource,
+	// NotPrincipal) grants more when it loses them. Wildcard actions on the
+	// side that grants more are shown with the number they match.
+	addDim := func(name string, bv, hv []string, covered func(string, []string) bool, exceptions bool) {
 		var added, removed []string
 		for _, v := range hv {
 			if !covered(v, bv) {
@@ -484,6 +488,15 @@ func (d *differ) compareStatements(b, h *stmt) (string, string) {
 				removed = append(removed, v)
 			}
 		}
+		if exceptions {
+			if len(removed) > 0 {
+				wide = append(wide, name+" "+d.describeAdded(name, removed)+" removed")
+			}
+			if len(added) > 0 {
+				narrow = append(narrow, name+" "+listText(added)+" added")
+			}
+			return
+		}
 		if len(added) > 0 {
 			wide = append(wide, name+" "+d.describeAdded(name, added)+" added")
 		}
@@ -491,37 +504,33 @@ func (d *differ) compareStatements(b, h *stmt) (string, string) {
 			narrow = append(narrow, name+" "+listText(removed)+" removed")
 		}
 	}
+	// addNegatable compares a dimension a statement states either as a list
+	// (Action, Resource) or as the exceptions to everything (NotAction,
+	// NotResource).
+	addNegatable := func(noun string, bNot, hNot bool, bList, hList, bExcept, hExcept []string, covered func(string, []string) bool) {
+		switch {
+		case bNot == hNot && !hNot:
+			addDim(noun+"s", bList, hList, covered, false)
+		case bNot == hNot:
+			addDim("excepted "+noun+"s", bExcept, hExcept, covered, true)
+		case hNot:
+			wide = append(wide, "now every "+noun+" except "+listText(hExcept))
+		default:
+			other = append(other, "now only "+listText(hList)+" instead of every "+noun+" except "+listText(bExcept))
+		}
+	}
 	actionCovered := func(v string, set []string) bool { return d.actionCovered(v, set) }
-	switch {
-	case b.hasNotAction == h.hasNotAction && !h.hasNotAction:
-		addDim("actions", b.actions, h.actions, actionCovered)
-	case b.hasNotAction == h.hasNotAction:
-		// Fewer exceptions grant more.
-		addDim("excepted actions", h.notActions, b.notActions, actionCovered)
-	case h.hasNotAction:
-		wide = append(wide, "now every action except "+listText(h.notActions))
-	default:
-		other = append(other, "now only "+listText(h.actions)+" instead of every action except "+listText(b.notActions))
-	}
-	switch {
-	case b.hasNotRes == h.hasNotRes && !h.hasNotRes:
-		addDim("resources", b.resources, h.resources, globCovered)
-	case b.hasNotRes == h.hasNotRes:
-		addDim("excepted resources", h.notResources, b.notResources, globCovered)
-	case h.hasNotRes:
-		wide = append(wide, "now every resource except "+listText(h.notResources))
-	default:
-		other = append(other, "now only "+listText(h.resources)+" instead of every resource except "+listText(b.notResources))
-	}
+	addNegatable("action", b.hasNotAction, h.hasNotAction, b.actions, h.actions, b.notActions, h.notActions, actionCovered)
+	addNegatable("resource", b.hasNotRes, h.hasNotRes, b.resources, h.resources, b.notResources, h.notResources, globCovered)
 	switch {
 	case b.notPrinc != h.notPrinc:
 		other = append(other, "the statement switched between Principal and NotPrincipal")
 	case b.principals != nil || h.principals != nil:
 		for _, t := range unionKeys(b.principals, h.principals) {
 			if h.notPrinc {
-				addDim("excepted "+t+" principals", h.principals[t], b.principals[t], principalCovered)
+				addDim("excepted "+t+" principals", b.principals[t], h.principals[t], principalCovered, true)
 			} else {
-				addDim(t+" principals", b.principals[t], h.principals[t], principalCovered)
+				addDim(t+" principals", b.principals[t], h.principals[t], principalCovered, false)
 			}
 		}
 	}
@@ -631,8 +640,8 @@ func changeList(added, removed []string) string {
 	return strings.Join(parts, ", ")
 }
 
-// describeAdded names added values; for action wildcards it says how many
-// actions they match.
+// describeAdded names the values that make a grant wider; for action
+// wildcards it says how many actions they match.
 func (d *differ) describeAdded(dim string, vals []string) string {
 	if dim != "actions" && dim != "excepted actions" || d.o.Data == nil {
 		return listText(vals)
