@@ -13,6 +13,7 @@ import (
 	"github.com/sethvargo/go-githubactions"
 
 	"github.com/tollgate-dev/tollgate/checks"
+	"github.com/tollgate-dev/tollgate/report"
 )
 
 // Log writes to the job log: plain lines and workflow commands. Unlike the
@@ -43,9 +44,9 @@ func (l *Log) write(s string) {
 func (l *Log) Command(name string, props map[string]string, msg string) {
 	cp := githubactions.CommandProperties{}
 	for k, v := range props {
-		cp[k] = visible(v)
+		cp[k] = report.PlainLines(v)
 	}
-	c := githubactions.Command{Name: name, Properties: cp, Message: visible(msg)}
+	c := githubactions.Command{Name: name, Properties: cp, Message: report.PlainLines(msg)}
 	l.write(c.String())
 }
 
@@ -93,28 +94,6 @@ func (l *Log) Untrusted(text string) {
 		l.write(strings.TrimSuffix(text, "\n"))
 	}
 	l.write("::" + token + "::")
-}
-
-// visible keeps newlines (the command escaping encodes them) and shows other
-// control characters as \xNN, so an escape sequence cannot rewrite the log.
-func visible(s string) string {
-	if !strings.ContainsFunc(s, isControl) {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		if isControl(r) && r != '\n' && r != '\r' && r != '\t' {
-			fmt.Fprintf(&b, "\\x%02x", r)
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
-func isControl(r rune) bool {
-	return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\u2028' || r == '\u2029' ||
-		(r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069')
 }
 
 func randomToken() string {
@@ -173,7 +152,7 @@ func annotationTitle(f checks.Finding) string {
 	if f.Resource != "" {
 		t += " in " + f.Resource
 	}
-	return truncate(visible(oneLine.Replace(t)), 255)
+	return truncate(report.PlainLines(oneLine.Replace(t)), 255)
 }
 
 var oneLine = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ")

@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/sethvargo/go-githubactions"
+
+	"github.com/tollgate-dev/tollgate/report"
 )
 
 // Env is everything a run takes from its environment, read once at start so
@@ -196,7 +198,7 @@ func (in Inputs) validate() error {
 	default:
 		return fmt.Errorf("input format: %q is not one of text, json, sarif, markdown", in.Format)
 	}
-	if in.CheckName == "" || len(in.CheckName) > 100 || strings.ContainsFunc(in.CheckName, isControl) {
+	if in.CheckName == "" || len(in.CheckName) > 100 || strings.ContainsFunc(in.CheckName, report.IsControl) {
 		return fmt.Errorf("input check-name: %q must be 1 to 100 printable characters", in.CheckName)
 	}
 	if in.OutputDir == "" {
