@@ -1,9 +1,10 @@
 package accessanalyzer
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -30,14 +31,26 @@ type span struct {
 
 // placeholders fill in values the template computes at deploy time. Access
 // Analyzer needs concrete JSON; these are well-formed but obviously made up.
+// A placeholder is derived from the expression it stands for, not from a
+// counter: the same expression gets the same text in every document (so
+// CheckNoNewAccess sees no change where the base revision wrote the same
+// GetAtt), and the value is immutable, so the parallel jobs of one run can
+// share it without a data race.
 type placeholders struct {
 	partition, region, account string
-	n                          int
 }
 
-func (p *placeholders) next() string {
-	p.n++
-	return "tollgate-unresolved-" + strconv.Itoa(p.n)
+// name is the made-up name of the unknown value n.
+func (p *placeholders) name(n *template.Node) string {
+	h := sha256.New()
+	h.Write([]byte(n.Value))
+	if o := n.Origin; o != nil {
+		for _, s := range []string{o.Func, o.Resource, o.Attribute, o.Parameter, o.Pseudo} {
+			h.Write([]byte{0})
+			h.Write([]byte(s))
+		}
+	}
+	return "tollgate-unresolved-" + hex.EncodeToString(h.Sum(nil))[:12]
 }
 
 // value makes a plausible stand-in for an unknown value: an ARN when the
@@ -74,14 +87,14 @@ func (p *placeholders) part(n *template.Node) string {
 			svc = strings.ToLower(parts[1])
 		}
 		if svc == "s3" {
-			return "arn:" + p.partition + ":s3:::" + p.next()
+			return "arn:" + p.partition + ":s3:::" + p.name(n)
 		}
 		if svc == "iam" {
-			return "arn:" + p.partition + ":iam::" + p.account + ":role/" + p.next()
+			return "arn:" + p.partition + ":iam::" + p.account + ":role/" + p.name(n)
 		}
-		return "arn:" + p.partition + ":" + svc + ":" + p.region + ":" + p.account + ":" + p.next()
+		return "arn:" + p.partition + ":" + svc + ":" + p.region + ":" + p.account + ":" + p.name(n)
 	}
-	return p.next()
+	return p.name(n)
 }
 
 // render serializes a resolved policy document. Non-ASCII characters are
