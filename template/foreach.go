@@ -17,32 +17,101 @@ const maxForEach = 2000
 // template (a list, or a Ref to a list parameter's default). Loops whose
 // collection is known only at deploy time are left out and named in
 // t.Notes: their resources are not checked.
+//
+// The number of entries is counted before anything is copied: three nested
+// loops of 100 items would otherwise build a million resources before the
+// bound applied. A section whose loops would make more than maxForEach
+// entries is a problem at the first loop that crosses the bound, and only
+// the entries within the bound are expanded.
 func (t *Template) expandForEach(section *Node, depth int) []Field {
+	budget := maxForEach
+	return t.expandSection(section, depth, &budget)
+}
+
+// expandSection expands the loops of one section (or loop body) while
+// budget, the entries still allowed, lasts.
+func (t *Template) expandSection(section *Node, depth int, budget *int) []Field {
 	var out []Field
 	for _, f := range section.Fields {
 		name, isLoop := strings.CutPrefix(f.Key, forEachPrefix)
 		if !isLoop {
+			if *budget <= 0 {
+				break
+			}
+			*budget--
 			out = append(out, f)
 			continue
 		}
-		fields, err := t.loop(name, f, depth)
+		if depth == 0 {
+			if n := t.loopEntries(f, 0); n > *budget {
+				t.structure(f.KeyPos, fmt.Sprintf("Fn::ForEach loop %s makes %s entries; tollgate expands at most %d in a template "+
+					"(CloudFormation allows at most 500 resources), so only the first %d are checked", name, countText(n), maxForEach, max(*budget, 0)),
+					"split the loop over several templates or nested stacks, or shorten its collections")
+			}
+		}
+		if *budget <= 0 {
+			break
+		}
+		fields, err := t.loop(name, f, depth, budget)
 		if err != "" {
 			t.Notes = append(t.Notes, fmt.Sprintf("%s:%d: Fn::ForEach loop %s was not expanded (%s); the resources it makes were not checked",
 				t.File, f.KeyPos.Line, name, err))
 			continue
 		}
 		out = append(out, fields...)
-		if len(out) > maxForEach {
-			t.structure(f.KeyPos, fmt.Sprintf("Fn::ForEach loops make more than %d entries", maxForEach), "")
-			return out[:maxForEach]
-		}
 	}
 	return out
 }
 
+// countText writes an entry count, saturated: "more than 1000000000".
+func countText(n int) string {
+	prefix := ""
+	if n >= maxCount {
+		prefix, n = "more than ", maxCount
+	}
+	d := fmt.Sprint(n)
+	for i := len(d) - 3; i > 0; i -= 3 {
+		d = d[:i] + "," + d[i:]
+	}
+	return prefix + d
+}
+
+// maxCount saturates entry counts, so that counting cannot overflow.
+const maxCount = 1 << 30
+
+// loopEntries counts, without expanding, the entries a loop makes: the
+// length of its collection times the entries of its body. A loop that
+// cannot be expanded counts as none (it is reported as a note instead).
+func (t *Template) loopEntries(f Field, depth int) int {
+	v := f.Value
+	if depth > maxLoopDepth || v.Kind != Seq || len(v.Items) != 3 || v.Items[2].Kind != Map {
+		return 0
+	}
+	values, why := t.collection(v.Items[1])
+	if why != "" {
+		return 0
+	}
+	body := 0
+	for _, g := range v.Items[2].Fields {
+		if strings.HasPrefix(g.Key, forEachPrefix) {
+			body += t.loopEntries(g, depth+1)
+		} else {
+			body++
+		}
+		body = min(body, maxCount)
+	}
+	if body == 0 {
+		return 0
+	}
+	return min(len(values), maxCount/body+1) * body
+}
+
+// maxLoopDepth is how deeply loops may nest inside each other.
+const maxLoopDepth = 5
+
 // loop expands one Fn::ForEach: [Identifier, Collection, {OutputKey: Template}].
-func (t *Template) loop(name string, f Field, depth int) ([]Field, string) {
-	if depth > 5 {
+func (t *Template) loop(name string, f Field, depth int, budget *int) ([]Field, string) {
+	if depth > maxLoopDepth {
 		return nil, "loops nest more than 5 deep"
 	}
 	v := f.Value
@@ -63,6 +132,9 @@ func (t *Template) loop(name string, f Field, depth int) ([]Field, string) {
 	}
 	var out []Field
 	for _, val := range values {
+		if *budget <= 0 {
+			break
+		}
 		alnum := strings.Map(func(r rune) rune {
 			if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
 				return r
@@ -71,9 +143,7 @@ func (t *Template) loop(name string, f Field, depth int) ([]Field, string) {
 		}, val)
 		r := strings.NewReplacer("${"+id+"}", val, "&{"+id+"}", alnum)
 		inner := substitute(body, id, val, r, 0)
-		for _, g := range t.expandForEach(inner, depth+1) {
-			out = append(out, g)
-		}
+		out = append(out, t.expandSection(inner, depth+1, budget)...)
 	}
 	return out, ""
 }

@@ -1,6 +1,7 @@
 package template
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -73,6 +74,74 @@ Resources:
 func TestForEachWithoutTheTransformIsNotALoop(t *testing.T) {
 	tpl := mustParse(t, "noloop.yaml", "Resources:\n  Fn::ForEach::X:\n    - a\n    - [b]\n    - {}\n")
 	if len(tpl.Problems) != 1 || !strings.Contains(tpl.Problems[0].Message, "must be a mapping with a Type") {
+		t.Errorf("problems = %+v", tpl.Problems)
+	}
+}
+
+// nestedLoops writes a template of three nested loops of n items each.
+func nestedLoops(n int) string {
+	items := make([]string, n)
+	for i := range items {
+		items[i] = fmt.Sprintf("a%d", i)
+	}
+	list := "[" + strings.Join(items, ", ") + "]"
+	return `AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::LanguageExtensions
+Resources:
+  Fn::ForEach::A:
+    - X
+    - ` + list + `
+    - Fn::ForEach::B:
+        - Y
+        - ` + list + `
+        - Fn::ForEach::C:
+            - Z
+            - ` + list + `
+            - Topic${X}${Y}${Z}:
+                Type: AWS::SNS::Topic
+`
+}
+
+func TestLoopsAreCountedBeforeTheyExpand(t *testing.T) {
+	// 100 x 100 x 100 entries: counted, reported at the outer loop, and
+	// expanded only up to the bound (the expansion used to build all of
+	// them first: 12.7 s and 690 MB).
+	tpl := mustParse(t, "product.yaml", nestedLoops(100))
+	if len(tpl.Resources) != maxForEach {
+		t.Errorf("%d resources expanded, want the bound %d", len(tpl.Resources), maxForEach)
+	}
+	if len(tpl.Problems) != 1 {
+		t.Fatalf("problems = %+v", tpl.Problems)
+	}
+	p := tpl.Problems[0]
+	if p.Pos.Line != 4 || !strings.Contains(p.Message, "Fn::ForEach loop A makes 1,000,000 entries") || !p.Structure {
+		t.Errorf("problem = %+v", p)
+	}
+}
+
+func TestLoopsWithinTheBoundExpandFully(t *testing.T) {
+	tpl := mustParse(t, "small.yaml", nestedLoops(12)) // 1,728 entries
+	if len(tpl.Resources) != 12*12*12 || len(tpl.Problems) != 0 {
+		t.Errorf("%d resources, problems %+v", len(tpl.Resources), tpl.Problems)
+	}
+}
+
+func TestManyLoopsTogetherStopAtTheBound(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("Transform: AWS::LanguageExtensions\nResources:\n")
+	items := make([]string, 900)
+	for i := range items {
+		items[i] = fmt.Sprint(i)
+	}
+	for _, l := range []string{"A", "B", "C"} {
+		fmt.Fprintf(&b, "  Fn::ForEach::%s:\n    - V\n    - [%s]\n    - %s${V}: {Type: AWS::SNS::Topic}\n", l, strings.Join(items, ", "), l)
+	}
+	tpl := mustParse(t, "many.yaml", b.String())
+	if len(tpl.Resources) != maxForEach {
+		t.Errorf("%d resources", len(tpl.Resources))
+	}
+	if len(tpl.Problems) != 1 || !strings.Contains(tpl.Problems[0].Message, "loop C makes 900 entries") ||
+		!strings.Contains(tpl.Problems[0].Message, "only the first 200 are checked") {
 		t.Errorf("problems = %+v", tpl.Problems)
 	}
 }
