@@ -131,7 +131,6 @@ func TestEveryRuleHasAFixtureThatFailsAndOneThatPasses(t *testing.T) {
 	for _, r := range checks.Rules() {
 		t.Run(r.Code, func(t *testing.T) {
 			dir := filepath.Join("..", "fixtures", "rules", r.Code)
-			name := "fixtures/rules/" + r.Code + "/"
 			var bad []byte
 			var err error
 			if r.Code == "TEMPLATE_TOO_LARGE" {
@@ -139,32 +138,53 @@ func TestEveryRuleHasAFixtureThatFailsAndOneThatPasses(t *testing.T) {
 			} else if bad, err = os.ReadFile(filepath.Join(dir, "bad.yaml")); err != nil {
 				t.Fatalf("every rule needs a failing fixture: %v", err)
 			}
-			res := checkFixture(t, k, r, dir, name+"bad.yaml", bad)
-			want := expectations(bad)
-			if r.Code == "TEMPLATE_TOO_LARGE" {
-				want = []expectation{{Line: 1, Code: r.Code}}
-			}
-			if !containsCode(want, r.Code) {
-				t.Errorf("bad.yaml declares no %s finding (# expect: %s@Resource)", r.Code, r.Code)
-			}
-			if diff := cmp.Diff(want, found(res.Findings)); diff != "" {
-				t.Errorf("findings of bad.yaml differ from its # expect comments (-want +got):\n%s", diff)
-			}
-			golden.Check(t, filepath.Join(dir, "bad.out"), render(res.Findings))
-
-			good, err := os.ReadFile(filepath.Join(dir, "good.yaml"))
-			if err != nil {
-				t.Fatalf("every rule needs a fixed fixture: %v", err)
-			}
-			for _, f := range checkFixture(t, k, r, dir, name+"good.yaml", good).Findings {
-				if f.Suppression != nil {
-					continue // suppressed with a reason: fixed in the way the rule allows
-				}
-				if f.Code == r.Code || f.Type == checks.Error || f.Type == checks.SecurityWarning {
-					t.Errorf("good.yaml:%d: %s %s: %s", f.Line, f.Type, f.Code, f.Message)
-				}
+			checkPair(t, k, r, dir, "", bad)
+			// A rule that covers several classes of problem has a pair per
+			// class: bad-CLASS.yaml beside good-CLASS.yaml.
+			extra, _ := filepath.Glob(filepath.Join(dir, "bad-*.yaml"))
+			for _, file := range extra {
+				class := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(file), "bad-"), ".yaml")
+				t.Run(class, func(t *testing.T) {
+					data, err := os.ReadFile(file)
+					if err != nil {
+						t.Fatal(err)
+					}
+					checkPair(t, k, r, dir, "-"+class, data)
+				})
 			}
 		})
+	}
+}
+
+// checkPair checks one failing fixture (bad SUFFIX.yaml, given as bad)
+// against its # expect comments and golden output, and its fixed twin.
+func checkPair(t *testing.T, k *checks.Checker, r *checks.Rule, dir, suffix string, bad []byte) {
+	t.Helper()
+	name := "fixtures/rules/" + r.Code + "/"
+	res := checkFixture(t, k, r, dir, name+"bad"+suffix+".yaml", bad)
+	want := expectations(bad)
+	if r.Code == "TEMPLATE_TOO_LARGE" {
+		want = []expectation{{Line: 1, Code: r.Code}}
+	}
+	if !containsCode(want, r.Code) {
+		t.Errorf("bad%s.yaml declares no %s finding (# expect: %s@Resource)", suffix, r.Code, r.Code)
+	}
+	if diff := cmp.Diff(want, found(res.Findings)); diff != "" {
+		t.Errorf("findings of bad%s.yaml differ from its # expect comments (-want +got):\n%s", suffix, diff)
+	}
+	golden.Check(t, filepath.Join(dir, "bad"+suffix+".out"), render(res.Findings))
+
+	good, err := os.ReadFile(filepath.Join(dir, "good"+suffix+".yaml"))
+	if err != nil {
+		t.Fatalf("every rule needs a fixed fixture: %v", err)
+	}
+	for _, f := range checkFixture(t, k, r, dir, name+"good"+suffix+".yaml", good).Findings {
+		if f.Suppression != nil {
+			continue // suppressed with a reason: fixed in the way the rule allows
+		}
+		if f.Code == r.Code || f.Type == checks.Error || f.Type == checks.SecurityWarning {
+			t.Errorf("good%s.yaml:%d: %s %s: %s", suffix, f.Line, f.Type, f.Code, f.Message)
+		}
 	}
 }
 

@@ -32,6 +32,9 @@ func ruleParseError() *Rule {
 			}
 		}
 		for _, p := range c.Extraction.Problems {
+			if p.Structure {
+				continue
+			}
 			c.Report(Report{Pos: p.Pos, Message: p.Message, Fix: p.Fix, Subject: p.Message})
 		}
 	}

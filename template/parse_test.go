@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"unicode/utf16"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -164,6 +165,9 @@ func TestBadInputBecomesAPositionedProblem(t *testing.T) {
 		{"an empty file", "", 1, 1, "the file is empty", true, false},
 		{"a file of blank lines", "\n \n\t\n", 1, 1, "the file is empty", true, false},
 		{"a binary file", "Resources:\x00\x01\x02", 1, 11, "binary", true, false},
+		{"UTF-16 with a byte-order mark", utf16le("\ufeffResources:\n  A:\n    Type: AWS::SNS::Topic\n"), 1, 1, "the file is UTF-16LE (it starts with a UTF-16 byte-order mark); CloudFormation reads templates only as UTF-8", true, false},
+		{"UTF-16 big-endian with a byte-order mark", "\xfe\xff\x00R\x00e", 1, 1, "UTF-16BE", true, false},
+		{"UTF-16 without a byte-order mark", utf16le("Resources:\n  A: 1\n"), 1, 1, "the file is UTF-16LE;", true, false},
 		{"invalid UTF-8", "Resources:\n  A: \"caf\xe9\"\n", 2, 10, "invalid UTF-8 (byte 0xe9)", true, false},
 		{"deep YAML flow nesting", deepYAML, 1, 0, "", true, false},
 		{"a deep list read as JSON", deepList, 1, 258, "nesting deeper than 256 levels", true, false},
@@ -205,6 +209,22 @@ func TestBadInputBecomesAPositionedProblem(t *testing.T) {
 				t.Errorf("Structure = %v, want %v", p.Structure, c.structure)
 			}
 		})
+	}
+}
+
+// utf16le encodes text as UTF-16LE, as Windows tools write it.
+func utf16le(text string) string {
+	var b []byte
+	for _, u := range utf16.Encode([]rune(text)) {
+		b = append(b, byte(u), byte(u>>8))
+	}
+	return string(b)
+}
+
+func TestUTF16TemplatesAreRecognisedAsTemplates(t *testing.T) {
+	src := utf16le("\ufeffAWSTemplateFormatVersion: \"2010-09-09\"\nResources: {}\n")
+	if !Sniff([]byte(src)) {
+		t.Error("a UTF-16 template is not recognised, so discovery would skip it instead of reporting it")
 	}
 }
 

@@ -220,6 +220,7 @@ func Extract(t *Template, r *Resolver) *Extraction {
 			out.Policies = append(out.Policies[:start], mergeBranches(out.Policies[start:], base)...)
 		}
 	}
+	out.Problems = append(out.Problems, selectProblems(t, r)...)
 	return out
 }
 

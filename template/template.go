@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -162,6 +163,10 @@ func checkText(data []byte) (Problem, bool) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return Problem{Pos: Pos{1, 1}, Message: "the file is empty", Fix: "add a Resources section or remove the file"}, true
 	}
+	if enc := utf16Encoding(data); enc != "" {
+		return Problem{Pos: Pos{1, 1}, Message: "the file is " + enc + "; CloudFormation reads templates only as UTF-8",
+			Fix: "re-save the file as UTF-8 (for example: iconv -f UTF-16 -t UTF-8 FILE); most editors offer the encoding in Save As"}, true
+	}
 	if i := bytes.IndexByte(data, 0); i >= 0 {
 		line, col := lineCol(data, i)
 		return Problem{Pos: Pos{line, col}, Message: "the file is binary (it contains a NUL byte), not a template",
@@ -174,6 +179,58 @@ func checkText(data []byte) (Problem, bool) {
 			Fix: "re-save the file as UTF-8"}, true
 	}
 	return Problem{}, false
+}
+
+// utf16Encoding names the UTF-16 encoding data is in ("UTF-16LE with a
+// byte-order mark"), or "" when it is not UTF-16. Without a byte-order mark
+// it is recognised by text whose every other byte is NUL, as ASCII written
+// as UTF-16 is; Windows tools (PowerShell's Out-File, Notepad's "Unicode")
+// write such files.
+func utf16Encoding(data []byte) string {
+	switch {
+	case bytes.HasPrefix(data, []byte{0xff, 0xfe}):
+		return "UTF-16LE (it starts with a UTF-16 byte-order mark)"
+	case bytes.HasPrefix(data, []byte{0xfe, 0xff}):
+		return "UTF-16BE (it starts with a UTF-16 byte-order mark)"
+	}
+	if len(data) < 8 {
+		return ""
+	}
+	n := min(len(data)&^1, 64)
+	le, be := true, true
+	for i := 0; i < n; i += 2 {
+		le = le && data[i] != 0 && data[i+1] == 0
+		be = be && data[i] == 0 && data[i+1] != 0
+	}
+	switch {
+	case le:
+		return "UTF-16LE"
+	case be:
+		return "UTF-16BE"
+	}
+	return ""
+}
+
+// utf16Text decodes UTF-16 text (for sniffing only); ok is false when data
+// is not UTF-16.
+func utf16Text(data []byte) ([]byte, bool) {
+	enc := utf16Encoding(data)
+	if enc == "" {
+		return nil, false
+	}
+	big := strings.HasPrefix(enc, "UTF-16BE")
+	if bytes.HasPrefix(data, []byte{0xff, 0xfe}) || bytes.HasPrefix(data, []byte{0xfe, 0xff}) {
+		data = data[2:]
+	}
+	units := make([]uint16, len(data)/2)
+	for i := range units {
+		if big {
+			units[i] = uint16(data[2*i])<<8 | uint16(data[2*i+1])
+		} else {
+			units[i] = uint16(data[2*i+1])<<8 | uint16(data[2*i])
+		}
+	}
+	return []byte(string(utf16.Decode(units))), true
 }
 
 func firstInvalidUTF8(data []byte) int {
@@ -205,6 +262,10 @@ var (
 // template, so a broken template is reported while a broken Kubernetes
 // manifest next to it is skipped.
 func Sniff(data []byte) bool {
+	if text, ok := utf16Text(data); ok {
+		// Reported as not UTF-8 rather than skipped as not a template.
+		data = text
+	}
 	if bytes.Contains(data, sniffVersion) {
 		return true
 	}
@@ -322,6 +383,8 @@ func (t *Template) index() {
 		t.Resources = append(t.Resources, rs)
 		t.byID[f.Key] = rs
 	}
+	t.checkParameterDefaults()
+	t.checkCycles()
 }
 
 func (t *Template) hasTransform(name string) bool {
