@@ -126,6 +126,7 @@ func Rules() []*Rule {
 		ruleParseError(),
 		ruleInvalidTemplate(),
 		ruleTemplateTooLarge(),
+		ruleBranchesMerged(),
 		// Policy grammar.
 		ruleDataTypeMismatch(),
 		ruleInvalidPolicyElement(),

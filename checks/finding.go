@@ -76,6 +76,12 @@ type Finding struct {
 	// Branch names the conditions under which the finding holds, when the
 	// template has undecidable Fn::If branches: "when IsProd is true".
 	Branch string `json:"branch,omitempty"`
+	// When is set when the finding holds only with parameter values other
+	// than the defaults: one assignment that reaches it, "Stage=sandbox".
+	// Findings that hold with the defaults have none. It is not part of
+	// the fingerprint: which example value is named may change when the
+	// template does.
+	When string `json:"when,omitempty"`
 	// Policy names the policy the finding is in ("TrustPolicy", an inline
 	// policy's name, "BucketPolicy"), as cfn-policy-validator names it;
 	// PolicyPath is the element's path inside that policy document.
@@ -94,6 +100,25 @@ type Finding struct {
 	// subject is the offending value (an action name, a principal), used
 	// for the fingerprint.
 	subject string
+	// merged marks findings of a merged evaluation (template.Merge) on a
+	// value no single branch produced: less precise than the same finding
+	// found in a combination checked one by one.
+	merged bool
+}
+
+// Conditions describes when the finding holds, for renderers: "" when it
+// holds with the template's defaults whatever its conditions, else "when
+// Stage=sandbox", "when IsProd is true", or both joined.
+func (f *Finding) Conditions() string {
+	switch {
+	case f.When == "":
+		return f.Branch
+	case f.Branch == "":
+		return "when " + f.When
+	case strings.Contains(f.Branch, " or "):
+		return "when " + f.When + ", " + f.Branch
+	}
+	return "when " + f.When + " and " + strings.TrimPrefix(f.Branch, "when ")
 }
 
 // Suppression records why a finding does not count.
@@ -167,17 +192,38 @@ func Finalize(fs []Finding) []Finding {
 
 // dedupe merges findings with the same code, place, path and message, as
 // happen when several branches of a template share a problem; the merged
-// finding names every branch it holds in.
+// finding names every branch it holds in. A finding that holds with the
+// defaults in any branch is one that holds with the defaults: the
+// branches only non-default values reach are then left out of its label.
 func dedupe(fs []Finding) []Finding {
 	type key struct {
 		code, file, path, msg string
 		line, col             int
 	}
+	underDefaults := map[key]bool{}
+	exact := map[key]bool{}
+	for _, f := range fs {
+		k := key{f.Code, f.File, f.Path, f.Message, f.Line, f.Column}
+		if f.When == "" && !f.merged {
+			underDefaults[k] = true
+		}
+		if !f.merged {
+			exact[k] = true
+		}
+	}
 	first := map[key]int{}
 	out := fs[:0]
 	for _, f := range fs {
 		k := key{f.Code, f.File, f.Path, f.Message, f.Line, f.Column}
+		if f.When != "" && underDefaults[k] || f.merged && exact[k] {
+			continue
+		}
 		if i, ok := first[k]; ok {
+			if out[i].When != f.When {
+				// Both need non-default values: keep the first (the most
+				// likely) assignment and its branches.
+				continue
+			}
 			switch {
 			case out[i].Branch == "": // already holds unconditionally
 			case f.Branch == "":
@@ -256,14 +302,19 @@ func Merge(offline, online []Finding) []Finding {
 		code, file string
 		line       int
 	}
-	at := map[key]int{}
+	// Several offline findings may share a key before Finalize merges
+	// them (one per branch): each is marked.
+	at := map[key][]int{}
 	for i, f := range offline {
-		at[key{f.Code, f.File, f.Line}] = i
+		k := key{f.Code, f.File, f.Line}
+		at[k] = append(at[k], i)
 	}
 	out := append([]Finding(nil), offline...)
 	for _, f := range online {
-		if i, ok := at[key{f.Code, f.File, f.Line}]; ok {
-			out[i].Source = SourceBoth
+		if is, ok := at[key{f.Code, f.File, f.Line}]; ok {
+			for _, i := range is {
+				out[i].Source = SourceBoth
+			}
 			continue
 		}
 		out = append(out, f)

@@ -101,8 +101,8 @@ func render(fs []checks.Finding) []byte {
 		if f.Resource != "" {
 			fmt.Fprintf(&b, " [%s]", f.Resource)
 		}
-		if f.Branch != "" {
-			fmt.Fprintf(&b, " (%s)", f.Branch)
+		if c := f.Conditions(); c != "" {
+			fmt.Fprintf(&b, " (%s)", c)
 		}
 		if f.Suppression != nil {
 			fmt.Fprintf(&b, " suppressed (%s: %s)", f.Suppression.Kind, f.Suppression.Reason)

@@ -111,6 +111,10 @@ type Report struct {
 	Message string
 	Fix     string
 	Branch  string
+	// When is the non-default parameter assignment the finding needs.
+	When string
+	// merged marks a finding of a merged evaluation no branch explains.
+	merged bool
 	// Policy names the policy as cfn-policy-validator does; PolicyPath is
 	// the element's path inside the policy document.
 	Policy     string
@@ -130,9 +134,9 @@ func (c *TemplateContext) Report(r Report) {
 	*c.out = append(*c.out, Finding{
 		Code: c.rule.Code, Type: c.rule.Type, Message: r.Message, Fix: fix,
 		File: c.Template.File, Line: max(r.Pos.Line, 1), Column: max(r.Pos.Col, 1), EndLine: max(end, 1),
-		Resource: r.Resource, ResourceType: r.ResourceType, Path: r.Path, Branch: r.Branch,
+		Resource: r.Resource, ResourceType: r.ResourceType, Path: r.Path, Branch: r.Branch, When: r.When,
 		Policy: r.Policy, PolicyPath: r.PolicyPath,
-		Source: SourceOffline, LearnMore: c.rule.LearnMore, subject: r.Subject,
+		Source: SourceOffline, LearnMore: c.rule.LearnMore, subject: r.Subject, merged: r.merged,
 	})
 }
 
@@ -146,19 +150,29 @@ type PolicyContext struct {
 // At reports a finding at a node of the policy. path is relative to the
 // document ("Statement[0].Action[1]").
 func (c *PolicyContext) At(n *template.Node, path, subject, message, fix string) {
-	if n != nil {
-		c.AtPos(n.Pos, n.EndLine, path, subject, message, fix)
+	if n == nil {
+		c.AtPos(c.Policy.Pos, 0, path, subject, message, fix)
 		return
 	}
-	c.AtPos(c.Policy.Pos, 0, path, subject, message, fix)
+	branch, when, ok := c.Policy.Reach(n)
+	if !ok {
+		// In a merged evaluation, a value no accepted parameter values
+		// reach: the merge made it up.
+		return
+	}
+	c.report(n.Pos, n.EndLine, path, subject, message, fix, branch, when, c.Policy.Merged != nil && branch == c.Policy.Branch)
 }
 
 // AtPos reports a finding at a position in the policy, for elements that are
 // not nodes (a condition key).
 func (c *PolicyContext) AtPos(pos template.Pos, endLine int, path, subject, message, fix string) {
+	c.report(pos, endLine, path, subject, message, fix, c.Policy.Branch, c.Policy.When, c.Policy.Merged != nil)
+}
+
+func (c *PolicyContext) report(pos template.Pos, endLine int, path, subject, message, fix, branch, when string, merged bool) {
 	r := Report{Path: c.Policy.Path, Subject: subject, Message: message, Fix: fix, Pos: pos, EndLine: endLine,
-		Resource: c.Policy.LogicalID, ResourceType: c.Policy.ResourceType, Branch: c.Policy.Branch,
-		Policy: policyName(c.Policy), PolicyPath: path}
+		Resource: c.Policy.LogicalID, ResourceType: c.Policy.ResourceType, Branch: branch, When: when,
+		Policy: policyName(c.Policy), PolicyPath: path, merged: merged}
 	if path != "" && !c.Policy.Synthesized {
 		r.Path += "." + path
 	}

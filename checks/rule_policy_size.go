@@ -55,7 +55,9 @@ func rulePolicySize() *Rule {
 		}
 		for _, pc := range c.Policies {
 			pol := pc.Policy
-			if pol.Kind != template.Identity {
+			if pol.Kind != template.Identity || pol.Merged != nil {
+				// A merged evaluation takes every branch at once: its size
+				// is no policy's.
 				continue
 			}
 			pt := part{p: pc, size: policySize(pol.Document)}
@@ -64,7 +66,7 @@ func rulePolicySize() *Rule {
 			case "AWS::IAM::ManagedPolicy":
 				if pt.size > managedPolicyQuota {
 					c.Report(Report{Pos: pol.Pos, Resource: pol.LogicalID, ResourceType: pol.ResourceType, Path: pol.Path,
-						Branch: pol.Branch, Subject: pol.LogicalID, Policy: policyName(pol),
+						Branch: pol.Branch, When: pol.When, Subject: pol.LogicalID, Policy: policyName(pol),
 						Message: fmt.Sprintf("The managed policy %s is at least %s characters (whitespace excluded); IAM accepts at most %s, so the deploy fails.",
 							pol.LogicalID, thousands(pt.size), thousands(managedPolicyQuota))})
 				}
@@ -103,8 +105,8 @@ func rulePolicySize() *Rule {
 			// only in their own branch.
 			branches := map[string]bool{}
 			for _, p := range t.parts {
-				if p.p.Policy.Branch != "" {
-					branches[p.p.Policy.Branch] = true
+				if l := sizeLabel(p.p.Policy); l != "" {
+					branches[l] = true
 				}
 			}
 			labels := []string{""}
@@ -120,7 +122,7 @@ func rulePolicySize() *Rule {
 				var items []string
 				var first *PolicyContext
 				for _, p := range t.parts {
-					if b := p.p.Policy.Branch; b != "" && b != label {
+					if b := sizeLabel(p.p.Policy); b != "" && b != label {
 						continue
 					}
 					total += p.size
@@ -139,7 +141,8 @@ func rulePolicySize() *Rule {
 				} else if res := c.Template.Resource(t.id); res != nil {
 					pos, resource, rtype = res.Pos, res.LogicalID, res.Type
 				}
-				c.Report(Report{Pos: pos, Resource: resource, ResourceType: rtype, Branch: label, Subject: t.kind + ":" + t.id,
+				branch, when, _ := strings.Cut(label, "\x00")
+				c.Report(Report{Pos: pos, Resource: resource, ResourceType: rtype, Branch: branch, When: when, Subject: t.kind + ":" + t.id,
 					Path: "Resources." + resource,
 					Message: fmt.Sprintf("The inline policies of %s %s add up to at least %s characters (whitespace excluded); IAM accepts at most %s per %s, so the deploy fails. Sizes: %s.",
 						t.kind, name, thousands(total), thousands(t.limit), t.kind, strings.Join(items, ", "))})
@@ -239,4 +242,12 @@ func thousands(n int) string {
 		s = s[:i] + "," + s[i:]
 	}
 	return s
+}
+
+// sizeLabel names the branch a policy counts in: "" for every branch.
+func sizeLabel(p *template.Policy) string {
+	if p.Branch == "" && p.When == "" {
+		return ""
+	}
+	return p.Branch + "\x00" + p.When
 }

@@ -159,8 +159,8 @@ var oneLine = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ")
 
 func annotationMessage(f checks.Finding) string {
 	m := f.Message
-	if f.Branch != "" {
-		m += " (" + f.Branch + ")"
+	if c := f.Conditions(); c != "" {
+		m += " (" + c + ")"
 	}
 	if f.Fix != "" {
 		m += "\nFix: " + f.Fix

@@ -62,6 +62,7 @@ type CfnTollgate struct {
 	Column      int    `json:"column"`
 	Path        string `json:"path,omitempty"`
 	Branch      string `json:"branch,omitempty"`
+	When        string `json:"when,omitempty"`
 	Fix         string `json:"fix,omitempty"`
 	Fingerprint string `json:"fingerprint"`
 }
@@ -72,12 +73,18 @@ type CfnTollgate struct {
 func NewCfnPolicyValidatorReport(r *Result) CfnPolicyValidatorReport {
 	out := CfnPolicyValidatorReport{BlockingFindings: []CfnFinding{}, NonBlockingFindings: []CfnFinding{}, Errors: r.Errors}
 	for _, f := range r.Active() {
+		msg := f.Message
+		if f.When != "" {
+			// Scripts that read only the message still learn that the
+			// finding needs non-default parameter values.
+			msg += " (" + f.Conditions() + ")"
+		}
 		cf := CfnFinding{
-			FindingType: string(f.Type), Code: f.Code, Message: f.Message, ResourceName: f.Resource,
+			FindingType: string(f.Type), Code: f.Code, Message: msg, ResourceName: f.Resource,
 			PolicyName: f.Policy,
 			Details: CfnDetails{FindingDetails: f.Message, FindingType: string(f.Type), IssueCode: f.Code,
 				LearnMoreLink: f.LearnMore, Locations: []CfnLocation{},
-				Tollgate: CfnTollgate{File: f.File, Line: f.Line, Column: f.Column, Path: f.Path, Branch: f.Branch, Fix: f.Fix, Fingerprint: f.Fingerprint}},
+				Tollgate: CfnTollgate{File: f.File, Line: f.Line, Column: f.Column, Path: f.Path, Branch: f.Branch, When: f.When, Fix: f.Fix, Fingerprint: f.Fingerprint}},
 		}
 		if f.PolicyPath != "" {
 			cf.Details.Locations = append(cf.Details.Locations, CfnLocation{Path: policyPathElements(f.PolicyPath)})

@@ -243,8 +243,8 @@ func (b *budget) addFindings(fs []checks.Finding, o MarkdownOptions) {
 		if f.Resource != "" {
 			fmt.Fprintf(&s, " in %s", CodeSpan(f.Resource))
 		}
-		if f.Branch != "" {
-			fmt.Fprintf(&s, " (%s)", Inline(f.Branch))
+		if c := f.Conditions(); c != "" {
+			fmt.Fprintf(&s, " (%s)", Inline(c))
 		}
 		fmt.Fprintf(&s, "  \n  %s", Inline(f.Message))
 		if f.Fix != "" {

@@ -198,8 +198,8 @@ func sarifRuleFor(info checks.Info) sarifRule {
 
 func sarifResultFor(f checks.Finding, ruleIndex int) sarifResult {
 	msg := f.Message
-	if f.Branch != "" {
-		msg += " (" + f.Branch + ")"
+	if c := f.Conditions(); c != "" {
+		msg += " (" + c + ")"
 	}
 	if f.Fix != "" {
 		msg += " Fix: " + f.Fix
@@ -219,6 +219,9 @@ func sarifResultFor(f checks.Finding, ruleIndex int) sarifResult {
 	}
 	if f.Branch != "" {
 		res.Properties["branch"] = f.Branch
+	}
+	if f.When != "" {
+		res.Properties["when"] = f.When
 	}
 	if f.Suppression != nil {
 		kind := "external"

@@ -49,8 +49,8 @@ func Text(w io.Writer, r *Result, o TextOptions) error {
 		if f.Resource != "" {
 			line += " [" + Plain(f.Resource) + "]"
 		}
-		if f.Branch != "" {
-			line += " (" + Plain(f.Branch) + ")"
+		if c := f.Conditions(); c != "" {
+			line += " (" + Plain(c) + ")"
 		}
 		ew.println(line)
 		if f.Fix != "" {

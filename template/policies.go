@@ -43,15 +43,27 @@ type Policy struct {
 	Document *Node
 	// Pos is where the document starts in the template.
 	Pos Pos
-	// Branch is set when the document depends on conditions that cannot be
-	// decided statically: "when IsProd is true". Each branch is its own Policy.
+	// Branch is set when the document depends on conditions that vary even
+	// with every parameter at its default (a parameter without a default,
+	// the Region): "when IsProd is true". Each branch is its own Policy.
 	Branch string
+	// When is set when only non-default parameter values reach this
+	// document: one assignment that does, "Stage=sandbox". Policies the
+	// defaults reach have none.
+	When string
+	// Merged is set on the policy checked in a merged evaluation, when its
+	// combinations of conditions were too many to check one by one; Reach
+	// says which conditions each of its values needs.
+	Merged *Merge
 	// Synthesized marks policies built from resource properties rather than
 	// written as documents (AWS::Lambda::Permission).
 	Synthesized bool
 	// Attachment names the resource policy's target type as IAM Access
 	// Analyzer knows it ("AWS::S3::Bucket"), when it has one.
 	Attachment string
+
+	// end is the last line of the document as written.
+	end int
 }
 
 // ManagedPolicyRef is a managed policy ARN attached to a role, user or group.
@@ -67,6 +79,9 @@ type Extraction struct {
 	Policies        []*Policy
 	ManagedPolicies []ManagedPolicyRef
 	Problems        []Problem
+	// Bounds lists resources whose combinations of conditions were more
+	// than are checked one by one.
+	Bounds []Bound
 }
 
 // policySpec says where the policies of one resource type live.
@@ -143,10 +158,6 @@ func PolicyResourceTypes() []string {
 	return out
 }
 
-// maxBranchConditions bounds how many undecidable conditions of one resource
-// are explored (2^n variants); beyond it, Fn::If values stay unknown.
-const maxBranchConditions = 4
-
 type extractor struct {
 	t      *Template
 	res    *Resource
@@ -173,97 +184,28 @@ func (x *extractor) add(p *Policy, raw *Node) {
 	p.LogicalID = x.res.LogicalID
 	p.Document = doc
 	p.Pos = raw.Pos
+	p.end = raw.lastLine()
 	p.Branch = x.branch
 	x.out.Policies = append(x.out.Policies, p)
 }
 
-// Extract returns every policy declared in t, resolved with r. Resources
-// whose Condition is known to be false are skipped; documents that depend
-// on undecidable conditions yield one policy per branch.
+// Extract returns every policy declared in t, resolved with r's values.
+// Resources whose Condition no accepted parameter value makes true are
+// skipped; a document that depends on conditions yields one policy per
+// distinct outcome, labelled with the conditions (Branch) and, when only
+// non-default parameter values reach it, with one such assignment (When).
+// See variants.go.
 func Extract(t *Template, r *Resolver) *Extraction {
 	out := &Extraction{}
+	e := r.explorer()
 	for _, res := range t.Resources {
 		finders := specByType[res.Type]
 		if finders == nil || res.Properties == nil {
 			continue
 		}
-		base := Assumption{}
-		if res.Condition != "" {
-			v, known := r.Condition(res.Condition, nil)
-			if known && !v {
-				continue
-			}
-			if !known {
-				base[res.Condition] = true
-			}
-		}
-		conds := r.Undecided(res.Properties)
-		variants := Assumptions(conds, maxBranchConditions)
-		start := len(out.Policies)
-		for _, a := range variants {
-			for k, v := range base {
-				a[k] = v
-			}
-			props := r.Resolve(res.Properties, a)
-			if props == nil {
-				continue
-			}
-			x := &extractor{t: t, res: res, out: out}
-			if len(variants) > 1 || len(base) > 0 {
-				x.branch = a.String()
-			}
-			for _, f := range finders {
-				f(x, props, "Resources."+res.LogicalID+".Properties")
-			}
-		}
-		if len(variants) > 1 {
-			out.Policies = append(out.Policies[:start], mergeBranches(out.Policies[start:], base)...)
-		}
+		e.extractResource(res, finders, out)
 	}
 	out.Problems = append(out.Problems, selectProblems(t, r)...)
-	return out
-}
-
-// mergeBranches collapses the variants of a policy that do not differ
-// between branches, so a condition that only affects other properties does
-// not duplicate every finding.
-func mergeBranches(ps []*Policy, base Assumption) []*Policy {
-	byPath := map[string][]*Policy{}
-	var order []string
-	for _, p := range ps {
-		if _, ok := byPath[p.Path]; !ok {
-			order = append(order, p.Path)
-		}
-		byPath[p.Path] = append(byPath[p.Path], p)
-	}
-	var out []*Policy
-	for _, path := range order {
-		group := byPath[path]
-		same := true
-		for _, p := range group[1:] {
-			if !Equal(p.Document, group[0].Document) {
-				same = false
-				break
-			}
-		}
-		if same {
-			p := *group[0]
-			p.Branch = base.String()
-			out = append(out, &p)
-			continue
-		}
-		seen := make([]*Policy, 0, len(group))
-	next:
-		for _, p := range group {
-			for _, s := range seen {
-				if Equal(s.Document, p.Document) {
-					continue next
-				}
-			}
-			seen = append(seen, p)
-		}
-		out = append(out, seen...)
-	}
 	return out
 }
 

@@ -19,7 +19,11 @@ type extracted struct {
 func summarize(ps []*Policy) []extracted {
 	out := make([]extracted, len(ps))
 	for i, p := range ps {
-		out[i] = extracted{p.Kind.String(), p.Path, p.Name, p.Branch}
+		b := p.Branch
+		if p.When != "" {
+			b += "[" + p.When + "]"
+		}
+		out[i] = extracted{p.Kind.String(), p.Path, p.Name, b}
 	}
 	return out
 }
@@ -185,7 +189,10 @@ Resources:
 `
 	tpl := mustParse(t, "c.yaml", src)
 	x := Extract(tpl, NewResolver(tpl, Values{}))
+	// ProdOnly exists when Env is prod: not the default, but a value Env
+	// accepts.
 	want := []extracted{
+		{"identity", "Resources.ProdOnly.Properties.PolicyDocument", "", "[Env=prod]"},
 		{"identity", "Resources.Maybe.Properties.PolicyDocument", "", "when HasExtra is true"},
 		{"identity", "Resources.Branches.Properties.PolicyDocument", "", "when HasExtra is true"},
 		{"identity", "Resources.Branches.Properties.PolicyDocument", "", "when HasExtra is false"},
@@ -194,7 +201,11 @@ Resources:
 	if diff := cmp.Diff(want, summarize(x.Policies)); diff != "" {
 		t.Errorf("policies (-want +got):\n%s", diff)
 	}
-	if got := Describe(x.Policies[1].Document.Get("Statement").Items[0].Get("Action")); got != `"s3:*"` {
+	defaults := Extract(tpl, NewResolver(tpl, Values{DefaultsOnly: true}))
+	if diff := cmp.Diff(want[1:], summarize(defaults.Policies)); diff != "" {
+		t.Errorf("with parameter-values: defaults, policies (-want +got):\n%s", diff)
+	}
+	if got := Describe(x.Policies[2].Document.Get("Statement").Items[0].Get("Action")); got != `"s3:*"` {
 		t.Errorf("true branch action = %s", got)
 	}
 }

@@ -17,8 +17,14 @@ type Values struct {
 	// Partition defaults from Region ("aws", "aws-cn", "aws-us-gov").
 	Partition string
 	StackName string
-	// Parameters override parameter defaults by name.
+	// Parameters pin parameter values by name. A parameter nobody pinned
+	// can take any value its definition accepts; its Default is the likely
+	// one (see Extract).
 	Parameters map[string]string
+	// DefaultsOnly takes every parameter that has a Default as pinned to
+	// it (config parameter-values: defaults), as teams that always deploy
+	// with the defaults want.
+	DefaultsOnly bool
 }
 
 // Origin says where an Unknown value comes from, so checks can still reason
@@ -59,6 +65,25 @@ type Resolver struct {
 	v      Values
 	params map[string]*Node
 	conds  map[string]tri
+
+	// explore is set on the resolvers Extract uses: a condition is
+	// decided only when every accepted parameter value decides it alike,
+	// and parameters in unset are unknown (they are away from their
+	// defaults in the variant being resolved).
+	explore bool
+	sp      *space
+	unset   map[string]bool
+	// seen, when not nil, records the undecided Fn::If met.
+	seen *[]seenIf
+	// union holds the conditions whose Fn::If branches are merged (see
+	// union.go), with the bookkeeping of that evaluation.
+	union *unionState
+}
+
+// seenIf is an undecided Fn::If met while resolving.
+type seenIf struct {
+	node *Node
+	cond string
 }
 
 // NewResolver returns a resolver for t with the given deployment values.
@@ -67,6 +92,22 @@ func NewResolver(t *Template, v Values) *Resolver {
 		v.Partition = PartitionOf(v.Region)
 	}
 	return &Resolver{t: t, v: v, params: map[string]*Node{}, conds: map[string]tri{}}
+}
+
+// explorer returns a resolver for Extract: one that treats unpinned
+// parameters as varying over what they accept.
+func (r *Resolver) explorer() *Resolver {
+	e := NewResolver(r.t, r.v)
+	e.explore = true
+	return e
+}
+
+// space returns the condition space of the template, built on first use.
+func (r *Resolver) space() *space {
+	if r.sp == nil {
+		r.sp = newSpace(r.t, r.v)
+	}
+	return r.sp
 }
 
 // PartitionOf returns the partition a region belongs to, "aws" when unknown.
@@ -113,12 +154,21 @@ func (r *Resolver) resolve(n *Node, a Assumption, depth int) *Node {
 		var items []*Node
 		changed := false
 		for i, it := range n.Items {
-			ri := r.resolve(it, a, depth+1)
+			var ri *Node
+			if r.union != nil {
+				r.union.keys = append(r.union.keys, "[]")
+				ri = r.resolve(it, a, depth+1)
+				r.union.keys = r.union.keys[:len(r.union.keys)-1]
+			} else {
+				ri = r.resolve(it, a, depth+1)
+			}
 			if ri != it && !changed {
 				changed = true
 				items = append(make([]*Node, 0, len(n.Items)), n.Items[:i]...)
 			}
-			if changed && ri != noValue {
+			if isSplice(ri) {
+				items = append(items, ri.Items...)
+			} else if changed && ri != noValue {
 				items = append(items, ri)
 			}
 		}
@@ -130,12 +180,24 @@ func (r *Resolver) resolve(n *Node, a Assumption, depth int) *Node {
 		return &c
 	case Map:
 		if fn, arg, ok := n.Intrinsic(); ok {
+			if r.union != nil && fn != "Fn::If" {
+				// Branches cannot be merged inside a function's arguments.
+				r.union.inFn++
+				defer func() { r.union.inFn-- }()
+			}
 			return r.intrinsic(n, fn, arg, a, depth)
 		}
 		var fields []Field
 		changed := false
 		for i, f := range n.Fields {
-			rv := r.resolve(f.Value, a, depth+1)
+			var rv *Node
+			if r.union != nil {
+				r.union.keys = append(r.union.keys, f.Key)
+				rv = r.resolve(f.Value, a, depth+1)
+				r.union.keys = r.union.keys[:len(r.union.keys)-1]
+			} else {
+				rv = r.resolve(f.Value, a, depth+1)
+			}
 			if rv != f.Value && !changed {
 				changed = true
 				fields = append(make([]Field, 0, len(n.Fields)), n.Fields[:i]...)
@@ -250,6 +312,11 @@ func (r *Resolver) ref(name string, pos Pos) *Node {
 
 // param returns the value of a parameter, positioned at its definition.
 func (r *Resolver) param(p *Parameter) *Node {
+	if r.explore {
+		if _, pinned := r.v.Parameters[p.Name]; !pinned && r.unset[p.Name] {
+			return r.unknown("!Ref "+p.Name, p.Pos, &Origin{Func: "Ref", Parameter: p.Name})
+		}
+	}
 	if v, ok := r.params[p.Name]; ok {
 		return v
 	}
@@ -525,6 +592,12 @@ func (r *Resolver) ifFn(n, arg *Node, a Assumption, depth int) *Node {
 	}
 	v, known := r.Condition(name, a)
 	if !known {
+		if r.union != nil && r.union.conds[name] {
+			return r.unionIf(n, name, arg, a, depth)
+		}
+		if r.seen != nil {
+			*r.seen = append(*r.seen, seenIf{node: n, cond: name})
+		}
 		return r.unknown(Describe(n), n.Pos, &Origin{Func: "Fn::If"})
 	}
 	if v {
@@ -538,6 +611,9 @@ func (r *Resolver) ifFn(n, arg *Node, a Assumption, depth int) *Node {
 func (r *Resolver) Condition(name string, a Assumption) (value, known bool) {
 	if v, ok := a[name]; ok {
 		return v, true
+	}
+	if r.explore {
+		return r.space().decide(name)
 	}
 	switch r.condition(name) {
 	case triTrue:

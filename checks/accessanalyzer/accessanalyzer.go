@@ -62,9 +62,10 @@ type Options struct {
 	Fix func(code string) string
 }
 
-// Key identifies a policy across revisions: resource, path and branch.
+// Key identifies a policy across revisions: resource, path, branch and
+// the non-default parameter values that reach it.
 func Key(p *template.Policy) string {
-	return p.LogicalID + "\x00" + p.Path + "\x00" + p.Branch
+	return p.LogicalID + "\x00" + p.Path + "\x00" + p.Branch + "\x00" + p.When
 }
 
 // Result is what the backend found in one template.
@@ -93,6 +94,12 @@ func Run(ctx context.Context, o Options, t *template.Template, policies []*templ
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(conc)
 	for _, p := range policies {
+		if p.Merged != nil {
+			// A merged evaluation takes every branch at once; it is no
+			// policy CloudFormation would create, so the offline rules
+			// alone judge it.
+			continue
+		}
 		doc := render(p.Document, ph)
 		for _, job := range r.jobs(p, doc, ph) {
 			g.Go(func() error {
@@ -234,7 +241,7 @@ func (r *runner) finding(p *template.Policy, code string, typ checks.Type, msg s
 	return checks.Finding{
 		Code: code, Type: typ, Message: strings.TrimSpace(msg), Fix: fix,
 		File: r.t.File, Line: max(pos.Line, 1), Column: max(pos.Col, 1), EndLine: max(end, 1),
-		Resource: p.LogicalID, ResourceType: p.ResourceType, Path: path, Branch: p.Branch,
+		Resource: p.LogicalID, ResourceType: p.ResourceType, Path: path, Branch: p.Branch, When: p.When,
 		Source: checks.SourceAccessAnalyzer,
 	}
 }

@@ -1,0 +1,169 @@
+package checks_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/tollgate-dev/tollgate/checks"
+	"github.com/tollgate-dev/tollgate/template"
+)
+
+// wildcardTemplate grants every action on a Resource list of n Fn::If on
+// n parameters without defaults, with "*" only in the last else branch;
+// nested, the Fn::If nest n deep with "*" innermost.
+func wildcardTemplate(n int, nested bool) string {
+	var b strings.Builder
+	b.WriteString("AWSTemplateFormatVersion: \"2010-09-09\"\nParameters:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "  P%d: {Type: String}\n", i)
+	}
+	b.WriteString("Conditions:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "  C%d: !Equals [!Ref P%d, \"yes\"]\n", i, i)
+	}
+	b.WriteString(`Resources:
+  Admin:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Action: "*"
+            Resource:
+`)
+	if nested {
+		expr := `"*"`
+		for i := n - 1; i >= 0; i-- {
+			expr = fmt.Sprintf(`{"Fn::If": [C%d, "arn:aws:s3:::b%d", %s]}`, i, i, expr)
+		}
+		b.WriteString("              - " + expr + "\n")
+		return b.String()
+	}
+	for i := range n {
+		other := fmt.Sprintf("arn:aws:s3:::c%d", i)
+		if i == n-1 {
+			other = `"*"`
+		}
+		fmt.Fprintf(&b, "              - !If [C%d, arn:aws:s3:::b%d, %s]\n", i, i, other)
+	}
+	return b.String()
+}
+
+func TestAWildcardHiddenBehindConditionsIsFound(t *testing.T) {
+	// The branch bound used to drop every condition past the fourth: five
+	// conditions, or Fn::If nested five deep, hid the wildcard.
+	k := newChecker(t)
+	for _, c := range []struct {
+		n      int
+		nested bool
+	}{{1, false}, {5, false}, {10, false}, {30, false}, {5, true}, {30, true}} {
+		name := fmt.Sprintf("%d conditions", c.n)
+		if c.nested {
+			name = fmt.Sprintf("Fn::If nested %d deep", c.n)
+		}
+		t.Run(name, func(t *testing.T) {
+			res := k.Check(template.Parse("wild.yaml", []byte(wildcardTemplate(c.n, c.nested))))
+			var admin []checks.Finding
+			merged := 0
+			for _, f := range res.Findings {
+				switch f.Code {
+				case "ADMINISTRATOR_ACCESS":
+					admin = append(admin, f)
+				case "BRANCHES_MERGED":
+					merged++
+					if !strings.Contains(f.Message, fmt.Sprintf("depends on %d conditions: 64 of", c.n)) || f.Resource != "Admin" {
+						t.Errorf("merge warning: %+v", f)
+					}
+				}
+			}
+			if len(admin) != 1 {
+				t.Fatalf("ADMINISTRATOR_ACCESS findings: %+v", admin)
+			}
+			if wantMerged := c.n > 6; (merged == 1) != wantMerged {
+				t.Errorf("%d BRANCHES_MERGED warnings, want one: %v", merged, wantMerged)
+			}
+			if admin[0].Branch == "" || strings.Count(admin[0].Branch, " or ") > 0 {
+				t.Errorf("the finding's branch: %q", admin[0].Branch)
+			}
+		})
+	}
+}
+
+const stageTemplate = `AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  Stage:
+    Type: String
+    Default: prod
+    AllowedValues: [prod, sandbox]
+Conditions:
+  IsSandbox: !Equals [!Ref Stage, sandbox]
+Resources:
+  DeployRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Action: sts:AssumeRole
+            Principal: !If [IsSandbox, {AWS: "*"}, {AWS: "arn:aws:iam::123456789012:root"}]
+      Policies:
+        - PolicyName: read
+          PolicyDocument:
+            Version: "2012-10-17"
+            Statement:
+              - Effect: Allow
+                Action: [s3:GetObjekt]
+                Resource: !If [IsSandbox, "arn:aws:s3:::sandbox/*", "arn:aws:s3:::prod/*"]
+`
+
+func TestAFindingOnlyANonDefaultValueReachesSaysSo(t *testing.T) {
+	k := newChecker(t)
+	res := k.Check(template.Parse("stage.yaml", []byte(stageTemplate)))
+	var got []string
+	for _, f := range res.Findings {
+		got = append(got, fmt.Sprintf("%s %d %q", f.Code, f.Line, f.Conditions()))
+	}
+	want := []string{
+		`EXTERNAL_PRINCIPAL 18 "when Stage=sandbox"`,
+		// Found in both branches: it holds with the defaults, and reads as
+		// it always did.
+		`INVALID_ACTION 25 ""`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestFindingsUnderTheDefaultsKeepTheirFingerprints(t *testing.T) {
+	// A baseline written before parameters varied (or with
+	// parameter-values: defaults) still matches.
+	data := fixtureOptions(t)
+	defaults := data
+	defaults.Values.DefaultsOnly = true
+	kd, err := checks.NewChecker(defaults, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ka := newChecker(t)
+	fp := func(k *checks.Checker) map[string]string {
+		out := map[string]string{}
+		for _, f := range k.Check(template.Parse("stage.yaml", []byte(stageTemplate))).Findings {
+			if f.When == "" {
+				out[f.Code] = f.Fingerprint
+			}
+		}
+		return out
+	}
+	before, after := fp(kd), fp(ka)
+	if len(before) == 0 || before["INVALID_ACTION"] != after["INVALID_ACTION"] {
+		t.Errorf("fingerprints with the defaults %v, with every value %v", before, after)
+	}
+	for _, f := range kd.Check(template.Parse("stage.yaml", []byte(stageTemplate))).Findings {
+		if f.Code == "EXTERNAL_PRINCIPAL" {
+			t.Errorf("with parameter-values: defaults, the sandbox branch was checked: %+v", f)
+		}
+	}
+}
