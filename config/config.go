@@ -25,6 +25,16 @@ import (
 	"github.com/tollgate-dev/tollgate/internal/spelling"
 )
 
+// Values of parameter-values.
+const (
+	ParameterValuesAccepted = "accepted"
+	ParameterValuesDefaults = "defaults"
+)
+
+// DefaultsOnly reports whether unpinned parameters are checked with their
+// defaults only (parameter-values: defaults).
+func (c *Config) DefaultsOnly() bool { return c.ParameterValues == ParameterValuesDefaults }
+
 // DefaultFile is the configuration file looked for when none is named.
 const DefaultFile = ".tollgate.yml"
 
@@ -36,22 +46,29 @@ func Schema() []byte { return schemaJSON }
 
 // Config is the content of .tollgate.yml.
 type Config struct {
-	Version          int               `yaml:"version"`
-	Paths            []string          `yaml:"paths"`
-	Include          []string          `yaml:"include"`
-	Exclude          []string          `yaml:"exclude"`
-	Account          string            `yaml:"account"`
-	Region           string            `yaml:"region"`
-	Parameters       map[string]string `yaml:"parameters"`
-	BlockOn          []string          `yaml:"block-on"`
-	Block            Codes             `yaml:"block"`
-	Allow            Codes             `yaml:"allow"`
-	TrustedAccounts  []string          `yaml:"trusted-accounts"`
-	TrustedOrgs      []string          `yaml:"trusted-orgs"`
-	AccessAnalyzer   bool              `yaml:"access-analyzer"`
-	SensitiveActions []string          `yaml:"sensitive-actions"`
-	Regions          []string          `yaml:"regions"`
-	GitOps           GitOps            `yaml:"gitops"`
+	Version    int               `yaml:"version"`
+	Paths      []string          `yaml:"paths"`
+	Include    []string          `yaml:"include"`
+	Exclude    []string          `yaml:"exclude"`
+	Account    string            `yaml:"account"`
+	Region     string            `yaml:"region"`
+	Parameters map[string]string `yaml:"parameters"`
+	// ParametersFile is a parameters file (template.ParseParameterFile)
+	// whose values pin parameters, under those of Parameters.
+	ParametersFile string `yaml:"parameters-file"`
+	// ParameterValues says which values of unpinned parameters are
+	// checked: "accepted" (every value the template accepts, the default)
+	// or "defaults" (each parameter's Default only).
+	ParameterValues  string   `yaml:"parameter-values"`
+	BlockOn          []string `yaml:"block-on"`
+	Block            Codes    `yaml:"block"`
+	Allow            Codes    `yaml:"allow"`
+	TrustedAccounts  []string `yaml:"trusted-accounts"`
+	TrustedOrgs      []string `yaml:"trusted-orgs"`
+	AccessAnalyzer   bool     `yaml:"access-analyzer"`
+	SensitiveActions []string `yaml:"sensitive-actions"`
+	Regions          []string `yaml:"regions"`
+	GitOps           GitOps   `yaml:"gitops"`
 	// Baseline is the baseline file that check reads (see --baseline).
 	Baseline string `yaml:"baseline"`
 	// DataDir is the IAM data cache of tollgate data refresh.
@@ -108,8 +125,11 @@ type Environment struct {
 	Regions      []string `yaml:"regions"`
 	Role         string   `yaml:"role"`
 	PerBranch    []string `yaml:"per-branch"`
-	Stacks       []Stack  `yaml:"stacks"`
-	Gate         *Gate    `yaml:"gate"`
+	// Parameters is the parameters file of the environment's stacks that
+	// name none of their own.
+	Parameters string  `yaml:"parameters"`
+	Stacks     []Stack `yaml:"stacks"`
+	Gate       *Gate   `yaml:"gate"`
 }
 
 // Stack maps a template to a stack of an environment.

@@ -18,6 +18,8 @@ exclude: ["**/test/**"]
 account: "123456789012"
 region: eu-west-1
 parameters: {Env: prod, Count: 3, Flag: true}
+parameters-file: params/common.json
+parameter-values: defaults
 block-on: [ERROR, SECURITY_WARNING, WARNING]
 block: {codes: [REDUNDANT_ACTION]}
 allow: {codes: [EXTERNAL_PRINCIPAL]}
@@ -30,6 +32,7 @@ trusted-orgs: [o-a1b2c3d4e5]
 	}
 	want := &Config{Version: 1, Paths: []string{"stacks"}, Include: []string{"stacks/**/*.yaml"}, Exclude: []string{"**/test/**"},
 		Account: "123456789012", Region: "eu-west-1", Parameters: map[string]string{"Env": "prod", "Count": "3", "Flag": "true"},
+		ParametersFile: "params/common.json", ParameterValues: "defaults",
 		BlockOn: []string{"ERROR", "SECURITY_WARNING", "WARNING"}, Block: Codes{[]string{"REDUNDANT_ACTION"}},
 		Allow: Codes{[]string{"EXTERNAL_PRINCIPAL"}}, TrustedAccounts: []string{"210987654321"}, TrustedOrgs: []string{"o-a1b2c3d4e5"},
 		File: ".tollgate.yml"}
@@ -58,7 +61,7 @@ func TestWrongConfigurationsSayWhereAndHowToFix(t *testing.T) {
 		{"a nested misspelled key", "block:\n  codez: [A]\n",
 			[]string{`.tollgate.yml:2:3: unknown key "codez" (did you mean "codes"?)`}},
 		{"an unknown key with no near match", "colour: red\n",
-			[]string{`.tollgate.yml:1:1: unknown key "colour" (expected one of access-analyzer, account, allow, baseline, block, block-on, data-dir, exclude, gitops, include, parameters, paths, region, regions, sensitive-actions, trusted-accounts, trusted-orgs, version)`}},
+			[]string{`.tollgate.yml:1:1: unknown key "colour" (expected one of access-analyzer, account, allow, baseline, block, block-on, data-dir, exclude, gitops, include, parameter-values, parameters, parameters-file, paths, region, regions, sensitive-actions, trusted-accounts, trusted-orgs, version)`}},
 		{"an account written as a number", "account: 123456789012\n",
 			[]string{`.tollgate.yml:1:10: account must be a string, not a number; write it in quotes ("123456789012") so leading zeros are kept`}},
 		{"an account that is not 12 digits", "account: \"1234\"\n",
@@ -73,6 +76,8 @@ func TestWrongConfigurationsSayWhereAndHowToFix(t *testing.T) {
 			[]string{`.tollgate.yml:1:10: version must be 1`}},
 		{"a parameter that is a map", "parameters: {Env: {a: b}}\n",
 			[]string{`.tollgate.yml:1:19: parameters.Env must be a boolean, a number or a string, not an object`}},
+		{"a misspelt parameter-values", "parameter-values: default\n",
+			[]string{`.tollgate.yml:1:19: parameter-values: default is not allowed; expected one of accepted, defaults (did you mean defaults?)`}},
 		{"a YAML syntax error", "version: 1\n  paths: [\n",
 			[]string{`.tollgate.yml:2:1: YAML syntax error: mapping values are not allowed in this context`}},
 		{"a duplicate key", "region: a\nregion: b\n",

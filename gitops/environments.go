@@ -24,8 +24,10 @@ type Environment struct {
 	Accounts []string
 	Regions  []string
 	// Role is the role to assume for deploys here.
-	Role   string
-	Stacks []Stack
+	Role string
+	// Parameters is the parameters file of stacks that name none.
+	Parameters string
+	Stacks     []Stack
 	// PerBranch lists branches whose stacks get the branch in their name, so
 	// deployments of two branches never overwrite each other.
 	PerBranch []Pattern

@@ -203,3 +203,24 @@ func TestDefaultStackNamesAreUnique(t *testing.T) {
 		t.Errorf("names (-want +got):\n%s", diff)
 	}
 }
+
+func TestAnEnvironmentsParametersFileServesItsStacks(t *testing.T) {
+	m, err := NewMapping(config.GitOps{Environments: []config.Environment{
+		{Name: "production", Branches: []string{"main"}, Parameters: "params/prod.json"},
+		{Name: "staging", Branches: []string{"develop"}, Parameters: "params/staging.json",
+			Stacks: []config.Stack{{Template: "a.yaml"}, {Template: "b.yaml", Parameters: "params/b-staging.json"}}},
+	}}, []string{"a.yaml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, e := range m.Environments {
+		for _, s := range e.Stacks {
+			got[e.Name+" "+s.Template] = s.Parameters
+		}
+	}
+	want := map[string]string{"production a.yaml": "params/prod.json", "staging a.yaml": "params/staging.json", "staging b.yaml": "params/b-staging.json"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("parameters files (-want +got):\n%s", diff)
+	}
+}

@@ -99,11 +99,15 @@ func NewMapping(g config.GitOps, templates []string) (*Mapping, error) {
 	}
 	names := DefaultStackNames(templates)
 	for _, e := range m.Environments {
-		if len(e.Stacks) > 0 {
-			continue
+		if len(e.Stacks) == 0 {
+			for _, t := range templates {
+				e.Stacks = append(e.Stacks, Stack{Template: t, Name: names[t]})
+			}
 		}
-		for _, t := range templates {
-			e.Stacks = append(e.Stacks, Stack{Template: t, Name: names[t]})
+		for i := range e.Stacks {
+			if e.Stacks[i].Parameters == "" {
+				e.Stacks[i].Parameters = e.Parameters
+			}
 		}
 	}
 	if err := m.Validate(); err != nil {
@@ -138,6 +142,9 @@ func apply(e *Environment, ec config.Environment) error {
 	}
 	if ec.Role != "" {
 		e.Role = ec.Role
+	}
+	if ec.Parameters != "" {
+		e.Parameters = ec.Parameters
 	}
 	if ec.Gate != nil {
 		if ec.Gate.Approval != nil {
