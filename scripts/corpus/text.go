@@ -172,21 +172,29 @@ func key(path string, x Finding) string {
 func writeCompare(w io.Writer, before, after *Run) {
 	fmt.Fprintf(w, "before: tollgate %s %s\nafter:  tollgate %s %s\n", before.Tollgate, strings.Join(before.TollgateArgs, " "),
 		after.Tollgate, strings.Join(after.TollgateArgs, " "))
+	// Pair corpora by absolute root, else by the name as given.
 	old := map[string]*Corpus{}
 	for _, c := range before.Corpora {
-		old[c.Name] = c
+		old[c.Root] = c
+		old["name:"+c.Name] = c
 	}
+	used := map[*Corpus]bool{}
 	for _, c := range after.Corpora {
-		b := old[c.Name]
+		b := old[c.Root]
 		if b == nil {
+			b = old["name:"+c.Name]
+		}
+		if b == nil || used[b] {
 			fmt.Fprintf(w, "\n== %s: not in the first run\n", c.Name)
 			continue
 		}
-		delete(old, c.Name)
+		used[b] = true
 		compareCorpus(w, b, c)
 	}
-	for name := range old {
-		fmt.Fprintf(w, "\n== %s: not in the second run\n", name)
+	for _, c := range before.Corpora {
+		if !used[c] {
+			fmt.Fprintf(w, "\n== %s: not in the second run\n", c.Name)
+		}
 	}
 }
 
