@@ -173,16 +173,9 @@ func (r *Runner) writeReports(res *report.Result) (jsonPath, sarifPath, sarifNot
 // between stop-commands markers, since it quotes the pull request.
 func (r *Runner) logReport(res *report.Result) {
 	var b bytes.Buffer
-	var err error
-	switch r.Env.Inputs.Format {
-	case "json":
-		err = report.JSON(&b, res)
-	case "sarif":
-		err = report.SARIF(&b, res)
-	case "markdown":
-		err = report.Markdown(&b, res, report.MarkdownOptions{MaxLen: MaxSummarySize})
-	default:
-		err = report.Text(&b, res, report.TextOptions{})
+	f, err := report.LookupFormat(r.Env.Inputs.Format, report.UseAction)
+	if err == nil {
+		err = f.Check(&b, res, report.Options{Markdown: report.MarkdownOptions{MaxLen: MaxSummarySize}})
 	}
 	if err != nil {
 		r.Log.Warning("tollgate: rendering the log report: " + err.Error())
