@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/tollgate-dev/tollgate/model"
 	"github.com/tollgate-dev/tollgate/report"
 )
 
@@ -157,7 +158,7 @@ func (p *Publisher) publishCheck(ctx context.Context, res *report.Result, errs [
 		Summary:     p.markdown(res, MaxCheckSummary-100, false),
 		Annotations: Annotations(res.Active(), p.Env.Workspace),
 	}
-	if res.Blocking() > 0 || len(res.Errors) > 0 {
+	if res.Status() != model.Clean {
 		run.Conclusion = "failure"
 	}
 	c := &Checks{Svc: p.Svc.Checks, Owner: p.Env.Owner, Repo: p.Env.Repo, Clock: p.Clock}

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tollgate-dev/tollgate/model"
 	"github.com/tollgate-dev/tollgate/report"
 )
 
@@ -23,16 +24,6 @@ const AWSNotice = "AWS checks (IAM Access Analyzer, change-set previews) are not
 // plugs in the engine, and where changed-file selection and the semantic
 // diff will plug in: it gets the whole Plan (base and head commits).
 type CheckFunc func(ctx context.Context, plan *Plan) (*report.Result, error)
-
-// Status is the verdict of an action run.
-type Status int
-
-// Statuses, mapped onto exit codes by the command.
-const (
-	StatusClean    Status = iota // nothing blocks
-	StatusBlocking               // findings block
-	StatusFailed                 // the check or publishing failed
-)
 
 // Runner is one run of the action, from the event to the outputs.
 type Runner struct {
@@ -50,7 +41,7 @@ type Runner struct {
 // Run checks, publishes and writes the summary, the reports and the
 // outputs. The job summary is written whatever fails. The error, when
 // there is one, is the reason the run could not check at all.
-func (r *Runner) Run(ctx context.Context) (Status, error) {
+func (r *Runner) Run(ctx context.Context) (model.Status, error) {
 	for _, s := range r.Env.Secrets {
 		r.Log.Mask(s)
 	}
@@ -58,19 +49,19 @@ func (r *Runner) Run(ctx context.Context) (Status, error) {
 	plan, err := ReadEvent(r.Env)
 	if err != nil {
 		r.fail(files, err)
-		return StatusFailed, err
+		return model.Failed, err
 	}
 	if plan.Skip != "" {
 		r.Log.Notice("tollgate: " + plan.Skip)
 		r.writeSummary(files, "### ✅ tollgate: nothing to check\n\n"+report.Inline(plan.Skip)+"\n")
 		r.setOutputs(files, nil, "", "")
-		return StatusClean, nil
+		return model.Clean, nil
 	}
 	r.Log.Printf("tollgate: %s event, head %s, base %s, pull request #%d %q, branch %q, fork %t", report.Plain(plan.Event), plan.HeadSHA, plan.BaseSHA, plan.PR, report.Plain(plan.Title), report.Plain(plan.Branch), plan.Fork)
 	res, err := r.Check(ctx, plan)
 	if err != nil {
 		r.fail(files, err)
-		return StatusFailed, err
+		return model.Failed, err
 	}
 	RedactResult(res, r.Env)
 	// Annotations and links need paths from the repository root, also when
@@ -115,13 +106,11 @@ func (r *Runner) Run(ctx context.Context) (Status, error) {
 	r.logReport(res)
 	r.setOutputs(files, res, jsonPath, sarifPath)
 
-	switch {
-	case res.Blocking() > 0:
-		return StatusBlocking, nil
-	case len(res.Errors) > 0 || len(out.Errors) > 0:
-		return StatusFailed, nil
+	status := res.Status()
+	if status == model.Clean && len(out.Errors) > 0 {
+		status = model.Failed // the review is clean, but it did not reach GitHub
 	}
-	return StatusClean, nil
+	return status, nil
 }
 
 // fail records a run that could not check: the summary and the log say why.

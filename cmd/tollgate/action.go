@@ -94,13 +94,7 @@ func runAction(ctx context.Context, args []string, e *env) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	switch status {
-	case github.StatusBlocking:
-		return exitBlocking, nil
-	case github.StatusFailed:
-		return exitFailure, nil
-	}
-	return exitOK, nil
+	return exitCode(status), nil
 }
 
 // configArgs passes the config input on to plan and deploy.

@@ -97,7 +97,7 @@ func runDiff(ctx context.Context, args []string, e *env) (int, error) {
 	if err := writeDiffReport(res, format, &o.checkOptions, e); err != nil {
 		return 0, err
 	}
-	return exitStatus(res), nil
+	return exitCode(res.Status()), nil
 }
 
 // actionsRevisions finds what to compare in a GitHub Actions run: the
