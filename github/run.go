@@ -20,10 +20,10 @@ const ForkNotice = "read-only token: annotations only; AWS checks skipped (no OI
 // AWSNotice says that no AWS check was asked for.
 const AWSNotice = "AWS checks (IAM Access Analyzer, change-set previews) are not configured: only the offline checks ran; set role-to-assume to add them (docs/oidc.md)"
 
-// CheckFunc runs the checks for a plan. It is the seam where the command
-// plugs in the engine, and where changed-file selection and the semantic
-// diff will plug in: it gets the whole Plan (base and head commits).
-type CheckFunc func(ctx context.Context, plan *Plan) (*report.Result, error)
+// CheckFunc reviews what the event asks for: the command plugs in the
+// engine's review (which compares with the event's base commit when the
+// scope input is changed). It only decides; the Runner publishes.
+type CheckFunc func(ctx context.Context, ev *Event) (*report.Result, error)
 
 // Runner is one run of the action, from the event to the outputs.
 type Runner struct {
@@ -57,7 +57,7 @@ func (r *Runner) Run(ctx context.Context) (model.Status, error) {
 		r.setOutputs(files, nil, "", "")
 		return model.Clean, nil
 	}
-	r.Log.Printf("tollgate: %s event, head %s, base %s, pull request #%d %q, branch %q, fork %t", report.Plain(plan.Event), plan.HeadSHA, plan.BaseSHA, plan.PR, report.Plain(plan.Title), report.Plain(plan.Branch), plan.Fork)
+	r.Log.Printf("tollgate: %s event, head %s, base %s, pull request #%d %q, branch %q, fork %t", report.Plain(plan.Name), plan.HeadSHA, plan.BaseSHA, plan.PR, report.Plain(plan.Title), report.Plain(plan.Branch), plan.Fork)
 	res, err := r.Check(ctx, plan)
 	if err != nil {
 		r.fail(files, err)
@@ -79,7 +79,7 @@ func (r *Runner) Run(ctx context.Context) (model.Status, error) {
 		localErrs = append(localErrs, err)
 	}
 
-	pub := &Publisher{Env: r.Env, Plan: plan, Clock: r.Clock, Log: r.Log}
+	pub := &Publisher{Env: r.Env, Event: plan, Clock: r.Clock, Log: r.Log}
 	if r.Env.Inputs.Token != "" && !plan.ReadOnly() {
 		t := &Transport{Base: r.Transport, Clock: r.Clock, Policy: r.Policy, Logf: r.Log.Debugf}
 		if pub.Svc, err = NewServices(r.Env.APIURL, r.Env.Inputs.Token, r.UserAgent, t); err != nil {
@@ -199,13 +199,13 @@ func (r *Runner) setOutputs(files Files, res *report.Result, jsonPath, sarifPath
 // was published and where the reports are.
 func Summary(res *report.Result, p *Publisher, out Outcome, jsonPath, sarifPath, sarifNote string) string {
 	var b strings.Builder
-	if p.Plan.ReadOnly() {
+	if p.Event.ReadOnly() {
 		b.WriteString(ForkNotice + "\n\n")
 	} else if out.ReadOnly {
 		b.WriteString("read-only token: annotations only; " + report.Inline(out.Why) + "\n\n")
 	}
 	b.WriteString(p.markdown(res, MaxSummarySize-16<<10, false))
-	if ctx := planContext(p.Plan); ctx != "" {
+	if ctx := planContext(p.Event); ctx != "" {
 		b.WriteString("\n<sub>" + ctx + "</sub>\n")
 	}
 	b.WriteString("\n#### Published\n\n")
@@ -235,9 +235,9 @@ func Summary(res *report.Result, p *Publisher, out Outcome, jsonPath, sarifPath,
 
 // planContext says what was reviewed, for the summary: the event, the pull
 // request and its title, the branches. All of it is untrusted text.
-func planContext(p *Plan) string {
+func planContext(p *Event) string {
 	var parts []string
-	parts = append(parts, report.Inline(p.Event))
+	parts = append(parts, report.Inline(p.Name))
 	if p.PR > 0 {
 		pr := fmt.Sprintf("pull request #%d", p.PR)
 		if p.Title != "" {

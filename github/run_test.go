@@ -23,7 +23,7 @@ func testRunner(t *testing.T, f *githubtest.Server, clock Clock, res *report.Res
 	env.Inputs.OutputDir = filepath.Join(dir, "reports")
 	var log bytes.Buffer
 	return &Runner{Env: env, Log: NewLog(&log, false), Clock: clock, Policy: testPolicy,
-		Check: func(context.Context, *Plan) (*report.Result, error) { return res, nil }}, &log
+		Check: func(context.Context, *Event) (*report.Result, error) { return res, nil }}, &log
 }
 
 func TestRun(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"io"
 
 	"github.com/tollgate-dev/tollgate/engine"
+	"github.com/tollgate-dev/tollgate/github"
 	"github.com/tollgate-dev/tollgate/gitops"
 	"github.com/tollgate-dev/tollgate/report"
 )
@@ -108,9 +109,9 @@ func actionsRevisions(e *env, head string) (string, string, error) {
 	if e.getenv("GITHUB_ACTIONS") != "true" {
 		return "", "", missing
 	}
-	ev, err := readEvent(e)
+	ev, err := github.RunEvent(e.getenv)
 	if err != nil {
-		return "", "", err
+		return "", "", usagef("%v", err)
 	}
 	if ev != nil && ev.BaseSHA != "" {
 		if head == "" {
