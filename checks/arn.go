@@ -2,7 +2,7 @@ package checks
 
 import (
 	"fmt"
-	"regexp"
+	"github.com/tollgate-dev/tollgate/internal/awsid"
 	"sort"
 	"strings"
 
@@ -133,11 +133,6 @@ func hasHole(s string) bool {
 // partitions are the AWS partitions.
 var partitions = []string{"aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc"}
 
-var (
-	regionRE  = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`)
-	accountRE = regexp.MustCompile(`^\d{12}$`)
-)
-
 // The rules that share this diagnosis: each reports its own code.
 const (
 	codeInvalidARNPrefix      = "INVALID_ARN_PREFIX"
@@ -214,12 +209,12 @@ func diagnoseARN(m *matcher, data *iamdata.Set, info *arnInfo) {
 		set(codeInvalidService, msg, fix)
 		return
 	}
-	if region != "" && !hasHole(region) && !regionRE.MatchString(region) {
+	if region != "" && !hasHole(region) && !awsid.IsRegion(region) {
 		set(codeInvalidARNRegion, fmt.Sprintf("%q in %q is not a Region.", region, shown),
 			"write a Region such as us-east-1 or eu-west-1, ${AWS::Region}, or * for every Region")
 		return
 	}
-	if account != "" && !hasHole(account) && !accountRE.MatchString(account) && account != "aws" {
+	if account != "" && !hasHole(account) && !awsid.IsAccount(account) && account != "aws" {
 		set(codeInvalidARNAccount, fmt.Sprintf("%q in %q is not an account ID: account IDs have 12 digits.", account, shown),
 			"write the 12-digit account ID (keep leading zeros, and quote it in YAML), ${AWS::AccountId}, or *")
 		return

@@ -1,6 +1,7 @@
 package diff
 
 import (
+	"github.com/tollgate-dev/tollgate/internal/awsid"
 	"regexp"
 	"sort"
 	"strconv"
@@ -383,8 +384,6 @@ func setOf(v *val, lower bool) *val {
 	return (&val{kind: vList, pos: v.pos, items: sortDedupe(items)}).seal()
 }
 
-var accountIDRE = regexp.MustCompile(`^\d{12}$`)
-
 func normStatement(s *val) *val {
 	if s.kind != vMap {
 		return s
@@ -421,7 +420,7 @@ func normPrincipal(p *val) *val {
 			l := asList(x)
 			items := make([]*val, len(l.items))
 			for i, it := range l.items {
-				if s, ok := it.str(); ok && accountIDRE.MatchString(s) {
+				if s, ok := it.str(); ok && awsid.IsAccount(s) {
 					// An account ID and its root ARN name the same principal.
 					it = scalar("arn:aws:iam::"+s+":root", it.pos)
 				}

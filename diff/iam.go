@@ -2,6 +2,7 @@ package diff
 
 import (
 	"fmt"
+	"github.com/tollgate-dev/tollgate/internal/awsid"
 	"sort"
 	"strings"
 
@@ -208,7 +209,7 @@ func (d *differ) reduce(st *policy.Statement, isBase bool) *stmt {
 		for _, t := range pr.TypeNames() {
 			vals := d.list(pr.Types[t], isBase, false)
 			for i, v := range vals {
-				if t == "AWS" && accountIDRE.MatchString(v) {
+				if t == "AWS" && awsid.IsAccount(v) {
 					vals[i] = "arn:aws:iam::" + v + ":root"
 				}
 			}
@@ -746,7 +747,7 @@ func principalCovered(v string, set []string) bool {
 
 func arnAccount(s string) string {
 	f := strings.SplitN(s, ":", 6)
-	if len(f) == 6 && f[0] == "arn" && accountIDRE.MatchString(f[4]) {
+	if len(f) == 6 && f[0] == "arn" && awsid.IsAccount(f[4]) {
 		return f[4]
 	}
 	return ""

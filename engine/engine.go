@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/tollgate-dev/tollgate/checks"
+	"github.com/tollgate-dev/tollgate/config"
 	"github.com/tollgate-dev/tollgate/diff"
 	"github.com/tollgate-dev/tollgate/report"
 	"github.com/tollgate-dev/tollgate/template"
@@ -317,4 +318,14 @@ func Templates(ctx context.Context, paths, include, exclude []string) ([]string,
 		}
 	}
 	return out, found.notices, nil
+}
+
+// FromSettings is the check run that resolved settings describe.
+func FromSettings(s *config.Settings, tool report.Tool) Options {
+	return Options{
+		Paths: s.Paths, Include: s.Include, Exclude: s.Exclude,
+		Checks: s.Checks, Block: s.Block, Tool: tool,
+		Baseline: s.Baseline, BaselineFile: s.BaselineFile,
+		Notices: append([]string(nil), s.Notices...),
+	}
 }

@@ -120,7 +120,7 @@ func actionCheck(ghEnv *github.Env, src templateSource, cloudside *actionAWS) gi
 			notices = append(notices, "pull_request_target: .tollgate.yml was not read, because the pull request's files are untrusted; set the action's inputs in the workflow instead")
 		} else {
 			var err error
-			if cfg, err = loadConfig(ghEnv.Inputs.Config); err != nil {
+			if cfg, err = config.Load(ghEnv.Inputs.Config); err != nil {
 				return nil, err
 			}
 		}
@@ -131,7 +131,7 @@ func actionCheck(ghEnv *github.Env, src templateSource, cloudside *actionAWS) gi
 		none := strings.EqualFold(strings.TrimSpace(ghEnv.Inputs.FailOn), "none")
 		o := checkOptions{account: ghEnv.Inputs.Account, region: ghEnv.Inputs.Region}
 		if !none {
-			if _, err := parseTypes(ghEnv.Inputs.FailOn, "input fail-on"); err != nil {
+			if _, err := config.ParseTypes(ghEnv.Inputs.FailOn, "input fail-on"); err != nil {
 				return nil, err
 			}
 			o.blockOn = ghEnv.Inputs.FailOn

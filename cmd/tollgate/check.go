@@ -9,15 +9,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"regexp"
 	"strings"
 
 	"github.com/tollgate-dev/tollgate/checks"
 	"github.com/tollgate-dev/tollgate/config"
 	"github.com/tollgate-dev/tollgate/engine"
-	"github.com/tollgate-dev/tollgate/iamdata"
 	"github.com/tollgate-dev/tollgate/report"
-	"github.com/tollgate-dev/tollgate/template"
 )
 
 const checkHelp = `Usage: tollgate check [flags] [PATH...]
@@ -95,11 +92,7 @@ func checkFlags(o *checkOptions) *flag.FlagSet {
 	return fs
 }
 
-var (
-	accountRE = regexp.MustCompile(`^\d{12}$`)
-	regionRE  = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`)
-	orgRE     = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
-)
+var ()
 
 func runCheck(ctx context.Context, args []string, e *env) (int, error) {
 	var o checkOptions
@@ -116,7 +109,7 @@ func runCheck(ctx context.Context, args []string, e *env) (int, error) {
 	if err != nil {
 		return 0, usagef("--format %v", err)
 	}
-	cfg, err := loadConfig(o.configFile)
+	cfg, err := config.Load(o.configFile)
 	if err != nil {
 		return 0, err
 	}
@@ -184,143 +177,18 @@ func writeBaseline(res *report.Result, o *checkOptions, opts engine.Options, e *
 	return nil
 }
 
-func loadConfig(file string) (*config.Config, error) {
-	if file != "" {
-		return config.ReadFile(file)
-	}
-	return config.Find(".")
-}
-
 // checkEngineOptions merges the configuration and the flags; flags win.
 func checkEngineOptions(cfg *config.Config, o *checkOptions, paths []string) (engine.Options, error) {
-	choice, err := iamdata.Choose(dataDir(o.dataDir, cfg, o.env))
+	ov := config.Overrides{Account: o.account, Region: o.region, BlockOn: o.blockOn, Parameters: o.params,
+		AllowExternal: o.allowExternal, Baseline: o.baseline, DataDir: o.dataDir, Paths: paths}
+	if o.env != nil {
+		ov.Getenv = o.env.getenv
+	}
+	s, err := cfg.Resolve(ov)
 	if err != nil {
 		return engine.Options{}, err
 	}
-	data := choice.Set
-	var notices []string
-	if choice.Note != "" {
-		notices = append(notices, choice.Note)
-	}
-	if err := checkCodes(cfg); err != nil {
-		return engine.Options{}, err
-	}
-	var baseline *checks.Baseline
-	baselineFile := firstNonEmpty(o.baseline, cfg.Baseline)
-	if baselineFile != "" {
-		if baseline, err = checks.ReadBaseline(baselineFile); err != nil {
-			if o.baseline == "" && cfg.File != "" {
-				err = fmt.Errorf("baseline (set in %s): %w", cfg.File, err)
-			}
-			return engine.Options{}, usagef("%v", err)
-		}
-	}
-	account := firstNonEmpty(o.account, cfg.Account)
-	if account != "" && !accountRE.MatchString(account) {
-		return engine.Options{}, usagef("--account %q is not an account ID; expected 12 digits such as 123456789012", account)
-	}
-	region := firstNonEmpty(o.region, cfg.Region)
-	if region != "" && !regionRE.MatchString(region) {
-		return engine.Options{}, usagef("--region %q is not a Region; expected a name such as eu-west-1", region)
-	}
-	params := map[string]string{}
-	for k, v := range cfg.Parameters {
-		params[k] = v
-	}
-	for k, v := range o.params {
-		params[k] = v
-	}
-	types := checks.DefaultBlockTypes
-	switch {
-	case o.blockOn != "":
-		types, err = parseTypes(o.blockOn, "--block-on")
-	case cfg.BlockOn != nil:
-		types, err = parseTypes(strings.Join(cfg.BlockOn, ","), "block-on")
-	}
-	if err != nil {
-		return engine.Options{}, err
-	}
-	trustedAccounts := append([]string(nil), cfg.TrustedAccounts...)
-	trustedOrgs := append([]string(nil), cfg.TrustedOrgs...)
-	for _, a := range o.allowExternal {
-		switch {
-		case accountRE.MatchString(a):
-			trustedAccounts = append(trustedAccounts, a)
-		case orgRE.MatchString(a):
-			trustedOrgs = append(trustedOrgs, a)
-		default:
-			return engine.Options{}, usagef("--allow-external-principal %q is neither an account ID (123456789012) nor an organization ID (o-abc123def4)", a)
-		}
-	}
-	if len(paths) == 0 {
-		paths = cfg.Paths
-	}
-	if len(paths) == 0 {
-		paths = []string{"."}
-	}
-	return engine.Options{
-		Paths: paths, Include: cfg.Include, Exclude: cfg.Exclude,
-		Checks: checks.Options{Data: data,
-			Values:          template.Values{AccountID: account, Region: region, Parameters: params},
-			TrustedAccounts: trustedAccounts, TrustedOrgs: trustedOrgs},
-		Block:    checks.BlockPolicy{Types: types, Block: cfg.Block.Codes, Allow: cfg.Allow.Codes},
-		Tool:     tool(),
-		Baseline: baseline, BaselineFile: baselineFile,
-		Notices: notices,
-	}, nil
-}
-
-// checkCodes rejects block and allow codes that no rule has: a misspelt
-// code would silently block nothing, or let everything through.
-func checkCodes(cfg *config.Config) error {
-	var problems []config.Issue
-	for _, list := range []struct {
-		key   string
-		codes []string
-	}{{"block", cfg.Block.Codes}, {"allow", cfg.Allow.Codes}} {
-		for i, c := range list.codes {
-			suggestion, ok := checks.CheckCode(c)
-			if ok {
-				continue
-			}
-			line, col := cfg.Position(fmt.Sprintf("/%s/codes/%d", list.key, i))
-			msg := fmt.Sprintf("%s.codes[%d]: %q is not the code of a tollgate rule or an IAM Access Analyzer check", list.key, i, c)
-			if suggestion != "" {
-				msg += fmt.Sprintf(" (did you mean %q?)", suggestion)
-			} else {
-				msg += "; the codes are listed in docs/rules.md"
-			}
-			problems = append(problems, config.Issue{Line: line, Column: col, Message: msg})
-		}
-	}
-	if len(problems) > 0 {
-		return &config.Error{File: cfg.File, Issues: problems}
-	}
-	return nil
-}
-
-func parseTypes(list, what string) ([]checks.Type, error) {
-	var out []checks.Type
-	for _, s := range strings.Split(list, ",") {
-		if strings.TrimSpace(s) == "" {
-			continue
-		}
-		t, err := checks.ParseType(s)
-		if err != nil {
-			return nil, usagef("%s: %v", what, err)
-		}
-		out = append(out, t)
-	}
-	return out, nil
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, x := range s {
-		if x != "" {
-			return x
-		}
-	}
-	return ""
+	return engine.FromSettings(s, tool()), nil
 }
 
 // writeReport renders the result in the chosen format to the chosen place.

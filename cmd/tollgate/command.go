@@ -175,7 +175,8 @@ func reportError(e *env, err error) int {
 	var ue *usageError
 	var fe flagError
 	var eu *engine.UsageError
-	if errors.As(err, &ue) || errors.As(err, &fe) || errors.As(err, &eu) {
+	var cu *config.UsageError
+	if errors.As(err, &ue) || errors.As(err, &fe) || errors.As(err, &eu) || errors.As(err, &cu) {
 		return exitUsage
 	}
 	return exitFailure
@@ -213,3 +214,12 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 type flagError struct{ err error }
 
 func (f flagError) Error() string { return f.err.Error() + "; run 'tollgate help' for usage" }
+
+func firstNonEmpty(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"runtime"
 	"time"
 
 	"github.com/tollgate-dev/tollgate/config"
@@ -87,11 +86,11 @@ func runData(ctx context.Context, args []string, e *env) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	cfg, err := loadConfig(o.configFile)
+	cfg, err := config.Load(o.configFile)
 	if err != nil {
 		return 0, err
 	}
-	dir := dataDir(o.dataDir, cfg, e)
+	dir := config.DataDir(o.dataDir, cfg, e.getenv)
 	switch name {
 	case "refresh":
 		if len(pos) > 0 {
@@ -248,43 +247,4 @@ func thousands(n int) string {
 		s = s[:i] + "," + s[i:]
 	}
 	return s
-}
-
-// dataDir returns the IAM data cache to look in: the flag, the
-// configuration, then (when e is given) $TOLLGATE_DATA_DIR, else the user
-// cache directory.
-func dataDir(flagValue string, cfg *config.Config, e *env) string {
-	if d := firstNonEmpty(flagValue, cfg.DataDir); d != "" || e == nil {
-		return d
-	}
-	if d := e.getenv("TOLLGATE_DATA_DIR"); d != "" {
-		return d
-	}
-	return userCacheDir(e)
-}
-
-// userCacheDir is os.UserCacheDir read through the command's environment,
-// so that tests never see the real one.
-func userCacheDir(e *env) string {
-	var base string
-	switch runtime.GOOS {
-	case "windows":
-		base = e.getenv("LocalAppData")
-	case "darwin":
-		if h := e.getenv("HOME"); h != "" {
-			base = filepath.Join(h, "Library", "Caches")
-		}
-	default:
-		base = e.getenv("XDG_CACHE_HOME")
-		if base == "" || !filepath.IsAbs(base) {
-			base = ""
-			if h := e.getenv("HOME"); h != "" {
-				base = filepath.Join(h, ".cache")
-			}
-		}
-	}
-	if base == "" {
-		return ""
-	}
-	return filepath.Join(base, "tollgate", "iam")
 }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/tollgate-dev/tollgate/config"
+	"github.com/tollgate-dev/tollgate/internal/awsid"
 	"os"
 	"sort"
 	"strings"
@@ -95,10 +97,10 @@ func deployEntry(o *deployOptions, e *env) (gitops.Entry, error) {
 	if n, changed := gitops.SanitizeStackName(en.Stack); changed {
 		return en, usagef("stack %q is not a valid stack name (did you mean %q?)", en.Stack, n)
 	}
-	if !regionRE.MatchString(en.Region) {
+	if !awsid.IsRegion(en.Region) {
 		return en, usagef("region %q is not a Region", en.Region)
 	}
-	if en.Account != "" && !accountRE.MatchString(en.Account) {
+	if en.Account != "" && !awsid.IsAccount(en.Account) {
 		return en, usagef("account %q is not an account ID", en.Account)
 	}
 	return en, nil
@@ -121,7 +123,7 @@ func runDeploy(ctx context.Context, args []string, e *env) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	cfg, err := loadConfig(o.configFile)
+	cfg, err := config.Load(o.configFile)
 	if err != nil {
 		return 0, err
 	}
@@ -154,7 +156,7 @@ func runDeploy(ctx context.Context, args []string, e *env) (int, error) {
 			return 0, gitopsError(cfg, err)
 		}
 		if m.Environment(en.Environment) == nil {
-			return 0, usagef("environment %q is not in %s (environments: %s)", en.Environment, configName(cfg), environmentNames(m))
+			return 0, usagef("environment %q is not in %s (environments: %s)", en.Environment, cfg.Name(), environmentNames(m))
 		}
 		if branch == "" {
 			return 0, usagef("no branch to check the gate with: pass --branch (outside GitHub Actions there is no event)")

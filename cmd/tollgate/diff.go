@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/tollgate-dev/tollgate/config"
 	"io"
 
 	"github.com/tollgate-dev/tollgate/engine"
@@ -77,7 +78,7 @@ func runDiff(ctx context.Context, args []string, e *env) (int, error) {
 			return 0, err
 		}
 	}
-	cfg, err := loadConfig(o.configFile)
+	cfg, err := config.Load(o.configFile)
 	if err != nil {
 		return 0, err
 	}

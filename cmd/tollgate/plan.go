@@ -107,12 +107,12 @@ func runPlan(ctx context.Context, args []string, e *env) (int, error) {
 	if o.format != "json" && o.format != "text" {
 		return 0, usagef("--format %q is not one of json, text", o.format)
 	}
-	cfg, err := loadConfig(o.configFile)
+	cfg, err := config.Load(o.configFile)
 	if err != nil {
 		return 0, err
 	}
 	if cfg.GitOps.Preset == "" && len(cfg.GitOps.Environments) == 0 {
-		return 0, usagef("%s has no gitops section: add `gitops: {preset: gitflow}` (or github-flow, trunk) to plan deployments", configName(cfg))
+		return 0, usagef("%s has no gitops section: add `gitops: {preset: gitflow}` (or github-flow, trunk) to plan deployments", cfg.Name())
 	}
 	paths := firstNonEmptyList(cfg.GitOps.Paths, cfg.Paths, []string{"."})
 	templates, notices, err := engine.Templates(ctx, paths, cfg.Include, cfg.Exclude)
@@ -158,13 +158,6 @@ func runPlan(ctx context.Context, args []string, e *env) (int, error) {
 		}
 	}
 	return exitOK, nil
-}
-
-func configName(cfg *config.Config) string {
-	if cfg.File == "" {
-		return config.DefaultFile
-	}
-	return cfg.File
 }
 
 func firstNonEmptyList(lists ...[]string) []string {
@@ -275,7 +268,7 @@ func planOutputs(path string, p *gitops.DeployPlan) error {
 // gitopsError turns a problem with the gitops section into a configuration
 // error that points at the line of the environment (or preset) it is about.
 func gitopsError(cfg *config.Config, err error) error {
-	ce := &config.Error{File: configName(cfg)}
+	ce := &config.Error{File: cfg.Name()}
 	at := func(pointers ...string) (int, int) {
 		for _, p := range pointers {
 			if line, col := cfg.Position(p); line > 0 {
