@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"sort"
 	"strings"
 	"time"
@@ -31,51 +30,32 @@ type DeployOptions struct {
 	ChangeSet string
 	// DryRun creates and prints the change set, then deletes it.
 	DryRun bool
-	// Progress receives a line per stack event as it arrives.
-	Progress io.Writer
+	// Progress, when set, is called with each stack event as it arrives
+	// (report.DeployEventLine renders one).
+	Progress func(Event)
 	Waiting  Waiting
 	// Capabilities acknowledged; default IAM, named IAM and auto-expand.
 	Capabilities []cfntypes.Capability
 }
 
-// Outcome is how a deploy ended.
-type Outcome string
+// The result of a deploy is a model value, so that report renders it
+// without importing cloud.
+type (
+	// Outcome is how a deploy ended.
+	Outcome = model.Outcome
+	// DeployResult is what a deploy did.
+	DeployResult = model.DeployResult
+	// Event is one stack event.
+	Event = model.DeployEvent
+)
 
 // Deploy outcomes.
 const (
-	OutcomeDeployed  Outcome = "deployed"
-	OutcomeNoChanges Outcome = "no-changes"
-	OutcomeDryRun    Outcome = "dry-run"
-	OutcomeFailed    Outcome = "failed"
+	OutcomeDeployed  = model.OutcomeDeployed
+	OutcomeNoChanges = model.OutcomeNoChanges
+	OutcomeDryRun    = model.OutcomeDryRun
+	OutcomeFailed    = model.OutcomeFailed
 )
-
-// DeployResult is what a deploy did.
-type DeployResult struct {
-	Outcome Outcome
-	Stack   string
-	StackID string
-	// Status is the stack's final status.
-	Status string
-	// Preview is the change set that was executed (or would be, on a dry run).
-	Preview model.Preview
-	// Events are this deploy's stack events, oldest first.
-	Events []Event
-	// Failures are the events that failed, oldest first, when it failed.
-	Failures []Event
-	// Outputs are the stack's outputs after the deploy.
-	Outputs map[string]string
-	// Created is set when the deploy created the stack.
-	Created bool
-}
-
-// Event is one stack event.
-type Event struct {
-	Time         time.Time
-	LogicalID    string
-	ResourceType string
-	Status       string
-	Reason       string
-}
 
 // FailedError is a deploy that CloudFormation rolled back or could not
 // apply; its message lists the failing events and the rollback outcome.
@@ -222,7 +202,7 @@ func terminal(s cfntypes.StackStatus) bool {
 
 // follow polls the stack and its events until the operation settles,
 // printing each new event once.
-func follow(ctx context.Context, api Deployer, stack string, since time.Time, seen map[string]bool, progress io.Writer, w Waiting) (*cfntypes.Stack, []Event, error) {
+func follow(ctx context.Context, api Deployer, stack string, since time.Time, seen map[string]bool, progress func(Event), w Waiting) (*cfntypes.Stack, []Event, error) {
 	var all []Event
 	deadline := time.Now().Add(max(w.Timeout, 2*time.Hour))
 	for {
@@ -233,11 +213,7 @@ func follow(ctx context.Context, api Deployer, stack string, since time.Time, se
 		for _, e := range events {
 			all = append(all, e)
 			if progress != nil {
-				line := fmt.Sprintf("%s %-28s %-32s %s", e.Time.UTC().Format("15:04:05"), e.Status, escape.Plain(e.ResourceType), escape.Plain(e.LogicalID))
-				if e.Reason != "" {
-					line += ": " + escape.Plain(e.Reason)
-				}
-				fmt.Fprintln(progress, line)
+				progress(e)
 			}
 		}
 		live, err := describeStack(ctx, api, stack)

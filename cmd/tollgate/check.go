@@ -129,7 +129,7 @@ func runCheck(ctx context.Context, args []string, e *env) (int, error) {
 		if values.Region == "" {
 			values.Region = firstNonEmpty(e.getenv("AWS_REGION"), e.getenv("AWS_DEFAULT_REGION"))
 		}
-		if opts.Online, err = onlineBackends(ctx, cfg, localAWS(ctx), values, o.accessAnalyzer || cfg.AccessAnalyzer); err != nil {
+		if opts.Online, err = engine.OnlineBackends(ctx, cfg, engine.LocalAWS(ctx), values, o.accessAnalyzer || cfg.AccessAnalyzer); err != nil {
 			return 0, err
 		}
 	}

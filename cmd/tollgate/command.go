@@ -13,6 +13,7 @@ import (
 
 	"github.com/tollgate-dev/tollgate/config"
 	"github.com/tollgate-dev/tollgate/engine"
+	"github.com/tollgate-dev/tollgate/gitops"
 	"github.com/tollgate-dev/tollgate/model"
 	"github.com/tollgate-dev/tollgate/report"
 )
@@ -176,7 +177,8 @@ func reportError(e *env, err error) int {
 	var fe flagError
 	var eu *engine.UsageError
 	var cu *config.UsageError
-	if errors.As(err, &ue) || errors.As(err, &fe) || errors.As(err, &eu) || errors.As(err, &cu) {
+	var gr *gitops.RefusedError
+	if errors.As(err, &ue) || errors.As(err, &fe) || errors.As(err, &eu) || errors.As(err, &cu) || errors.As(err, &gr) {
 		return exitUsage
 	}
 	return exitFailure

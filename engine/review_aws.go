@@ -1,7 +1,8 @@
-package main
+package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"sort"
@@ -11,23 +12,26 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	cfn "github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/tollgate-dev/tollgate/checks"
+	"github.com/tollgate-dev/tollgate/checks/accessanalyzer"
 	"github.com/tollgate-dev/tollgate/cloud"
 	"github.com/tollgate-dev/tollgate/config"
-	"github.com/tollgate-dev/tollgate/engine"
 	"github.com/tollgate-dev/tollgate/github"
 	"github.com/tollgate-dev/tollgate/gitops"
 	"github.com/tollgate-dev/tollgate/report"
+	"github.com/tollgate-dev/tollgate/template"
 )
 
 // maxPreviews bounds the change sets one review creates.
 const maxPreviews = 20
 
-// actionAWS is what the action's review asks of AWS: a role over OIDC, the
+// reviewAWS is what the action's review asks of AWS: a role over OIDC, the
 // online checks and change-set previews. Every failure becomes a notice:
 // the offline review always ships.
-type actionAWS struct {
+type reviewAWS struct {
 	env    *github.Env
 	getenv func(string) string
 	log    *github.Log
@@ -37,19 +41,19 @@ type actionAWS struct {
 	exported bool
 }
 
-func (a *actionAWS) inputBool(v string) bool {
+func (a *reviewAWS) inputBool(v string) bool {
 	b, _ := github.ParseBool(v)
 	return b
 }
 
 // wanted reports whether the run asks for anything online.
-func (a *actionAWS) wanted(cfg *config.Config) bool {
+func (a *reviewAWS) wanted(cfg *config.Config) bool {
 	in := a.env.Inputs
 	return in.RoleToAssume != "" || a.inputBool(in.AccessAnalyzer) || a.inputBool(in.Preview) || cfg.AccessAnalyzer || len(cfg.Regions) > 0
 }
 
 // access describes how to reach AWS with role (the action's role when "").
-func (a *actionAWS) access(role, region string) awsAccess {
+func (a *reviewAWS) access(role, region string) cloud.Access {
 	in := a.env.Inputs
 	dur, _ := strconv.Atoi(in.RoleDurationSeconds)
 	tags := map[string]string{}
@@ -61,17 +65,17 @@ func (a *actionAWS) access(role, region string) awsAccess {
 	if len(tags) == 0 {
 		tags = nil
 	}
-	acc := awsAccess{role: firstNonEmpty(role, in.RoleToAssume), region: region, audience: in.Audience,
-		sessionName: firstNonEmpty(in.RoleSessionName, defaultSessionName(a.getenv)), duration: time.Duration(dur) * time.Second,
-		sessionPolicy: in.InlineSessionPolicy, mask: cloud.MaskFunc(a.log.Mask), getenv: a.getenv}
+	acc := cloud.Access{Role: firstNonEmpty(role, in.RoleToAssume), Region: region, Audience: in.Audience,
+		SessionName: firstNonEmpty(in.RoleSessionName, cloud.RunSessionName(a.getenv)), Duration: time.Duration(dur) * time.Second,
+		SessionPolicy: in.InlineSessionPolicy, Mask: cloud.MaskFunc(a.log.Mask), Getenv: a.getenv}
 	if role == "" || role == in.RoleToAssume {
-		acc.chain, acc.tags = splitList(in.RoleChain), tags
+		acc.Chain, acc.Tags = splitList(in.RoleChain), tags
 	}
 	return acc
 }
 
 // config returns (and caches) the AWS configuration for a role and Region.
-func (a *actionAWS) config(ctx context.Context, role, region string) (aws.Config, error) {
+func (a *reviewAWS) config(ctx context.Context, role, region string) (aws.Config, error) {
 	key := role + "\x00" + region
 	a.mu.Lock()
 	if cfg, ok := a.sessions[key]; ok {
@@ -79,7 +83,7 @@ func (a *actionAWS) config(ctx context.Context, role, region string) (aws.Config
 		return cfg, nil
 	}
 	a.mu.Unlock()
-	cfg, session, err := a.access(role, region).config(ctx)
+	cfg, session, err := a.access(role, region).Config(ctx)
 	if err != nil {
 		return aws.Config{}, err
 	}
@@ -103,7 +107,7 @@ func (a *actionAWS) config(ctx context.Context, role, region string) (aws.Config
 
 // configure adds the online checks to a review. It returns notices, and
 // whether AWS can be reached at all.
-func (a *actionAWS) configure(ctx context.Context, plan *github.Event, cfg *config.Config, opts *engine.Options) ([]string, bool) {
+func (a *reviewAWS) configure(ctx context.Context, plan *github.Event, cfg *config.Config, opts *Options) ([]string, bool) {
 	if !a.wanted(cfg) {
 		return nil, false
 	}
@@ -116,7 +120,7 @@ func (a *actionAWS) configure(ctx context.Context, plan *github.Event, cfg *conf
 	}
 	if _, err := a.config(ctx, "", region); err != nil {
 		msg := "AWS checks skipped: " + err.Error()
-		if isNoToken(err) {
+		if errors.Is(err, cloud.ErrNoIDToken) {
 			msg = "AWS checks skipped: " + err.Error() + "; the offline review is complete"
 		}
 		a.log.Warning(msg)
@@ -124,7 +128,7 @@ func (a *actionAWS) configure(ctx context.Context, plan *github.Event, cfg *conf
 	}
 	values := opts.Checks.Values
 	values.Region = region
-	online, err := onlineBackends(ctx, cfg, func(r string) (aws.Config, error) { return a.config(ctx, "", r) }, values,
+	online, err := OnlineBackends(ctx, cfg, func(r string) (aws.Config, error) { return a.config(ctx, "", r) }, values,
 		a.inputBool(a.env.Inputs.AccessAnalyzer) || cfg.AccessAnalyzer)
 	if err != nil {
 		return []string{"AWS checks skipped: " + err.Error()}, false
@@ -136,22 +140,18 @@ func (a *actionAWS) configure(ctx context.Context, plan *github.Event, cfg *conf
 // previews creates change sets against the live stacks the reviewed change
 // will deploy to: the environment of the pull request's base branch (or of
 // the pushed branch), for the templates reviewed.
-func (a *actionAWS) previews(ctx context.Context, plan *github.Event, cfg *config.Config, res *report.Result) []string {
+func (a *reviewAWS) previews(ctx context.Context, plan *github.Event, cfg *config.Config, res *report.Result) []string {
 	if !a.inputBool(a.env.Inputs.Preview) {
 		return nil
 	}
-	if cfg.GitOps.Preset == "" && len(cfg.GitOps.Environments) == 0 {
+	if !gitops.Configured(cfg) {
 		return []string{"preview: the gitops section of .tollgate.yml names no environments, so there are no live stacks to preview against"}
 	}
 	var templates []string
 	for _, t := range res.Templates {
 		templates = append(templates, t.File)
 	}
-	all, _, err := engine.Templates(ctx, firstNonEmptyList(cfg.GitOps.Paths, cfg.Paths, []string{"."}), cfg.Include, cfg.Exclude)
-	if err != nil {
-		return []string{"preview: " + err.Error()}
-	}
-	m, err := gitops.NewMapping(cfg.GitOps, all)
+	m, _, err := Mapping(ctx, cfg)
 	if err != nil {
 		return []string{"preview: " + err.Error()}
 	}
@@ -184,7 +184,7 @@ func (a *actionAWS) previews(ctx context.Context, plan *github.Event, cfg *confi
 	return notices
 }
 
-func (a *actionAWS) preview(ctx context.Context, en gitops.Entry, name string, cfg *config.Config) report.Preview {
+func (a *reviewAWS) preview(ctx context.Context, en gitops.Entry, name string, cfg *config.Config) report.Preview {
 	p := report.Preview{File: en.Template, Stack: en.Stack}
 	body, err := os.ReadFile(en.Template)
 	if err != nil {
@@ -219,4 +219,59 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// OnlineBackends builds the checks that call AWS with the given
+// configuration (local credentials for `check`, the assumed role in the
+// action). It returns none when neither Access Analyzer nor regions are
+// configured.
+func OnlineBackends(ctx context.Context, cfg *config.Config, awsCfg func(region string) (aws.Config, error), values template.Values, analyzer bool) ([]Online, error) {
+	var out []Online
+	if analyzer {
+		c, err := awsCfg(values.Region)
+		if err != nil {
+			return nil, &UsageError{fmt.Errorf("--access-analyzer: %w", err)}
+		}
+		out = append(out, &accessanalyzer.Online{Options: accessanalyzer.Options{
+			Client: accessanalyzer.NewClient(c), SensitiveActions: cfg.SensitiveActions, Values: values, Fix: checks.RuleFix,
+		}})
+	}
+	if len(cfg.Regions) > 0 {
+		avail := &cloud.Availability{Client: func(region string) cloud.Registry {
+			c, err := awsCfg(region)
+			if err != nil {
+				return failingRegistry{err}
+			}
+			return cloud.NewCloudFormation(c)
+		}}
+		out = append(out, &cloud.RegionCheck{Availability: avail, Regions: cfg.Regions})
+	}
+	return out, nil
+}
+
+// LocalAWS loads the AWS configuration from the environment and shared
+// files, as the AWS CLI would.
+func LocalAWS(ctx context.Context) func(region string) (aws.Config, error) {
+	return func(region string) (aws.Config, error) { return cloud.LoadConfig(ctx, region) }
+}
+
+// failingRegistry answers every call with the error that prevented making a
+// client, so it surfaces as a notice like any other API failure.
+type failingRegistry struct{ err error }
+
+func (f failingRegistry) ListTypes(context.Context, *cfn.ListTypesInput, ...func(*cfn.Options)) (*cfn.ListTypesOutput, error) {
+	return nil, f.err
+}
+
+func (f failingRegistry) DescribeType(context.Context, *cfn.DescribeTypeInput, ...func(*cfn.Options)) (*cfn.DescribeTypeOutput, error) {
+	return nil, f.err
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
 }
