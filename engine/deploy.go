@@ -4,14 +4,17 @@ import (
 	"context"
 
 	"github.com/tollgate-dev/tollgate/config"
+	"github.com/tollgate-dev/tollgate/github"
 	"github.com/tollgate-dev/tollgate/gitops"
+	"github.com/tollgate-dev/tollgate/gitrepo"
 	"github.com/tollgate-dev/tollgate/report"
 )
 
 // Mapping loads the environments of cfg's gitops section with the
 // templates under its paths: the one way plan, deploy's gate and the
-// previews read it. Notices say which files were skipped.
-func Mapping(ctx context.Context, cfg *config.Config) (*gitops.Mapping, []string, error) {
+// previews read it, with the templates it maps. Notices say which files
+// were skipped.
+func Mapping(ctx context.Context, cfg *config.Config) (m *gitops.Mapping, templates, notices []string, err error) {
 	paths := cfg.GitOps.Paths
 	if len(paths) == 0 {
 		paths = cfg.Paths
@@ -19,15 +22,13 @@ func Mapping(ctx context.Context, cfg *config.Config) (*gitops.Mapping, []string
 	if len(paths) == 0 {
 		paths = []string{"."}
 	}
-	templates, notices, err := Templates(ctx, paths, cfg.Include, cfg.Exclude)
-	if err != nil {
-		return nil, nil, err
+	if templates, notices, err = Templates(ctx, paths, cfg.Include, cfg.Exclude); err != nil {
+		return nil, nil, nil, err
 	}
-	m, err := gitops.NewMapping(cfg.GitOps, templates)
-	if err != nil {
-		return nil, nil, gitops.ConfigError(cfg, err)
+	if m, err = gitops.NewMapping(cfg.GitOps, templates); err != nil {
+		return nil, nil, nil, gitops.ConfigError(cfg, err)
 	}
-	return m, notices, nil
+	return m, templates, notices, nil
 }
 
 // Gate is the second part of a deploy's gate: the check of the entry's
@@ -42,4 +43,22 @@ func Gate(ctx context.Context, cfg *config.Config, en gitops.Entry, params map[s
 		s.Checks.Values.Parameters[k] = v
 	}
 	return Check(ctx, FromSettings(s, tool))
+}
+
+// ChangedTemplates finds, among templates, those the event's commits
+// changed (a pull request's base..head, a push's before..after). nil means
+// unknown, and every stack is planned; the note then says why.
+func ChangedTemplates(ctx context.Context, ev *github.Event, templates []string) ([]string, string) {
+	base, mergeBase := ev.Base()
+	if base == "" || ev.Head() == "" {
+		return nil, "" // a new branch: everything is new
+	}
+	repo, err := gitrepo.Open(".")
+	if err == nil {
+		var changed []string
+		if changed, err = repo.ChangedAmong(ctx, base, ev.Head(), mergeBase, templates); err == nil {
+			return changed, ""
+		}
+	}
+	return nil, "could not tell which templates changed (" + err.Error() + "); every stack is planned"
 }

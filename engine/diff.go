@@ -16,7 +16,7 @@ import (
 
 	"github.com/tollgate-dev/tollgate/checks"
 	"github.com/tollgate-dev/tollgate/diff"
-	"github.com/tollgate-dev/tollgate/gitops"
+	"github.com/tollgate-dev/tollgate/gitrepo"
 	"github.com/tollgate-dev/tollgate/report"
 	"github.com/tollgate-dev/tollgate/template"
 )
@@ -52,7 +52,7 @@ func Diff(ctx context.Context, o DiffOptions) (*report.Result, error) {
 	if dir == "" {
 		dir = "."
 	}
-	repo, err := gitops.Open(dir)
+	repo, err := gitrepo.Open(dir)
 	if err != nil {
 		return nil, usageIf(err)
 	}
@@ -101,7 +101,7 @@ func Diff(ctx context.Context, o DiffOptions) (*report.Result, error) {
 			var bt, ht *template.Template
 			var bdata, hdata []byte
 			var err error
-			if c.Status != gitops.Added {
+			if c.Status != gitrepo.Added {
 				p := c.Path
 				if c.PreviousPath != "" {
 					p = c.PreviousPath
@@ -111,7 +111,7 @@ func Diff(ctx context.Context, o DiffOptions) (*report.Result, error) {
 					return nil
 				}
 			}
-			if c.Status != gitops.Deleted {
+			if c.Status != gitrepo.Deleted {
 				if ht, hdata, err = readTemplate(repo, head, c.Path); err != nil {
 					outcomes[i].err = err.Error()
 					return nil
@@ -156,15 +156,15 @@ func Diff(ctx context.Context, o DiffOptions) (*report.Result, error) {
 // usageIf marks errors about what the user asked for (a missing revision,
 // a folder outside a repository) so the command exits with status 2.
 func usageIf(err error) error {
-	var re *gitops.RevisionError
-	var nr *gitops.NotRepoError
+	var re *gitrepo.RevisionError
+	var nr *gitrepo.NotRepoError
 	if errors.As(err, &re) || errors.As(err, &nr) {
 		return &UsageError{err}
 	}
 	return err
 }
 
-func revisions(repo *gitops.Repo, baseRev, headRev string, mergeBase bool) (*gitops.Revision, *gitops.Revision, error) {
+func revisions(repo *gitrepo.Repo, baseRev, headRev string, mergeBase bool) (*gitrepo.Revision, *gitrepo.Revision, error) {
 	if headRev == "" {
 		headRev = "HEAD"
 	}
@@ -187,7 +187,7 @@ func revisions(repo *gitops.Repo, baseRev, headRev string, mergeBase bool) (*git
 // pathFilter builds the predicate on repository paths that selects the
 // candidate templates: a template extension, under one of paths, outside
 // the folders discovery skips, and matching include/exclude.
-func pathFilter(repo *gitops.Repo, paths, include, exclude []string) (func(string) bool, error) {
+func pathFilter(repo *gitrepo.Repo, paths, include, exclude []string) (func(string) bool, error) {
 	for _, pats := range [][]string{include, exclude} {
 		for _, p := range pats {
 			if !doublestar.ValidatePattern(p) {
@@ -232,10 +232,10 @@ func pathFilter(repo *gitops.Repo, paths, include, exclude []string) (func(strin
 
 // readTemplate reads and parses a file at a revision; nil when the file
 // is not there.
-func readTemplate(repo *gitops.Repo, rev *gitops.Revision, p string) (*template.Template, []byte, error) {
+func readTemplate(repo *gitrepo.Repo, rev *gitrepo.Revision, p string) (*template.Template, []byte, error) {
 	data, size, err := repo.ReadFile(rev, p, template.MaxSize)
 	if err != nil {
-		if errors.Is(err, gitops.ErrNotExist) {
+		if errors.Is(err, gitrepo.ErrNotExist) {
 			return nil, nil, nil
 		}
 		return nil, nil, fmt.Errorf("%s: cannot read at %s: %w", p, rev.Short(), err)
@@ -263,8 +263,8 @@ func isTemplate(t *template.Template, data []byte) bool {
 // DiffBase is the base revision that `check --diff-base` compares the
 // templates on disk with, so a pull request is judged on what it changes.
 type DiffBase struct {
-	repo *gitops.Repo
-	rev  *gitops.Revision
+	repo *gitrepo.Repo
+	rev  *gitrepo.Revision
 	// from maps a repository path at HEAD to its path at base, for files
 	// that the commits since base renamed.
 	from map[string]string
@@ -274,10 +274,10 @@ type DiffBase struct {
 
 // NewDiffBase opens the repository around dir and resolves rev; with
 // mergeBase, the merge base of rev and HEAD is used, as a pull request
-// does. A shallow clone without the base returns a *gitops.RevisionError
+// does. A shallow clone without the base returns a *gitrepo.RevisionError
 // whose Shallow is set.
 func NewDiffBase(ctx context.Context, dir, rev string, mergeBase bool) (*DiffBase, error) {
-	repo, err := gitops.Open(dir)
+	repo, err := gitrepo.Open(dir)
 	if err != nil {
 		return nil, usageIf(err)
 	}
@@ -293,9 +293,9 @@ func NewDiffBase(ctx context.Context, dir, rev string, mergeBase bool) (*DiffBas
 	b := &DiffBase{repo: repo, rev: base, from: map[string]string{}}
 	for _, c := range changes {
 		switch c.Status {
-		case gitops.Renamed:
+		case gitrepo.Renamed:
 			b.from[c.Path] = c.PreviousPath
-		case gitops.Deleted:
+		case gitrepo.Deleted:
 			b.deleted = append(b.deleted, c.Path)
 		}
 	}
@@ -316,7 +316,7 @@ func (b *DiffBase) base(diskPath string, data []byte) (t *template.Template, unc
 	if p, ok := b.from[rel]; ok {
 		from = p
 	}
-	if h := b.repo.FileHash(b.rev, from); h != "" && data != nil && h == gitops.HashBlob(data) && from == rel {
+	if h := b.repo.FileHash(b.rev, from); h != "" && data != nil && h == gitrepo.HashBlob(data) && from == rel {
 		return nil, true, nil
 	}
 	bt, bdata, err := readTemplate(b.repo, b.rev, from)

@@ -151,7 +151,7 @@ func (a *reviewAWS) previews(ctx context.Context, plan *github.Event, cfg *confi
 	for _, t := range res.Templates {
 		templates = append(templates, t.File)
 	}
-	m, _, err := Mapping(ctx, cfg)
+	m, _, _, err := Mapping(ctx, cfg)
 	if err != nil {
 		return []string{"preview: " + err.Error()}
 	}

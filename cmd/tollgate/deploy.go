@@ -151,7 +151,7 @@ func newDeployTarget(ctx context.Context, o *deployOptions, e *env) (*deployTarg
 		t.pr = ev.PullRequest()
 	}
 	if gitops.Configured(cfg) {
-		m, _, err := engine.Mapping(ctx, cfg)
+		m, _, _, err := engine.Mapping(ctx, cfg)
 		if err != nil {
 			return nil, err
 		}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/tollgate-dev/tollgate/engine"
 	"github.com/tollgate-dev/tollgate/github"
-	"github.com/tollgate-dev/tollgate/gitops"
+	"github.com/tollgate-dev/tollgate/gitrepo"
 	"github.com/tollgate-dev/tollgate/report"
 )
 
@@ -138,7 +138,7 @@ func writeDiffReport(res *report.Result, f report.Format, o *checkOptions, e *en
 // checks still run on everything.
 func diffBase(ctx context.Context, rev string, e *env) (*engine.DiffBase, string, error) {
 	b, err := engine.NewDiffBase(ctx, ".", rev, true)
-	var re *gitops.RevisionError
+	var re *gitrepo.RevisionError
 	if errors.As(err, &re) && re.Shallow {
 		notice := "--diff-base: " + re.Error() + ". Every finding is reported, not only the change's."
 		fmt.Fprintln(e.stderr, "tollgate: warning: "+report.Plain(notice))

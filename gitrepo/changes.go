@@ -1,4 +1,4 @@
-package gitops
+package gitrepo
 
 import (
 	"context"
@@ -230,5 +230,48 @@ func (r *Repo) Files(v *Revision, keep func(path string) bool) ([]string, error)
 		return nil, fmt.Errorf("listing the files of %s: %w", v.Short(), err)
 	}
 	sort.Strings(out)
+	return out, nil
+}
+
+// ChangedAmong returns those of paths (files on disk, under the
+// repository) that the commits from base to head changed, added or
+// renamed; with mergeBase, from the merge base of base and head, as a pull
+// request compares. Deleted files are not among them.
+func (r *Repo) ChangedAmong(ctx context.Context, baseRev, headRev string, mergeBase bool, paths []string) ([]string, error) {
+	base, err := r.Resolve(baseRev)
+	if err != nil {
+		return nil, err
+	}
+	head, err := r.Resolve(headRev)
+	if err != nil {
+		return nil, err
+	}
+	if mergeBase {
+		if base, err = r.MergeBase(base, head); err != nil {
+			return nil, err
+		}
+	}
+	wanted := map[string]bool{}
+	for _, p := range paths {
+		if rel, ok := r.RelPath(p); ok {
+			wanted[rel] = true
+		}
+	}
+	changes, err := r.Changes(ctx, base, head, func(p string) bool { return wanted[p] })
+	if err != nil {
+		return nil, err
+	}
+	changed := map[string]bool{}
+	for _, c := range changes {
+		if c.Status != Deleted {
+			changed[c.Path] = true
+		}
+	}
+	out := []string{}
+	for _, p := range paths {
+		if rel, ok := r.RelPath(p); ok && changed[rel] {
+			out = append(out, p)
+		}
+	}
 	return out, nil
 }

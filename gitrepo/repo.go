@@ -1,8 +1,8 @@
-// Package gitops reads git repositories the way a pull request sees them:
+// Package gitrepo reads git repositories the way a pull request sees them:
 // revisions, the merge base GitHub diffs against, the files a change touched
 // (with renames found by content similarity) and their text at a revision.
 // It reads the object database through go-git: no checkout and no git binary.
-package gitops
+package gitrepo
 
 import (
 	"errors"
