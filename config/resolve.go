@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/tollgate-dev/tollgate/checks"
-	"github.com/tollgate-dev/tollgate/iamdata"
+	"github.com/tollgate-dev/tollgate/iamdata/cache"
 	"github.com/tollgate-dev/tollgate/internal/awsid"
 	"github.com/tollgate-dev/tollgate/template"
 )
@@ -55,7 +55,7 @@ func usagef(format string, args ...any) error {
 // Resolve merges the overrides into the configuration: overrides win. It
 // reads the IAM data set and the baseline file the result names.
 func (c *Config) Resolve(o Overrides) (*Settings, error) {
-	choice, err := iamdata.Choose(DataDir(o.DataDir, c, o.Getenv))
+	choice, err := cache.Choose(DataDir(o.DataDir, c, o.Getenv))
 	if err != nil {
 		return nil, err
 	}

@@ -99,3 +99,48 @@ func diffSummary(d *iamdata.Diff) string {
 	return fmt.Sprintf("%s added, %s removed in %s",
 		plural(d.ActionsAdded, "action", "actions"), plural(d.ActionsRemoved, "action", "actions"), plural(len(d.Services), "service", "services"))
 }
+
+// DataState is which IAM data set check would use, for tollgate data info.
+type DataState struct {
+	Set *iamdata.Set
+	// Path is the cached file chosen, "" for the built-in data; Dir the
+	// cache directory looked in ("" when there is none).
+	Path, Dir string
+	// Note says why a cache that exists could not be used; Older is a
+	// readable cache passed over because it is not newer.
+	Note  string
+	Older *iamdata.Set
+}
+
+// DataInfo writes which data set check uses and the state of the cache.
+func DataInfo(w io.Writer, d DataState) error {
+	ew := &errWriter{w: w}
+	services, actions := d.Set.Counts()
+	used := "built-in"
+	if d.Path != "" {
+		used = d.Path
+	}
+	ew.println(fmt.Sprintf("check uses: %s\n  %s %s, updated %s\n  %s services, %s actions",
+		Plain(used), Plain(d.Set.Source), Plain(d.Set.Version), Plain(d.Set.Updated), Thousands(services), Thousands(actions)))
+	switch {
+	case d.Dir == "":
+		ew.println("cache: none (no HOME; pass --data-dir or set TOLLGATE_DATA_DIR)")
+	case d.Note != "":
+		ew.println("cache: " + Plain(d.Note))
+	case d.Older != nil:
+		ew.println(fmt.Sprintf("cache: %s holds data updated %s, not newer than the built-in data; run 'tollgate data refresh'",
+			Plain(d.Dir), Plain(d.Older.Updated)))
+	case d.Path == "":
+		ew.println(fmt.Sprintf("cache: %s holds no data; run 'tollgate data refresh'", Plain(d.Dir)))
+	}
+	return ew.err
+}
+
+// Thousands formats 22091 as "22,091".
+func Thousands(n int) string {
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/tollgate-dev/tollgate/config"
 	"github.com/tollgate-dev/tollgate/engine"
 	"github.com/tollgate-dev/tollgate/gitops"
+	"github.com/tollgate-dev/tollgate/iamdata/cache"
 	"github.com/tollgate-dev/tollgate/model"
 	"github.com/tollgate-dev/tollgate/report"
 )
@@ -178,7 +179,8 @@ func reportError(e *env, err error) int {
 	var eu *engine.UsageError
 	var cu *config.UsageError
 	var gr *gitops.RefusedError
-	if errors.As(err, &ue) || errors.As(err, &fe) || errors.As(err, &eu) || errors.As(err, &cu) || errors.As(err, &gr) {
+	var du *cache.UsageError
+	if errors.As(err, &ue) || errors.As(err, &fe) || errors.As(err, &eu) || errors.As(err, &cu) || errors.As(err, &gr) || errors.As(err, &du) {
 		return exitUsage
 	}
 	return exitFailure

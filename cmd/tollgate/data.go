@@ -7,12 +7,11 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/tollgate-dev/tollgate/config"
 	"github.com/tollgate-dev/tollgate/iamdata"
+	"github.com/tollgate-dev/tollgate/iamdata/cache"
 	"github.com/tollgate-dev/tollgate/report"
 )
 
@@ -46,7 +45,7 @@ func dataFlags(name string) (*flag.FlagSet, *dataOptions) {
 	fs.StringVar(&o.configFile, "config", "", "configuration `FILE` (default: .tollgate.yml when present)")
 	switch name {
 	case "refresh":
-		fs.StringVar(&o.url, "url", iamdata.DefaultListURL, "service list `URL` of the AWS service reference")
+		fs.StringVar(&o.url, "url", cache.DefaultListURL, "service list `URL` of the AWS service reference")
 		fs.DurationVar(&o.timeout, "timeout", 5*time.Minute, "give up after `DURATION`")
 	case "diff":
 		fs.StringVar(&o.format, "format", "text", "output `FORMAT`: "+report.FormatList(report.UseData))
@@ -126,56 +125,16 @@ func dataRefresh(ctx context.Context, dir string, o *dataOptions, e *env) (int, 
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
-	r := &iamdata.Refresher{Dir: dir, ListURL: o.url, Base: base, Client: &http.Client{Timeout: 2 * time.Minute},
+	r := &cache.Refresher{Dir: dir, ListURL: o.url, Base: base, Client: &http.Client{Timeout: 2 * time.Minute},
 		UserAgent: "tollgate/" + toolVersion() + " (+https://github.com/tollgate-dev/tollgate)"}
 	res, err := r.Refresh(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("data refresh: %w", err)
 	}
 	fmt.Fprintf(e.stdout, "tollgate: IAM data refreshed from %s: %s services, %s actions (%d documents downloaded, %d unchanged)\n",
-		report.Plain(o.url), thousands(res.Services), thousands(res.Actions), res.Downloaded, res.NotModified)
+		report.Plain(o.url), report.Thousands(res.Services), report.Thousands(res.Actions), res.Downloaded, res.NotModified)
 	fmt.Fprintf(e.stdout, "tollgate: wrote %s; check uses it while it is newer than the built-in data (%s)\n", report.Plain(res.File), base.Updated)
 	return exitOK, nil
-}
-
-// openDataSet reads one side of a diff.
-func openDataSet(arg, dir string) (*iamdata.Set, error) {
-	switch arg {
-	case "builtin":
-		return iamdata.Embedded()
-	case "cache", "previous":
-		if dir == "" {
-			return nil, usagef("no cache directory: pass --data-dir DIR or set TOLLGATE_DATA_DIR")
-		}
-		file := iamdata.DataFile
-		if arg == "previous" {
-			file = iamdata.PreviousFile
-		}
-		return readDataFile(filepath.Join(dir, file), arg)
-	}
-	if info, err := os.Stat(arg); err == nil && info.IsDir() {
-		return readDataFile(filepath.Join(arg, iamdata.DataFile), arg)
-	}
-	return readDataFile(arg, arg)
-}
-
-func readDataFile(path, what string) (*iamdata.Set, error) {
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		hint := "run 'tollgate data refresh' first"
-		if what == "previous" {
-			hint = "it exists after the second refresh"
-		}
-		return nil, usagef("%s: no IAM data at %s; %s", what, report.Plain(path), hint)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	s, err := iamdata.Load(data)
-	if err != nil {
-		return nil, fmt.Errorf("%s (%s): %w; run 'tollgate data refresh' to rebuild it", what, report.Plain(path), err)
-	}
-	return s, nil
 }
 
 func dataDiff(dir string, args []string, o *dataOptions, e *env) (int, error) {
@@ -188,11 +147,11 @@ func dataDiff(dir string, args []string, o *dataOptions, e *env) (int, error) {
 	}
 	names := []string{"builtin", "cache"}
 	copy(names, args)
-	old, err := openDataSet(names[0], dir)
+	old, err := cache.Open(names[0], dir)
 	if err != nil {
 		return 0, err
 	}
-	cur, err := openDataSet(names[1], dir)
+	cur, err := cache.Open(names[1], dir)
 	if err != nil {
 		return 0, err
 	}
@@ -214,37 +173,9 @@ func dataDiff(dir string, args []string, o *dataOptions, e *env) (int, error) {
 }
 
 func dataInfo(dir string, e *env) (int, error) {
-	choice, err := iamdata.Choose(dir)
+	choice, err := cache.Choose(dir)
 	if err != nil {
 		return 0, err
 	}
-	s := choice.Set
-	services, actions := s.Counts()
-	used := "built-in"
-	if choice.Path != "" {
-		used = choice.Path
-	}
-	fmt.Fprintf(e.stdout, "check uses: %s\n  %s %s, updated %s\n  %s services, %s actions\n",
-		report.Plain(used), report.Plain(s.Source), report.Plain(s.Version), report.Plain(s.Updated), thousands(services), thousands(actions))
-	switch {
-	case dir == "":
-		fmt.Fprintln(e.stdout, "cache: none (no HOME; pass --data-dir or set TOLLGATE_DATA_DIR)")
-	case choice.Note != "":
-		fmt.Fprintln(e.stdout, "cache: "+report.Plain(choice.Note))
-	case choice.Older != nil:
-		fmt.Fprintf(e.stdout, "cache: %s holds data updated %s, not newer than the built-in data; run 'tollgate data refresh'\n",
-			report.Plain(dir), report.Plain(choice.Older.Updated))
-	case choice.Path == "":
-		fmt.Fprintf(e.stdout, "cache: %s holds no data; run 'tollgate data refresh'\n", report.Plain(dir))
-	}
-	return exitOK, nil
-}
-
-// thousands formats 22091 as "22,091".
-func thousands(n int) string {
-	s := fmt.Sprint(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
+	return exitOK, report.DataInfo(e.stdout, report.DataState{Set: choice.Set, Path: choice.Path, Dir: dir, Note: choice.Note, Older: choice.Older})
 }

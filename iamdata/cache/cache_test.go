@@ -1,4 +1,4 @@
-package iamdata_test
+package cache_test
 
 import (
 	"context"
@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/tollgate-dev/tollgate/iamdata"
+	"github.com/tollgate-dev/tollgate/iamdata/cache"
 )
 
 // fakeReference is a service reference server: service documents by prefix,
@@ -123,8 +124,8 @@ func (f *fakeReference) takeRequests() []string {
 	return out
 }
 
-func refresher(t *testing.T, f *fakeReference, dir string) *iamdata.Refresher {
-	return &iamdata.Refresher{Dir: dir, ListURL: f.listURL(), Base: embedded(t), Client: f.srv.Client(), Workers: 1,
+func refresher(t *testing.T, f *fakeReference, dir string) *cache.Refresher {
+	return &cache.Refresher{Dir: dir, ListURL: f.listURL(), Base: embedded(t), Client: f.srv.Client(), Workers: 1,
 		RetryDelay: time.Millisecond, Now: func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) }}
 }
 
@@ -153,11 +154,11 @@ func TestRefreshDownloadsOnlyWhatChanged(t *testing.T) {
 	if res.Services != 2 || res.Actions != 3 || res.Downloaded != 3 || res.NotModified != 0 {
 		t.Errorf("first refresh = %+v, want 2 services, 3 actions, 3 documents downloaded", res)
 	}
-	s := loadFile(t, filepath.Join(dir, iamdata.DataFile))
+	s := loadFile(t, filepath.Join(dir, cache.DataFile))
 	if a := s.Action("s3", "putobject"); a == nil || a.Access != iamdata.Write {
 		t.Errorf("s3:PutObject = %+v, want a Write action", a)
 	}
-	if s.ServiceName("s3") != "Amazon S3" || s.Source != iamdata.SourceName || s.Updated != "2026-11-25T12:00:00Z" {
+	if s.ServiceName("s3") != "Amazon S3" || s.Source != cache.SourceName || s.Updated != "2026-11-25T12:00:00Z" {
 		t.Errorf("name %q, source %q, updated %q: want the built-in name and the refresh time", s.ServiceName("s3"), s.Source, s.Updated)
 	}
 	if _, ok := s.GlobalConditionKey("aws:SourceIp"); !ok {
@@ -190,7 +191,7 @@ func TestRefreshDownloadsOnlyWhatChanged(t *testing.T) {
 	if res.Downloaded != 1 || res.NotModified != 2 {
 		t.Errorf("third refresh = %+v, want one document downloaded", res)
 	}
-	d, err := iamdata.Compare(loadFile(t, filepath.Join(dir, iamdata.PreviousFile)), loadFile(t, filepath.Join(dir, iamdata.DataFile)))
+	d, err := iamdata.Compare(loadFile(t, filepath.Join(dir, cache.PreviousFile)), loadFile(t, filepath.Join(dir, cache.DataFile)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +208,7 @@ func TestARefreshThatFailsKeepsThePreviousData(t *testing.T) {
 	if _, err := r.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	before, err := os.ReadFile(filepath.Join(dir, iamdata.DataFile))
+	before, err := os.ReadFile(filepath.Join(dir, cache.DataFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,7 +220,7 @@ func TestARefreshThatFailsKeepsThePreviousData(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "service sqs") || !strings.Contains(err.Error(), "503") {
 		t.Fatalf("err = %v, want the failing service and status named", err)
 	}
-	after, _ := os.ReadFile(filepath.Join(dir, iamdata.DataFile))
+	after, _ := os.ReadFile(filepath.Join(dir, cache.DataFile))
 	if string(after) != string(before) {
 		t.Error("a failed refresh replaced the data set")
 	}
@@ -252,7 +253,7 @@ func TestHostileServiceListsAreRefused(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("err = %v, want %q", err, c.want)
 			}
-			if _, err := os.Stat(filepath.Join(dir, iamdata.DataFile)); err == nil {
+			if _, err := os.Stat(filepath.Join(dir, cache.DataFile)); err == nil {
 				t.Error("a data set was written")
 			}
 		})
@@ -273,7 +274,7 @@ func TestTheCacheIsUsedOnlyWhenNewer(t *testing.T) {
 	write := func(t *testing.T, updated string) string {
 		dir := t.TempDir()
 		n := &iamdata.Normalized{Source: "cache", Updated: updated, Services: []iamdata.Service{{Prefix: "demo"}}}
-		f, err := os.Create(filepath.Join(dir, iamdata.DataFile))
+		f, err := os.Create(filepath.Join(dir, cache.DataFile))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -284,36 +285,45 @@ func TestTheCacheIsUsedOnlyWhenNewer(t *testing.T) {
 		return dir
 	}
 	t.Run("no directory gives the built-in data", func(t *testing.T) {
-		c, err := iamdata.Choose("")
+		c, err := cache.Choose("")
 		if err != nil || c.Set != emb || c.Path != "" || c.Note != "" {
 			t.Errorf("%+v, %v", c, err)
 		}
 	})
 	t.Run("an empty directory gives the built-in data silently", func(t *testing.T) {
-		c, _ := iamdata.Choose(t.TempDir())
+		c, _ := cache.Choose(t.TempDir())
 		if c.Set != emb || c.Note != "" {
 			t.Errorf("%+v", c)
 		}
 	})
 	t.Run("a newer cache is used", func(t *testing.T) {
 		dir := write(t, "2099-01-01T00:00:00Z")
-		c, _ := iamdata.Choose(dir)
-		if c.Set == emb || c.Path != filepath.Join(dir, iamdata.DataFile) {
+		c, _ := cache.Choose(dir)
+		if c.Set == emb || c.Path != filepath.Join(dir, cache.DataFile) {
 			t.Errorf("%+v", c)
 		}
 	})
 	t.Run("an older cache is passed over", func(t *testing.T) {
-		c, _ := iamdata.Choose(write(t, "2001-01-01T00:00:00Z"))
+		c, _ := cache.Choose(write(t, "2001-01-01T00:00:00Z"))
 		if c.Set != emb || c.Older == nil || c.Note != "" {
 			t.Errorf("%+v", c)
 		}
 	})
 	t.Run("a corrupt cache is ignored with a note", func(t *testing.T) {
 		dir := t.TempDir()
-		os.WriteFile(filepath.Join(dir, iamdata.DataFile), []byte("garbage"), 0o644)
-		c, _ := iamdata.Choose(dir)
+		os.WriteFile(filepath.Join(dir, cache.DataFile), []byte("garbage"), 0o644)
+		c, _ := cache.Choose(dir)
 		if c.Set != emb || !strings.Contains(c.Note, "tollgate data refresh") {
 			t.Errorf("%+v", c)
 		}
 	})
+}
+
+func embedded(t testing.TB) *iamdata.Set {
+	t.Helper()
+	s, err := iamdata.Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

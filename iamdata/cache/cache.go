@@ -1,4 +1,9 @@
-package iamdata
+// Package cache keeps a local copy of the AWS service reference: it
+// downloads what changed since the last refresh (conditional requests) and
+// chooses between that copy and the data built into the binary. It is the
+// only part of tollgate's IAM data that does I/O; package iamdata decides
+// from bytes.
+package cache
 
 import (
 	"bytes"
@@ -6,6 +11,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/tollgate-dev/tollgate/iamdata"
+	"github.com/tollgate-dev/tollgate/internal/escape"
 	"io"
 	"net/http"
 	"net/url"
@@ -34,9 +41,8 @@ const sourceDir = "source"
 // (the largest service, ec2, is about 2 MB), so a broken or hostile server
 // cannot fill the disk or the memory.
 const (
-	maxListBytes    = 4 << 20
-	maxServiceBytes = 32 << 20
-	maxServices     = 2000
+	maxListBytes = 4 << 20
+	maxServices  = 2000
 )
 
 // SourceName is the Source of data sets built from the service reference.
@@ -51,13 +57,13 @@ const SourceName = "AWS service reference"
 type Refresher struct {
 	// Dir is the cache directory; it is created when missing.
 	Dir string
-	// ListURL is the service list; DefaultListURL when empty. Service
+	// ListURL is the service list; DefaultListURL when empty. iamdata.Service
 	// documents must be on the same scheme and host.
 	ListURL string
 	Client  *http.Client
 	// Base provides what the service reference lacks: service names and
 	// the global condition keys. Required.
-	Base *Set
+	Base *iamdata.Set
 	// Workers bounds parallel downloads; 8 when zero.
 	Workers int
 	// Now stamps the result; time.Now when nil.
@@ -118,7 +124,7 @@ func (r *Refresher) Refresh(ctx context.Context) (*RefreshResult, error) {
 		return nil, fmt.Errorf("reading the service list %s: %w", listURL, err)
 	}
 	count(res, changed)
-	list, err := ParseServiceList(listData)
+	list, err := iamdata.ParseServiceList(listData)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", listURL, err)
 	}
@@ -132,7 +138,7 @@ func (r *Refresher) Refresh(ctx context.Context) (*RefreshResult, error) {
 		}
 	}
 
-	services := make([]Service, len(list))
+	services := make([]iamdata.Service, len(list))
 	versions := make([]string, len(list))
 	errs := make([]error, len(list))
 	workers := r.Workers
@@ -156,7 +162,7 @@ func (r *Refresher) Refresh(ctx context.Context) (*RefreshResult, error) {
 			mu.Lock()
 			count(res, changed)
 			mu.Unlock()
-			svc, version, err := ParseServiceReference(e.Service, data)
+			svc, version, err := iamdata.ParseServiceReference(e.Service, data)
 			if err != nil {
 				errs[i] = err
 				return
@@ -179,17 +185,15 @@ func (r *Refresher) Refresh(ctx context.Context) (*RefreshResult, error) {
 	if r.Now != nil {
 		now = r.Now
 	}
-	n := &Normalized{Source: SourceName, Version: summarizeVersions(versions),
+	n := &iamdata.Normalized{Source: SourceName, Version: summarizeVersions(versions),
 		Updated: now().UTC().Format(time.RFC3339), Services: services}
-	for _, k := range r.Base.global {
-		n.Global = append(n.Global, k)
-	}
+	n.Global = r.Base.GlobalKeys()
 	sort.Slice(n.Global, func(i, j int) bool { return n.Global[i].Name < n.Global[j].Name })
 	var buf bytes.Buffer
-	if err := Pack(&buf, n); err != nil {
+	if err := iamdata.Pack(&buf, n); err != nil {
 		return nil, fmt.Errorf("packing the data set: %w", err)
 	}
-	if _, err := Load(buf.Bytes()); err != nil {
+	if _, err := iamdata.Load(buf.Bytes()); err != nil {
 		return nil, fmt.Errorf("the packed data set does not read back (a tollgate defect): %w", err)
 	}
 	res.File = filepath.Join(r.Dir, DataFile)
@@ -265,7 +269,7 @@ func (r *Refresher) fetch(ctx context.Context, u, file string, idx *cacheIndex, 
 			cached = false // validators without the file: download again
 		}
 	}
-	limit := int64(maxServiceBytes)
+	limit := int64(iamdata.MaxServiceBytes)
 	if file == "service-list.json" {
 		limit = maxListBytes
 	}
@@ -378,21 +382,21 @@ func writeAtomic(path string, data []byte) error {
 
 // Choice is the data set a run uses and why.
 type Choice struct {
-	Set *Set
+	Set *iamdata.Set
 	// Path is the cached file used; "" for the embedded set.
 	Path string
 	// Note explains a cache that exists but could not be read; "" otherwise.
 	Note string
 	// Older is set when a readable cache was passed over because the
 	// embedded set is at least as new (after upgrading tollgate).
-	Older *Set
+	Older *iamdata.Set
 }
 
 // Choose returns the data set cached in dir when it exists and is newer than
 // the embedded one, and the embedded one otherwise. A cache that cannot be
 // read is ignored with a note rather than failing the run.
 func Choose(dir string) (Choice, error) {
-	emb, err := Embedded()
+	emb, err := iamdata.Embedded()
 	if err != nil {
 		return Choice{}, err
 	}
@@ -407,7 +411,7 @@ func Choose(dir string) (Choice, error) {
 	if err != nil {
 		return Choice{Set: emb, Note: fmt.Sprintf("ignoring the IAM data in %s (%v); using the built-in data", path, err)}, nil
 	}
-	cached, err := Load(data)
+	cached, err := iamdata.Load(data)
 	if err != nil {
 		return Choice{Set: emb, Note: fmt.Sprintf("ignoring the IAM data in %s: %v; run 'tollgate data refresh' to rebuild it", path, err)}, nil
 	}
@@ -419,7 +423,7 @@ func Choose(dir string) (Choice, error) {
 
 // Newer reports whether a was updated after b. A set whose timestamp does
 // not parse is never newer.
-func Newer(a, b *Set) bool {
+func Newer(a, b *iamdata.Set) bool {
 	ta, err := time.Parse(time.RFC3339, a.Updated)
 	if err != nil {
 		return false
@@ -429,4 +433,52 @@ func Newer(a, b *Set) bool {
 		return true
 	}
 	return ta.After(tb)
+}
+
+// UsageError is a data set named on the command line that is not there;
+// the run exits with status 2.
+type UsageError struct{ Msg string }
+
+func (e *UsageError) Error() string { return e.Msg }
+
+// Open reads one data set named as tollgate data diff names them:
+// "builtin", "cache" (dir's data), "previous" (dir's data before its last
+// refresh), a cache directory or a data file.
+func Open(name, dir string) (*iamdata.Set, error) {
+	switch name {
+	case "builtin":
+		return iamdata.Embedded()
+	case "cache", "previous":
+		if dir == "" {
+			return nil, &UsageError{"no cache directory: pass --data-dir DIR or set TOLLGATE_DATA_DIR"}
+		}
+		file := DataFile
+		if name == "previous" {
+			file = PreviousFile
+		}
+		return readSet(filepath.Join(dir, file), name)
+	}
+	if info, err := os.Stat(name); err == nil && info.IsDir() {
+		return readSet(filepath.Join(name, DataFile), name)
+	}
+	return readSet(name, name)
+}
+
+func readSet(path, what string) (*iamdata.Set, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		hint := "run 'tollgate data refresh' first"
+		if what == "previous" {
+			hint = "it exists after the second refresh"
+		}
+		return nil, &UsageError{fmt.Sprintf("%s: no IAM data at %s; %s", what, escape.Plain(path), hint)}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	s, err := iamdata.Load(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s (%s): %w; run 'tollgate data refresh' to rebuild it", what, escape.Plain(path), err)
+	}
+	return s, nil
 }
