@@ -1,7 +1,10 @@
 package config
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -92,7 +95,7 @@ func (c *Config) baseline(flagFile string) (*checks.Baseline, string, error) {
 	if file == "" {
 		return nil, "", nil
 	}
-	b, err := checks.ReadBaseline(file)
+	b, err := ReadBaseline(file)
 	if err != nil {
 		if flagFile == "" && c.File != "" {
 			err = fmt.Errorf("baseline (set in %s): %w", c.File, err)
@@ -269,4 +272,16 @@ func firstList(lists ...[]string) []string {
 		}
 	}
 	return nil
+}
+
+// ReadBaseline reads a baseline file.
+func ReadBaseline(path string) (*checks.Baseline, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s: baseline file not found; create it with tollgate check --write-baseline %s", path, path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return checks.ParseBaseline(path, data)
 }

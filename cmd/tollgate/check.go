@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -11,7 +10,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/tollgate-dev/tollgate/checks"
 	"github.com/tollgate-dev/tollgate/config"
 	"github.com/tollgate-dev/tollgate/engine"
 	"github.com/tollgate-dev/tollgate/report"
@@ -151,29 +149,15 @@ func runCheck(ctx context.Context, args []string, e *env) (int, error) {
 	return exitCode(res.Status()), nil
 }
 
-// writeBaseline records the run's findings in the baseline file, keeping
-// the entries of files this run did not check, and then treats the
-// findings as recorded: adopting a baseline passes.
+// writeBaseline records the run's findings in the baseline file and
+// treats them as recorded: adopting a baseline passes.
 func writeBaseline(res *report.Result, o *checkOptions, opts engine.Options, e *env) error {
-	b := checks.NewBaseline(res.Findings)
-	if old, err := checks.ReadBaseline(o.writeBaseline); err == nil {
-		checked := map[string]bool{}
-		for _, t := range res.Templates {
-			checked[t.File] = true
-		}
-		b.Keep(old, func(file string) bool { return !checked[file] })
-	}
-	var buf bytes.Buffer
-	if err := b.Write(&buf); err != nil {
-		return err
-	}
-	if err := os.WriteFile(o.writeBaseline, buf.Bytes(), 0o644); err != nil {
+	n, err := engine.WriteBaseline(res, o.writeBaseline, opts.Block)
+	if err != nil {
 		return fmt.Errorf("--write-baseline: %w", err)
 	}
-	b.Apply(res.Findings, o.writeBaseline)
-	opts.Block.Apply(res.Findings)
 	fmt.Fprintf(e.stderr, "tollgate: recorded %d findings in the baseline %s; from now on only new findings count\n",
-		len(b.Findings), report.Plain(o.writeBaseline))
+		n, report.Plain(o.writeBaseline))
 	return nil
 }
 
