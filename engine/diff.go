@@ -398,3 +398,15 @@ func (b *DiffBase) checkChange(checker *checks.Checker, o *Options, c candidate,
 func sortStacks(s []*diff.StackDiff) {
 	sort.SliceStable(s, func(i, j int) bool { return s[i].File < s[j].File })
 }
+
+// OpenDiffBase is NewDiffBase for check --diff-base from the current
+// folder: in a shallow clone without the base it returns no base and a
+// notice instead, so the offline checks still run on everything.
+func OpenDiffBase(ctx context.Context, rev string) (*DiffBase, string, error) {
+	b, err := NewDiffBase(ctx, ".", rev, true)
+	var re *gitrepo.RevisionError
+	if errors.As(err, &re) && re.Shallow {
+		return nil, "--diff-base: " + re.Error() + ". Every finding is reported, not only the change's.", nil
+	}
+	return b, "", err
+}

@@ -275,3 +275,18 @@ func firstNonEmpty(s ...string) string {
 	}
 	return ""
 }
+
+// LocalOnline are the online backends of tollgate check, reached with the
+// machine's own credentials: none unless Access Analyzer (analyzer or the
+// configuration) or regions are asked for. The Region falls back to
+// AWS_REGION and AWS_DEFAULT_REGION.
+func LocalOnline(ctx context.Context, cfg *config.Config, values template.Values, analyzer bool, getenv func(string) string) ([]Online, error) {
+	analyzer = analyzer || cfg.AccessAnalyzer
+	if !analyzer && len(cfg.Regions) == 0 {
+		return nil, nil
+	}
+	if values.Region == "" {
+		values.Region = firstNonEmpty(getenv("AWS_REGION"), getenv("AWS_DEFAULT_REGION"))
+	}
+	return OnlineBackends(ctx, cfg, LocalAWS(ctx), values, analyzer)
+}

@@ -11,26 +11,11 @@ import (
 	"github.com/tollgate-dev/tollgate/report"
 )
 
-const actionHelp = `Usage: tollgate action
-
-Runs inside GitHub Actions (it is the entry point of the tollgate container
-action): reads the event and the action's inputs from the environment,
-checks the templates, and publishes a sticky pull request comment, a check
-run with annotations, the job summary, and JSON and SARIF reports.
-See docs/action.md for the inputs and outputs.
-`
-
 func runAction(ctx context.Context, args []string, e *env) (int, error) {
-	fs := flag.NewFlagSet("action", flag.ContinueOnError)
-	rest, err := parseFlags(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		return runHelp([]string{"action"}, e), nil
-	}
-	if err != nil {
-		return 0, err
-	}
-	if len(rest) > 0 {
-		return 0, usagef("tollgate action takes no arguments; set the path input instead (got %q)", rest[0])
+	_, help, err := parseCommand("action", flag.NewFlagSet("action", flag.ContinueOnError), args, e,
+		"tollgate action takes no arguments; set the path input instead (got %q)")
+	if help || err != nil {
+		return exitOK, err
 	}
 	ghEnv, err := github.LoadEnv(e.getenv)
 	if err != nil {

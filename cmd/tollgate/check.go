@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -14,15 +13,6 @@ import (
 	"github.com/tollgate-dev/tollgate/engine"
 	"github.com/tollgate-dev/tollgate/report"
 )
-
-const checkHelp = `Usage: tollgate check [flags] [PATH...]
-
-Checks the CloudFormation templates in the given files and folders (folders
-are read recursively; default: the paths in .tollgate.yml, else ".").
-Files that are not templates (workflows, manifests, package.json) are skipped.
-
-Flags:
-`
 
 type checkOptions struct {
 	format, output, configFile string
@@ -71,9 +61,11 @@ func (kv *keyValues) Set(s string) error {
 	return nil
 }
 
-func checkFlags(o *checkOptions) *flag.FlagSet {
-	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	fs.StringVar(&o.format, "format", "text", "output `FORMAT`: "+report.FormatList(report.UseCheck))
+// reportFlags are the flags check and diff share: where the report goes,
+// in which format, and what the templates deploy to.
+func reportFlags(name string, o *checkOptions, use report.Use) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.StringVar(&o.format, "format", "text", "output `FORMAT`: "+report.FormatList(use))
 	fs.StringVar(&o.output, "output", "", "write the report to `FILE` instead of standard output")
 	fs.StringVar(&o.configFile, "config", "", "configuration `FILE` (default: .tollgate.yml when present)")
 	fs.StringVar(&o.account, "account", "", "12-digit `ID` of the account the templates deploy to")
@@ -81,6 +73,11 @@ func checkFlags(o *checkOptions) *flag.FlagSet {
 	fs.StringVar(&o.blockOn, "block-on", "", "comma-separated finding `TYPES` that block (default ERROR,SECURITY_WARNING)")
 	fs.BoolVar(&o.noColor, "no-color", false, "never colour the output (NO_COLOR is respected too)")
 	fs.Var(&o.params, "parameter", "template parameter value `KEY=VALUE` (repeatable)")
+	return fs
+}
+
+func checkFlags(o *checkOptions) *flag.FlagSet {
+	fs := reportFlags("check", o, report.UseCheck)
 	fs.BoolVar(&o.accessAnalyzer, "access-analyzer", false, "also check every policy with IAM Access Analyzer (needs AWS credentials and a region)")
 	fs.Var(&o.allowExternal, "allow-external-principal", "trust principals of this `ACCOUNT or ORG` (123456789012 or o-abc123def4; repeatable)")
 	fs.StringVar(&o.diffBase, "diff-base", "", "report only what changed since the merge base of `REF` and HEAD (new or changed resources), with the diff")
@@ -94,14 +91,9 @@ var ()
 
 func runCheck(ctx context.Context, args []string, e *env) (int, error) {
 	var o checkOptions
-	fs := checkFlags(&o)
-	paths, err := parseFlags(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		runHelp([]string{"check"}, e)
-		return exitOK, nil
-	}
-	if err != nil {
-		return 0, err
+	paths, help, err := parseCommand("check", checkFlags(&o), args, e, "")
+	if help || err != nil {
+		return exitOK, err
 	}
 	format, err := report.LookupFormat(o.format, report.UseCheck)
 	if err != nil {
@@ -118,18 +110,15 @@ func runCheck(ctx context.Context, args []string, e *env) (int, error) {
 	}
 	notice := ""
 	if o.diffBase != "" {
-		if opts.DiffBase, notice, err = diffBase(ctx, o.diffBase, e); err != nil {
+		if opts.DiffBase, notice, err = engine.OpenDiffBase(ctx, o.diffBase); err != nil {
 			return 0, err
+		}
+		if notice != "" {
+			fmt.Fprintln(e.stderr, "tollgate: warning: "+report.Plain(notice))
 		}
 	}
-	if o.accessAnalyzer || cfg.AccessAnalyzer || len(cfg.Regions) > 0 {
-		values := opts.Checks.Values
-		if values.Region == "" {
-			values.Region = firstNonEmpty(e.getenv("AWS_REGION"), e.getenv("AWS_DEFAULT_REGION"))
-		}
-		if opts.Online, err = engine.OnlineBackends(ctx, cfg, engine.LocalAWS(ctx), values, o.accessAnalyzer || cfg.AccessAnalyzer); err != nil {
-			return 0, err
-		}
+	if opts.Online, err = engine.LocalOnline(ctx, cfg, opts.Checks.Values, o.accessAnalyzer, e.getenv); err != nil {
+		return 0, err
 	}
 	res, err := engine.Check(ctx, opts)
 	if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"embed"
 	"errors"
 	"flag"
 	"fmt"
@@ -72,6 +73,20 @@ func usagef(format string, args ...any) error {
 	return &usageError{msg: fmt.Sprintf(format, args...)}
 }
 
+// helpFiles hold each command's help text, printed before its flags.
+//
+//go:embed help/*.txt
+var helpFiles embed.FS
+
+// commandHelp is the help text of a command.
+func commandHelp(name string) string {
+	b, err := helpFiles.ReadFile("help/" + name + ".txt")
+	if err != nil {
+		panic("no help text for " + name) // a test runs every command's help
+	}
+	return string(b)
+}
+
 // command is one subcommand: how to run it and how to show its help.
 type command struct {
 	name, usage, summary string
@@ -85,14 +100,14 @@ type command struct {
 func commands() []command {
 	return []command{
 		{name: "check", usage: "check [flags] [PATH...]", summary: "check templates (files or folders, default: .)",
-			run: runCheck, help: checkHelp, flags: func() *flag.FlagSet { return checkFlags(&checkOptions{}) }},
+			run: runCheck, help: commandHelp("check"), flags: func() *flag.FlagSet { return checkFlags(&checkOptions{}) }},
 		{name: "diff", usage: "diff --base REF [PATH...]", summary: "what a change to templates does (replacements, IAM, network)",
-			run: runDiff, help: diffHelp, flags: func() *flag.FlagSet { return diffFlags(&diffOptions{}) }},
+			run: runDiff, help: commandHelp("diff"), flags: func() *flag.FlagSet { return diffFlags(&diffOptions{}) }},
 		{name: "plan", usage: "plan [--branch B]", summary: "map the branch to environments and stacks (a deploy matrix)",
-			run: runPlan, help: planHelp, flags: func() *flag.FlagSet { return planFlags(&planOptions{}) }},
+			run: runPlan, help: commandHelp("plan"), flags: func() *flag.FlagSet { return planFlags(&planOptions{}) }},
 		{name: "deploy", usage: "deploy --entry JSON", summary: "deploy one plan entry behind its gate (change set, execute, report)",
-			run: runDeploy, help: deployHelp, flags: func() *flag.FlagSet { return deployFlags(&deployOptions{}) }},
-		{name: "action", usage: "action", summary: "run as the GitHub Action (see docs/action.md)", run: runAction, help: actionHelp},
+			run: runDeploy, help: commandHelp("deploy"), flags: func() *flag.FlagSet { return deployFlags(&deployOptions{}) }},
+		{name: "action", usage: "action", summary: "run as the GitHub Action (see docs/action.md)", run: runAction, help: commandHelp("action")},
 		{name: "data", usage: "data refresh|diff|info", summary: "update and compare the IAM service data", run: runData},
 	}
 }
@@ -184,6 +199,21 @@ func reportError(e *env, err error) int {
 		return exitUsage
 	}
 	return exitFailure
+}
+
+// parseCommand parses the flags of command name. help is set when the
+// user asked for help, which has then been printed. noArgs, when set, is
+// the message (with %q for the first) that refuses positional arguments.
+func parseCommand(name string, fs *flag.FlagSet, args []string, e *env, noArgs string) (rest []string, help bool, err error) {
+	rest, err = parseFlags(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		runHelp([]string{name}, e)
+		return nil, true, nil
+	}
+	if err == nil && noArgs != "" && len(rest) > 0 {
+		err = usagef(noArgs, rest[0])
+	}
+	return rest, false, err
 }
 
 // parseFlags parses flags that may appear before, between or after the

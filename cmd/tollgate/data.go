@@ -15,29 +15,6 @@ import (
 	"github.com/tollgate-dev/tollgate/report"
 )
 
-const dataHelp = `Usage:
-  tollgate data refresh [--data-dir DIR] [--url URL] [--timeout 5m]
-  tollgate data diff [--format text|json|markdown] [--exit-code] [--data-dir DIR] [OLD [NEW]]
-  tollgate data info [--data-dir DIR]
-
-tollgate checks actions, resources and condition keys against IAM service
-data built into the binary. 'refresh' downloads the current AWS service
-reference into a cache directory (only what changed since the last refresh);
-'check' uses it instead of the built-in data when it is newer.
-
-'diff' lists the services and actions added and removed between two data
-sets. OLD and NEW are "builtin", "cache" (the cache directory's data),
-"previous" (the cache before its last refresh), a cache directory or a data
-file. Default: builtin and cache. With --exit-code it exits 1 when they differ.
-
-'info' says which data 'check' would use.
-
-The cache directory is --data-dir, else data-dir in .tollgate.yml, else
-$TOLLGATE_DATA_DIR, else the user cache directory (~/.cache/tollgate/iam).
-
-Flags:
-`
-
 func dataFlags(name string) (*flag.FlagSet, *dataOptions) {
 	o := &dataOptions{}
 	fs := flag.NewFlagSet("data "+name, flag.ContinueOnError)
@@ -64,7 +41,7 @@ type dataOptions struct {
 
 func runData(ctx context.Context, args []string, e *env) (int, error) {
 	if len(args) == 0 {
-		fmt.Fprint(e.stderr, dataHelp)
+		fmt.Fprint(e.stderr, commandHelp("data"))
 		return exitUsage, nil
 	}
 	name, rest := args[0], args[1:]
@@ -106,7 +83,7 @@ func runData(ctx context.Context, args []string, e *env) (int, error) {
 }
 
 func dataUsage(e *env) {
-	fmt.Fprint(e.stdout, dataHelp)
+	fmt.Fprint(e.stdout, commandHelp("data"))
 	for _, name := range []string{"refresh", "diff"} {
 		fs, _ := dataFlags(name)
 		fs.SetOutput(e.stdout)

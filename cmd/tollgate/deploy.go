@@ -18,18 +18,6 @@ import (
 	"github.com/tollgate-dev/tollgate/report"
 )
 
-const deployHelp = `Usage: tollgate deploy [flags]
-
-Deploys one entry of a plan (see tollgate plan): checks the gate (the branch
-maps to the environment; no blocking finding in the template at this
-commit), creates a change set, prints it, executes it and follows the stack
-events to the end. A rerun with nothing to change reports "no changes".
-Inside GitHub Actions it assumes the entry's role over OIDC and records a
-GitHub Deployment with its statuses.
-
-Flags:
-`
-
 type deployOptions struct {
 	configFile, entryJSON, entryEnv, branch string
 	stack, template, environment, region    string
@@ -94,15 +82,9 @@ type deployTarget struct {
 
 func runDeploy(ctx context.Context, args []string, e *env) (int, error) {
 	var o deployOptions
-	rest, err := parseFlags(deployFlags(&o), args)
-	if errors.Is(err, flag.ErrHelp) {
-		return runHelp([]string{"deploy"}, e), nil
-	}
-	if err != nil {
-		return 0, err
-	}
-	if len(rest) > 0 {
-		return 0, usagef("tollgate deploy takes no arguments (got %q)", rest[0])
+	_, help, err := parseCommand("deploy", deployFlags(&o), args, e, "tollgate deploy takes no arguments (got %q)")
+	if help || err != nil {
+		return exitOK, err
 	}
 	t, err := newDeployTarget(ctx, &o, e)
 	if err != nil {
@@ -135,9 +117,9 @@ func newDeployTarget(ctx context.Context, o *deployOptions, e *env) (*deployTarg
 	if err != nil {
 		return nil, err
 	}
-	ghEnv, ev, err := deployRun(e)
+	ghEnv, ev, err := github.ActionsRun(e.getenv)
 	if err != nil {
-		return nil, err
+		return nil, usagef("%v", err)
 	}
 	t := &deployTarget{en: en, cfg: cfg, ghEnv: ghEnv, branch: o.branch, sha: e.getenv("GITHUB_SHA")}
 	if ev != nil && !ev.MayDeploy() {
@@ -191,16 +173,9 @@ func deploy(ctx context.Context, t *deployTarget, body string, params map[string
 	if t.ghEnv != nil && !dryRun {
 		dep = startDeployment(ctx, e, t)
 	}
-	tags := map[string]string{"tollgate:environment": en.Environment}
-	if t.sha != "" {
-		tags["tollgate:commit"] = t.sha
-	}
-	for k, v := range en.Tags {
-		tags[k] = v
-	}
 	fmt.Fprintf(e.stdout, "deploying %s (%s) to %s in %s\n", en.Stack, report.Plain(en.Template), en.Environment, en.Region)
 	result, err := cloud.Deploy(ctx, cloud.NewCloudFormation(awsCfg),
-		cloud.Target{File: en.Template, StackName: en.Stack, Body: body, Parameters: params, Tags: tags},
+		cloud.Target{File: en.Template, StackName: en.Stack, Body: body, Parameters: params, Tags: en.StackTags(t.sha)},
 		cloud.DeployOptions{ChangeSet: cloud.ChangeSetName("tollgate-deploy", e.getenv("GITHUB_RUN_ID")+"-"+e.getenv("GITHUB_RUN_ATTEMPT")),
 			DryRun: dryRun, Progress: func(ev cloud.Event) { fmt.Fprintln(e.stdout, report.DeployEventLine(ev)) }})
 	if result != nil {
@@ -220,27 +195,6 @@ func deploy(ctx context.Context, t *deployTarget, body string, params map[string
 		github.Files{OutputFile: out}.SetOutputs([][2]string{{"outcome", string(result.Outcome)}, {"stack-outputs", string(outputs)}})
 	}
 	return exitOK, nil
-}
-
-// deployRun reads the GitHub Actions run a deploy happens in, through the
-// action's own reader: nil outside Actions, and no event when the runner
-// gave no payload.
-func deployRun(e *env) (*github.Env, *github.Event, error) {
-	if e.getenv("GITHUB_ACTIONS") != "true" {
-		return nil, nil, nil
-	}
-	ghEnv, err := github.LoadEnv(e.getenv)
-	if err != nil {
-		return nil, nil, usagef("%v", err)
-	}
-	if ghEnv.EventPath == "" {
-		return ghEnv, nil, nil
-	}
-	ev, err := github.ReadEvent(ghEnv)
-	if err != nil {
-		return nil, nil, usagef("%v", err)
-	}
-	return ghEnv, ev, nil
 }
 
 // startDeployment records the deploy on GitHub; failures are warnings, the

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 
@@ -12,17 +11,6 @@ import (
 	"github.com/tollgate-dev/tollgate/gitops"
 	"github.com/tollgate-dev/tollgate/report"
 )
-
-const planHelp = `Usage: tollgate plan [flags]
-
-Maps the run's branch to its environments (the gitops section of
-.tollgate.yml) and prints the deployments: one entry per stack, Region and
-account, as a GitHub Actions matrix. Inside GitHub Actions the event gives
-the branch and the changed templates, and the outputs matrix, environment
-and stages are set.
-
-Flags:
-`
 
 type planOptions struct {
 	configFile, branch, format, explain string
@@ -41,15 +29,9 @@ func planFlags(o *planOptions) *flag.FlagSet {
 
 func runPlan(ctx context.Context, args []string, e *env) (int, error) {
 	var o planOptions
-	rest, err := parseFlags(planFlags(&o), args)
-	if errors.Is(err, flag.ErrHelp) {
-		return runHelp([]string{"plan"}, e), nil
-	}
-	if err != nil {
-		return 0, err
-	}
-	if len(rest) > 0 {
-		return 0, usagef("tollgate plan takes no arguments (got %q); use --branch", rest[0])
+	_, help, err := parseCommand("plan", planFlags(&o), args, e, "tollgate plan takes no arguments (got %q); use --branch")
+	if help || err != nil {
+		return exitOK, err
 	}
 	if o.format != "json" && o.format != "text" {
 		return 0, usagef("--format %q is not one of json, text", o.format)
