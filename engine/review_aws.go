@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -186,24 +185,17 @@ func (a *reviewAWS) previews(ctx context.Context, plan *github.Event, cfg *confi
 
 func (a *reviewAWS) preview(ctx context.Context, en gitops.Entry, name string, cfg *config.Config) report.Preview {
 	p := report.Preview{File: en.Template, Stack: en.Stack}
-	body, err := os.ReadFile(en.Template)
+	target, err := cloud.LoadTarget(en.Template, en.Stack, en.Parameters)
 	if err != nil {
 		p.Error = err.Error()
 		return p
-	}
-	var params map[string]string
-	if en.Parameters != "" {
-		if params, err = cloud.ReadParameters(en.Parameters); err != nil {
-			p.Error = err.Error()
-			return p
-		}
 	}
 	awsCfg, err := a.config(ctx, en.Role, en.Region)
 	if err != nil {
 		p.Error = err.Error()
 		return p
 	}
-	out, err := cloud.PreviewChangeSet(ctx, cloud.NewCloudFormation(awsCfg), cloud.Target{File: en.Template, StackName: en.Stack, Body: string(body), Parameters: params}, name, cloud.Waiting{})
+	out, err := cloud.PreviewChangeSet(ctx, cloud.NewCloudFormation(awsCfg), target, name, cloud.Waiting{})
 	if err != nil {
 		out.Error = err.Error()
 	}

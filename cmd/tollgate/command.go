@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/tollgate-dev/tollgate/cloud"
 	"io"
 	"os"
 	"os/signal"
@@ -195,7 +196,8 @@ func reportError(e *env, err error) int {
 	var cu *config.UsageError
 	var gr *gitops.RefusedError
 	var du *cache.UsageError
-	if errors.As(err, &ue) || errors.As(err, &fe) || errors.As(err, &eu) || errors.As(err, &cu) || errors.As(err, &gr) || errors.As(err, &du) {
+	var ci *cloud.InputError
+	if errors.As(err, &ue) || errors.As(err, &fe) || errors.As(err, &eu) || errors.As(err, &cu) || errors.As(err, &gr) || errors.As(err, &du) || errors.As(err, &ci) {
 		return exitUsage
 	}
 	return exitFailure

@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"github.com/tollgate-dev/tollgate/config"
-	"os"
 	"strings"
 
 	"github.com/tollgate-dev/tollgate/cloud"
@@ -90,11 +89,11 @@ func runDeploy(ctx context.Context, args []string, e *env) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	body, params, err := readDeployInputs(t.en)
+	target, err := cloud.LoadTarget(t.en.Template, t.en.Stack, t.en.Parameters)
 	if err != nil {
 		return 0, err
 	}
-	res, err := engine.Gate(ctx, t.cfg, t.en, params, tool())
+	res, err := engine.Gate(ctx, t.cfg, t.en, target.Parameters, tool())
 	if err != nil {
 		return 0, err
 	}
@@ -103,7 +102,8 @@ func runDeploy(ctx context.Context, args []string, e *env) (int, error) {
 		fmt.Fprintf(e.stderr, "tollgate: refusing to deploy %s: %s has %d blocking findings at this commit\n", t.en.Stack, report.Plain(t.en.Template), res.Blocking())
 		return exitBlocking, nil
 	}
-	return deploy(ctx, t, body, params, o.dryRun, e)
+	target.Tags = t.en.StackTags(t.sha)
+	return deploy(ctx, t, target, o.dryRun, e)
 }
 
 // newDeployTarget reads the entry, the configuration and the run, and
@@ -144,24 +144,9 @@ func newDeployTarget(ctx context.Context, o *deployOptions, e *env) (*deployTarg
 	return t, nil
 }
 
-// readDeployInputs reads the entry's template and parameters file.
-func readDeployInputs(en gitops.Entry) (string, map[string]string, error) {
-	body, err := os.ReadFile(en.Template)
-	if err != nil {
-		return "", nil, usagef("template %s: %v", en.Template, errors.Unwrap(err))
-	}
-	var params map[string]string
-	if en.Parameters != "" {
-		if params, err = cloud.ReadParameters(en.Parameters); err != nil {
-			return "", nil, usagef("%v", err)
-		}
-	}
-	return string(body), params, nil
-}
-
 // deploy runs the change set behind a passed gate, recording it as a
 // GitHub Deployment inside Actions.
-func deploy(ctx context.Context, t *deployTarget, body string, params map[string]string, dryRun bool, e *env) (int, error) {
+func deploy(ctx context.Context, t *deployTarget, target cloud.Target, dryRun bool, e *env) (int, error) {
 	en := t.en
 	log := github.NewLog(e.stdout, false)
 	access := cloud.Access{Role: en.Role, Region: en.Region, Getenv: e.getenv, SessionName: cloud.RunSessionName(e.getenv), Mask: cloud.MaskFunc(log.Mask)}
@@ -175,7 +160,7 @@ func deploy(ctx context.Context, t *deployTarget, body string, params map[string
 	}
 	fmt.Fprintf(e.stdout, "deploying %s (%s) to %s in %s\n", en.Stack, report.Plain(en.Template), en.Environment, en.Region)
 	result, err := cloud.Deploy(ctx, cloud.NewCloudFormation(awsCfg),
-		cloud.Target{File: en.Template, StackName: en.Stack, Body: body, Parameters: params, Tags: en.StackTags(t.sha)},
+		target,
 		cloud.DeployOptions{ChangeSet: cloud.ChangeSetName("tollgate-deploy", e.getenv("GITHUB_RUN_ID")+"-"+e.getenv("GITHUB_RUN_ATTEMPT")),
 			DryRun: dryRun, Progress: func(ev cloud.Event) { fmt.Fprintln(e.stdout, report.DeployEventLine(ev)) }})
 	if result != nil {
