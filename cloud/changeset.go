@@ -350,6 +350,9 @@ func (e *InputError) Error() string { return e.Err.Error() }
 // Unwrap returns the cause.
 func (e *InputError) Unwrap() error { return e.Err }
 
+// Usage marks the error as one of usage: the run exits with status 2.
+func (e *InputError) Usage() {}
+
 // LoadTarget reads the template and the parameters file ("" for none) of a
 // stack to deploy or preview.
 func LoadTarget(file, stack, paramsFile string) (Target, error) {

@@ -51,6 +51,9 @@ type UsageError struct{ Msg string }
 
 func (e *UsageError) Error() string { return e.Msg }
 
+// Usage marks the error as one of usage: the run exits with status 2.
+func (e *UsageError) Usage() {}
+
 func usagef(format string, args ...any) error {
 	return &UsageError{Msg: fmt.Sprintf(format, args...)}
 }

@@ -45,6 +45,9 @@ type UsageError struct{ Err error }
 func (e *UsageError) Error() string { return e.Err.Error() }
 func (e *UsageError) Unwrap() error { return e.Err }
 
+// Usage marks the error as one of usage: the run exits with status 2.
+func (e *UsageError) Usage() {}
+
 // discover lists the candidate templates under paths, in a stable order.
 // include and exclude are doublestar patterns matched against the
 // slash-separated path relative to the working directory.

@@ -18,6 +18,9 @@ type RefusedError struct{ Msg string }
 
 func (e *RefusedError) Error() string { return e.Msg }
 
+// Usage marks the error as one of usage: the run exits with status 2.
+func (e *RefusedError) Usage() {}
+
 func refusef(format string, args ...any) error {
 	return &RefusedError{Msg: fmt.Sprintf(format, args...)}
 }

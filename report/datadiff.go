@@ -144,3 +144,13 @@ func Thousands(n int) string {
 	}
 	return s
 }
+
+// DataRefreshed says what tollgate data refresh did: where the data came
+// from, how much it holds, what was downloaded, and where it went.
+func DataRefreshed(w io.Writer, url string, services, actions, downloaded, unchanged int, file, builtinUpdated string) error {
+	ew := &errWriter{w: w}
+	ew.println(fmt.Sprintf("tollgate: IAM data refreshed from %s: %s services, %s actions (%d documents downloaded, %d unchanged)",
+		Plain(url), Thousands(services), Thousands(actions), downloaded, unchanged))
+	ew.println(fmt.Sprintf("tollgate: wrote %s; check uses it while it is newer than the built-in data (%s)", Plain(file), Plain(builtinUpdated)))
+	return ew.err
+}

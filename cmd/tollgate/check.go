@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"flag"
 	"fmt"
+	"github.com/tollgate-dev/tollgate/internal/cli"
 	"io"
-	"os"
-	"strings"
 
 	"github.com/tollgate-dev/tollgate/config"
 	"github.com/tollgate-dev/tollgate/engine"
@@ -19,8 +17,8 @@ type checkOptions struct {
 	account, region            string
 	blockOn                    string
 	noColor                    bool
-	params                     keyValues
-	allowExternal              listFlag
+	params                     cli.KeyValues
+	allowExternal              cli.List
 	diffBase                   string
 	baseline, writeBaseline    string
 	dataDir                    string
@@ -28,37 +26,6 @@ type checkOptions struct {
 	// directory; without it only --data-dir and data-dir: are looked at.
 	env            *env
 	accessAnalyzer bool
-}
-
-// listFlag is a repeatable flag that also takes comma-separated values.
-type listFlag []string
-
-func (l *listFlag) String() string { return strings.Join(*l, ",") }
-
-func (l *listFlag) Set(s string) error {
-	for _, v := range strings.Split(s, ",") {
-		if v = strings.TrimSpace(v); v != "" {
-			*l = append(*l, v)
-		}
-	}
-	return nil
-}
-
-// keyValues is a repeatable K=V flag.
-type keyValues map[string]string
-
-func (kv *keyValues) String() string { return "" }
-
-func (kv *keyValues) Set(s string) error {
-	k, v, ok := strings.Cut(s, "=")
-	if !ok || k == "" {
-		return fmt.Errorf("%q is not KEY=VALUE", s)
-	}
-	if *kv == nil {
-		*kv = keyValues{}
-	}
-	(*kv)[k] = v
-	return nil
 }
 
 // reportFlags are the flags check and diff share: where the report goes,
@@ -174,38 +141,9 @@ func writeReport(res *report.Result, f report.Format, o *checkOptions, e *env) e
 // writeOutput sends a rendering to standard output or to --output, in
 // colour only on a terminal, and says where a file went.
 func writeOutput(o *checkOptions, e *env, render func(w io.Writer, color bool) error, what, detail string) error {
-	var w io.Writer = e.stdout
-	var f *os.File
-	if o.output != "" {
-		var err error
-		if f, err = os.Create(o.output); err != nil {
-			return fmt.Errorf("--output: %w", err)
-		}
-		defer f.Close()
-		w = f
+	wrote, err := cli.Output(o.output, e.stdout, o.noColor, e.getenv, render)
+	if wrote {
+		fmt.Fprintf(e.stderr, "tollgate: wrote %s %s to %s (%s)\n", o.format, what, report.Plain(o.output), detail)
 	}
-	bw := bufio.NewWriter(w)
-	color := o.output == "" && !o.noColor && e.getenv("NO_COLOR") == "" && e.getenv("TERM") != "dumb" && isTerminal(e.stdout)
-	err := render(bw, color)
-	if err == nil {
-		err = bw.Flush()
-	}
-	if err == nil && f != nil {
-		if err = f.Close(); err == nil {
-			fmt.Fprintf(e.stderr, "tollgate: wrote %s %s to %s (%s)\n", o.format, what, report.Plain(o.output), detail)
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("writing the report: %w", err)
-	}
-	return nil
-}
-
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	info, err := f.Stat()
-	return err == nil && info.Mode()&os.ModeCharDevice != 0
+	return err
 }

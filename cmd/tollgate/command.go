@@ -6,7 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/tollgate-dev/tollgate/cloud"
+	"github.com/tollgate-dev/tollgate/internal/cli"
 	"io"
 	"os"
 	"os/signal"
@@ -14,9 +14,6 @@ import (
 	"strings"
 
 	"github.com/tollgate-dev/tollgate/config"
-	"github.com/tollgate-dev/tollgate/engine"
-	"github.com/tollgate-dev/tollgate/gitops"
-	"github.com/tollgate-dev/tollgate/iamdata/cache"
 	"github.com/tollgate-dev/tollgate/model"
 	"github.com/tollgate-dev/tollgate/report"
 )
@@ -69,6 +66,9 @@ type env struct {
 type usageError struct{ msg string }
 
 func (e *usageError) Error() string { return e.msg }
+
+// Usage marks the error as one of usage.
+func (e *usageError) Usage() {}
 
 func usagef(format string, args ...any) error {
 	return &usageError{msg: fmt.Sprintf(format, args...)}
@@ -190,14 +190,10 @@ func reportError(e *env, err error) int {
 		return exitUsage
 	}
 	fmt.Fprintln(e.stderr, "tollgate: "+report.Plain(err.Error()))
-	var ue *usageError
-	var fe flagError
-	var eu *engine.UsageError
-	var cu *config.UsageError
-	var gr *gitops.RefusedError
-	var du *cache.UsageError
-	var ci *cloud.InputError
-	if errors.As(err, &ue) || errors.As(err, &fe) || errors.As(err, &eu) || errors.As(err, &cu) || errors.As(err, &gr) || errors.As(err, &du) || errors.As(err, &ci) {
+	// Every package marks the errors that are the user's to fix (a bad
+	// flag, input, entry or file name) with a Usage method.
+	var u interface{ Usage() }
+	if errors.As(err, &u) {
 		return exitUsage
 	}
 	return exitFailure
@@ -207,7 +203,7 @@ func reportError(e *env, err error) int {
 // user asked for help, which has then been printed. noArgs, when set, is
 // the message (with %q for the first) that refuses positional arguments.
 func parseCommand(name string, fs *flag.FlagSet, args []string, e *env, noArgs string) (rest []string, help bool, err error) {
-	rest, err = parseFlags(fs, args)
+	rest, err = cli.Parse(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
 		runHelp([]string{name}, e)
 		return nil, true, nil
@@ -217,39 +213,6 @@ func parseCommand(name string, fs *flag.FlagSet, args []string, e *env, noArgs s
 	}
 	return rest, false, err
 }
-
-// parseFlags parses flags that may appear before, between or after the
-// positional arguments, as users type them ("check stacks/ --format json").
-func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
-	fs.SetOutput(io.Discard)
-	var positional, after []string
-	for i, a := range args {
-		if a == "--" {
-			args, after = args[:i], args[i+1:]
-			break
-		}
-	}
-	for len(args) > 0 {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, err
-			}
-			return nil, flagError{err}
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			break
-		}
-		positional = append(positional, args[0])
-		args = args[1:]
-	}
-	return append(positional, after...), nil
-}
-
-// flagError is a flag the command line got wrong.
-type flagError struct{ err error }
-
-func (f flagError) Error() string { return f.err.Error() + "; run 'tollgate help' for usage" }
 
 func firstNonEmpty(s ...string) string {
 	for _, x := range s {

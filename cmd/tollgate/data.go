@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/tollgate-dev/tollgate/internal/cli"
 	"net/http"
 	"time"
 
@@ -54,7 +55,7 @@ func runData(ctx context.Context, args []string, e *env) (int, error) {
 		return 0, usagef("unknown data command %q; the commands are refresh, diff and info", name)
 	}
 	fs, o := dataFlags(name)
-	pos, err := parseFlags(fs, rest)
+	pos, err := cli.Parse(fs, rest)
 	if errors.Is(err, flag.ErrHelp) {
 		dataUsage(e)
 		return exitOK, nil
@@ -67,17 +68,13 @@ func runData(ctx context.Context, args []string, e *env) (int, error) {
 		return 0, err
 	}
 	dir := config.DataDir(o.dataDir, cfg, e.getenv)
-	switch name {
-	case "refresh":
-		if len(pos) > 0 {
-			return 0, usagef("data refresh takes no arguments, got %q", pos[0])
-		}
-		return dataRefresh(ctx, dir, o, e)
-	case "diff":
+	switch {
+	case name == "diff":
 		return dataDiff(dir, pos, o, e)
-	}
-	if len(pos) > 0 {
-		return 0, usagef("data info takes no arguments, got %q", pos[0])
+	case len(pos) > 0:
+		return 0, usagef("data %s takes no arguments, got %q", name, pos[0])
+	case name == "refresh":
+		return dataRefresh(ctx, dir, o, e)
 	}
 	return dataInfo(dir, e)
 }
@@ -108,10 +105,7 @@ func dataRefresh(ctx context.Context, dir string, o *dataOptions, e *env) (int, 
 	if err != nil {
 		return 0, fmt.Errorf("data refresh: %w", err)
 	}
-	fmt.Fprintf(e.stdout, "tollgate: IAM data refreshed from %s: %s services, %s actions (%d documents downloaded, %d unchanged)\n",
-		report.Plain(o.url), report.Thousands(res.Services), report.Thousands(res.Actions), res.Downloaded, res.NotModified)
-	fmt.Fprintf(e.stdout, "tollgate: wrote %s; check uses it while it is newer than the built-in data (%s)\n", report.Plain(res.File), base.Updated)
-	return exitOK, nil
+	return exitOK, report.DataRefreshed(e.stdout, o.url, res.Services, res.Actions, res.Downloaded, res.NotModified, res.File, base.Updated)
 }
 
 func dataDiff(dir string, args []string, o *dataOptions, e *env) (int, error) {

@@ -441,6 +441,9 @@ type UsageError struct{ Msg string }
 
 func (e *UsageError) Error() string { return e.Msg }
 
+// Usage marks the error as one of usage: the run exits with status 2.
+func (e *UsageError) Usage() {}
+
 // Open reads one data set named as tollgate data diff names them:
 // "builtin", "cache" (dir's data), "previous" (dir's data before its last
 // refresh), a cache directory or a data file.
