@@ -12,6 +12,9 @@ import (
 // edge is a reference from a property of a resource to another resource.
 type edge struct {
 	target string
+	// attr is the attribute a GetAtt reads ("?" when an intrinsic picks
+	// it); "" for a Ref.
+	attr string
 	// spec is the property path without list indexes, for the
 	// specification; disp is the path as reported.
 	spec []string
@@ -57,8 +60,9 @@ func (c *canonizer) pop() {
 	c.segs = c.segs[:len(c.segs)-1]
 }
 
-// pathStrings renders the current path for an edge.
-func (c *canonizer) edge(target string) {
+// edge records a reference from the current path to target (attr as in
+// edge.attr).
+func (c *canonizer) edge(target, attr string) {
 	var spec []string
 	var b strings.Builder
 	for i, s := range c.segs {
@@ -70,7 +74,7 @@ func (c *canonizer) edge(target string) {
 		}
 		b.WriteString(c.disp[i])
 	}
-	c.edges = append(c.edges, edge{target: target, spec: spec, disp: b.String()})
+	c.edges = append(c.edges, edge{target: target, attr: attr, spec: spec, disp: b.String()})
 }
 
 // canon converts a node as written. It returns nil for a value that is
@@ -195,52 +199,9 @@ func (c *canonizer) fromResolved(n *template.Node, depth int) (*val, bool) {
 	switch n.Kind {
 	case template.Unknown:
 		if len(n.Items) > 0 {
-			v := &val{kind: vConcat, pos: n.Pos}
-			for _, p := range n.Items {
-				x, ok := c.fromResolved(p, depth+1)
-				if !ok || x == nil {
-					return nil, false
-				}
-				if x.kind == vScalar && x.text == "" {
-					continue
-				}
-				if x.kind == vScalar && len(v.items) > 0 && v.items[len(v.items)-1].kind == vScalar {
-					v.items[len(v.items)-1] = scalar(v.items[len(v.items)-1].text+x.text, v.items[len(v.items)-1].pos)
-					continue
-				}
-				v.items = append(v.items, x)
-			}
-			if len(v.items) == 1 {
-				// "${Role.Arn}" is the value itself.
-				return v.items[0], true
-			}
-			if len(v.items) > 0 && v.items[0].kind == vScalar && looksLikePolicyJSON(v.items[0].text) {
-				if p := c.embeddedPolicy(n, depth); p != nil {
-					return p, true
-				}
-			}
-			return v.seal(), true
+			return c.concat(n, depth)
 		}
-		o := n.Origin
-		if o == nil {
-			return nil, false
-		}
-		switch {
-		case o.Func == "Fn::GetAtt" && o.Resource != "":
-			c.edge(o.Resource)
-			return (&val{kind: vRef, text: "GetAtt", target: o.Resource, attr: o.Attribute, pos: n.Pos}).seal(), true
-		case o.Func == "Ref" && o.Resource != "":
-			c.edge(o.Resource)
-			return (&val{kind: vRef, text: "Ref", target: o.Resource, pos: n.Pos}).seal(), true
-		case o.Parameter != "":
-			return (&val{kind: vRef, text: "Param", target: o.Parameter, pos: n.Pos}).seal(), true
-		case o.Pseudo != "":
-			return (&val{kind: vRef, text: "Pseudo", target: o.Pseudo, pos: n.Pos}).seal(), true
-		case o.Func == "Ref":
-			// A Ref to a name the template does not define.
-			return (&val{kind: vRef, text: "Ref", target: strings.TrimPrefix(n.Value, "!Ref "), pos: n.Pos}).seal(), true
-		}
-		return nil, false
+		return c.deployTime(n)
 	case template.String:
 		if looksLikePolicyJSON(n.Value) {
 			if v := c.embeddedPolicy(n, depth); v != nil {
@@ -255,40 +216,103 @@ func (c *canonizer) fromResolved(n *template.Node, depth int) (*val, bool) {
 	case template.Null:
 		return (&val{kind: vNull, pos: n.Pos}).seal(), true
 	case template.Seq:
-		v := &val{kind: vList, pos: n.Pos}
-		for i, it := range n.Items {
-			c.push("", i)
-			x, ok := c.fromResolved(it, depth+1)
-			c.pop()
-			if !ok {
-				return nil, false
-			}
-			if x != nil {
-				v.items = append(v.items, x)
-			}
-		}
-		return v.seal(), true
+		return c.resolvedList(n, depth)
 	case template.Map:
 		if fn, arg, ok := n.Intrinsic(); ok {
 			// Resolved trees keep intrinsics only where resolution stopped.
 			return c.intrinsic(n, fn, arg, depth+1), true
 		}
-		v := &val{kind: vMap, pos: n.Pos}
-		for _, f := range n.Fields {
-			c.push(f.Key, -1)
-			x, ok := c.fromResolved(f.Value, depth+1)
-			c.pop()
-			if !ok {
-				return nil, false
-			}
-			if x != nil {
-				v.fields = append(v.fields, vfield{f.Key, x})
-			}
-		}
-		sortFields(v.fields)
-		return finishMap(v), true
+		return c.resolvedMap(n, depth)
 	}
 	return nil, false
+}
+
+// concat converts a string made of known and deploy-time parts (Fn::Sub,
+// Fn::Join), merging adjacent text.
+func (c *canonizer) concat(n *template.Node, depth int) (*val, bool) {
+	v := &val{kind: vConcat, pos: n.Pos}
+	for _, p := range n.Items {
+		x, ok := c.fromResolved(p, depth+1)
+		if !ok || x == nil {
+			return nil, false
+		}
+		if x.kind == vScalar && x.text == "" {
+			continue
+		}
+		if x.kind == vScalar && len(v.items) > 0 && v.items[len(v.items)-1].kind == vScalar {
+			v.items[len(v.items)-1] = scalar(v.items[len(v.items)-1].text+x.text, v.items[len(v.items)-1].pos)
+			continue
+		}
+		v.items = append(v.items, x)
+	}
+	if len(v.items) == 1 {
+		// "${Role.Arn}" is the value itself.
+		return v.items[0], true
+	}
+	if len(v.items) > 0 && v.items[0].kind == vScalar && looksLikePolicyJSON(v.items[0].text) {
+		if p := c.embeddedPolicy(n, depth); p != nil {
+			return p, true
+		}
+	}
+	return v.seal(), true
+}
+
+// deployTime converts a value known only at deploy time, named by where it
+// comes from, and records references to resources.
+func (c *canonizer) deployTime(n *template.Node) (*val, bool) {
+	o := n.Origin
+	if o == nil {
+		return nil, false
+	}
+	switch {
+	case o.Func == "Fn::GetAtt" && o.Resource != "":
+		c.edge(o.Resource, attrOrSome(o.Attribute))
+		return (&val{kind: vRef, text: "GetAtt", target: o.Resource, attr: o.Attribute, pos: n.Pos}).seal(), true
+	case o.Func == "Ref" && o.Resource != "":
+		c.edge(o.Resource, "")
+		return (&val{kind: vRef, text: "Ref", target: o.Resource, pos: n.Pos}).seal(), true
+	case o.Parameter != "":
+		return (&val{kind: vRef, text: "Param", target: o.Parameter, pos: n.Pos}).seal(), true
+	case o.Pseudo != "":
+		return (&val{kind: vRef, text: "Pseudo", target: o.Pseudo, pos: n.Pos}).seal(), true
+	case o.Func == "Ref":
+		// A Ref to a name the template does not define.
+		return (&val{kind: vRef, text: "Ref", target: strings.TrimPrefix(n.Value, "!Ref "), pos: n.Pos}).seal(), true
+	}
+	return nil, false
+}
+
+func (c *canonizer) resolvedList(n *template.Node, depth int) (*val, bool) {
+	v := &val{kind: vList, pos: n.Pos}
+	for i, it := range n.Items {
+		c.push("", i)
+		x, ok := c.fromResolved(it, depth+1)
+		c.pop()
+		if !ok {
+			return nil, false
+		}
+		if x != nil {
+			v.items = append(v.items, x)
+		}
+	}
+	return v.seal(), true
+}
+
+func (c *canonizer) resolvedMap(n *template.Node, depth int) (*val, bool) {
+	v := &val{kind: vMap, pos: n.Pos}
+	for _, f := range n.Fields {
+		c.push(f.Key, -1)
+		x, ok := c.fromResolved(f.Value, depth+1)
+		c.pop()
+		if !ok {
+			return nil, false
+		}
+		if x != nil {
+			v.fields = append(v.fields, vfield{f.Key, x})
+		}
+	}
+	sortFields(v.fields)
+	return finishMap(v), true
 }
 
 var policyJSONRE = regexp.MustCompile(`^\s*\{[\s\S]*"Statement"`)

@@ -12,108 +12,149 @@ import (
 // Fn::Sub, in every branch of Fn::If. It serves resources that did not
 // change, whose values matter only when something they refer to is replaced.
 func scanRefs(t *template.Template, props *template.Node) []edge {
-	var out []edge
-	var segs, disp []string
+	s := &refScanner{t: t}
+	s.walk(props, 0)
+	return s.out
+}
+
+// refScanner walks a property tree keeping the path it is at.
+type refScanner struct {
+	t          *template.Template
+	out        []edge
+	segs, disp []string
 	// quiet > 0 inside function arguments, where paths stop growing.
-	quiet := 0
-	add := func(target string) {
-		if t.Resource(target) == nil {
+	quiet int
+}
+
+// add records a reference to target at the current path, when target is a
+// resource of the template.
+func (s *refScanner) add(target, attr string) {
+	if s.t.Resource(target) == nil {
+		return
+	}
+	var spec []string
+	var b strings.Builder
+	for i, seg := range s.segs {
+		if seg != "" {
+			spec = append(spec, seg)
+			if i > 0 {
+				b.WriteByte('.')
+			}
+		}
+		b.WriteString(s.disp[i])
+	}
+	s.out = append(s.out, edge{target: target, attr: attr, spec: spec, disp: b.String()})
+}
+
+// enter walks n one path step down (a key, or an index when key is "").
+func (s *refScanner) enter(key string, index int, n *template.Node, depth int) {
+	if s.quiet > 0 {
+		s.walk(n, depth+1)
+		return
+	}
+	disp := key
+	if key == "" {
+		disp = "[" + strconv.Itoa(index) + "]"
+	}
+	s.segs, s.disp = append(s.segs, key), append(s.disp, disp)
+	s.walk(n, depth+1)
+	s.segs, s.disp = s.segs[:len(s.segs)-1], s.disp[:len(s.disp)-1]
+}
+
+func (s *refScanner) walk(n *template.Node, depth int) {
+	if n == nil || depth > template.MaxDepth {
+		return
+	}
+	switch n.Kind {
+	case template.Seq:
+		for i, it := range n.Items {
+			s.enter("", i, it, depth)
+		}
+	case template.Map:
+		if fn, arg, ok := n.Intrinsic(); ok {
+			s.intrinsic(fn, arg, depth)
 			return
 		}
-		var spec []string
-		var b strings.Builder
-		for i, s := range segs {
-			if s != "" {
-				spec = append(spec, s)
-				if i > 0 {
-					b.WriteByte('.')
-				}
-			}
-			b.WriteString(disp[i])
+		for _, f := range n.Fields {
+			s.enter(f.Key, -1, f.Value, depth)
 		}
-		out = append(out, edge{target: target, spec: spec, disp: b.String()})
 	}
-	var walk func(n *template.Node, depth int)
-	walk = func(n *template.Node, depth int) {
-		if n == nil || depth > template.MaxDepth {
-			return
+}
+
+// intrinsic records the references of one function call: Ref and GetAtt
+// name their target; either branch of Fn::If is the value; Fn::Sub names
+// its variables; other functions are searched with the path held still.
+func (s *refScanner) intrinsic(fn string, arg *template.Node, depth int) {
+	switch fn {
+	case "Ref":
+		if name, ok := arg.Str(); ok {
+			s.add(name, "")
 		}
-		switch n.Kind {
-		case template.Seq:
-			for i, it := range n.Items {
-				if quiet > 0 {
-					walk(it, depth+1)
-					continue
+		return
+	case "Fn::GetAtt":
+		if arg.Kind == template.Seq && len(arg.Items) > 0 {
+			if name, ok := arg.Items[0].Str(); ok {
+				attr := ""
+				if len(arg.Items) > 1 {
+					attr, _ = arg.Items[1].Str()
 				}
-				segs, disp = append(segs, ""), append(disp, "["+strconv.Itoa(i)+"]")
-				walk(it, depth+1)
-				segs, disp = segs[:len(segs)-1], disp[:len(disp)-1]
+				s.add(name, attrOrSome(attr))
 			}
-		case template.Map:
-			if fn, arg, ok := n.Intrinsic(); ok {
-				switch fn {
-				case "Ref":
-					if s, ok := arg.Str(); ok {
-						add(s)
-					}
-					return
-				case "Fn::GetAtt":
-					if arg.Kind == template.Seq && len(arg.Items) > 0 {
-						if s, ok := arg.Items[0].Str(); ok {
-							add(s)
-						}
-					} else if s, ok := arg.Str(); ok {
-						name, _, _ := strings.Cut(s, ".")
-						add(name)
-					}
-					return
-				case "Fn::If":
-					// Either branch is the property's value.
-					if arg.Kind == template.Seq && len(arg.Items) == 3 {
-						walk(arg.Items[1], depth+1)
-						walk(arg.Items[2], depth+1)
-					}
-					return
-				case "Fn::Sub":
-					text := arg
-					var vars *template.Node
-					if arg.Kind == template.Seq && len(arg.Items) > 0 {
-						text = arg.Items[0]
-						if len(arg.Items) > 1 {
-							vars = arg.Items[1]
-						}
-					}
-					if s, ok := text.Str(); ok {
-						for _, v := range subVars(s) {
-							name, _, _ := strings.Cut(v, ".")
-							if vars.Get(v) == nil {
-								add(name)
-							}
-						}
-					}
-					quiet++
-					walk(vars, depth+1)
-					quiet--
-					return
-				}
-				quiet++
-				walk(arg, depth+1)
-				quiet--
-				return
+		} else if text, ok := arg.Str(); ok {
+			name, attr, _ := strings.Cut(text, ".")
+			s.add(name, attrOrSome(attr))
+		}
+		return
+	case "Fn::If":
+		// Either branch is the property's value.
+		if arg.Kind == template.Seq && len(arg.Items) == 3 {
+			s.walk(arg.Items[1], depth+1)
+			s.walk(arg.Items[2], depth+1)
+		}
+		return
+	case "Fn::Sub":
+		s.sub(arg, depth)
+		return
+	}
+	s.quiet++
+	s.walk(arg, depth+1)
+	s.quiet--
+}
+
+func (s *refScanner) sub(arg *template.Node, depth int) {
+	text := arg
+	var vars *template.Node
+	if arg.Kind == template.Seq && len(arg.Items) > 0 {
+		text = arg.Items[0]
+		if len(arg.Items) > 1 {
+			vars = arg.Items[1]
+		}
+	}
+	if str, ok := text.Str(); ok {
+		for _, v := range subVars(str) {
+			name, attr, isAtt := strings.Cut(v, ".")
+			if vars.Get(v) != nil {
+				continue
 			}
-			for _, f := range n.Fields {
-				if quiet > 0 {
-					walk(f.Value, depth+1)
-					continue
-				}
-				segs, disp = append(segs, f.Key), append(disp, f.Key)
-				walk(f.Value, depth+1)
-				segs, disp = segs[:len(segs)-1], disp[:len(disp)-1]
+			if !isAtt {
+				s.add(name, "")
+			} else {
+				s.add(name, attrOrSome(attr))
 			}
 		}
 	}
-	walk(props, 0)
-	return out
+	s.quiet++
+	s.walk(vars, depth+1)
+	s.quiet--
+}
+
+// attrOrSome keeps a GetAtt attribute name, or "?" when it is not a plain
+// string (an attribute chosen by an intrinsic function).
+func attrOrSome(attr string) string {
+	if attr == "" {
+		return "?"
+	}
+	return attr
 }
 
 // subVars lists the ${Name} variables of an Fn::Sub string, leaving out
