@@ -66,10 +66,9 @@ func (d *differ) section(name string, resolve bool) []*SectionChange {
 		}
 		sc := &SectionChange{Name: k, Change: changeKind(b, h), Line: hpos[k].Line}
 		if b != nil && h != nil {
-			pd := &propDiffer{ren: d.ren, spec: d.o.Spec}
+			pd := &propDiffer{ren: d.ren, spec: d.o.Spec, noRepl: true}
 			pd.diff(b, h, nil)
 			for _, p := range pd.out {
-				p.Replacement = ""
 				if p.Path == "Properties" {
 					p.Path = ""
 				}

@@ -3,7 +3,6 @@ package diff
 import (
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/tollgate-dev/tollgate/iamdata"
@@ -78,6 +77,7 @@ func (s *side) canonize(st *resState) {
 				st.props = replaceField(st.props, "Tags", normTags(tags))
 			}
 		}
+		st.props = noEmptyMap(st.props)
 	}
 	st.edges = s.c.edges
 	s.c.edges = nil
@@ -93,7 +93,7 @@ func (s *side) canonize(st *resState) {
 		if a == "Metadata" {
 			v = dropToolMetadata(v)
 		}
-		if v != nil {
+		if v = noEmptyMap(v); v != nil {
 			st.attrs[a] = v
 		}
 	}
@@ -132,6 +132,15 @@ func (d *differ) prepare() {
 			d.base.canonize(b)
 		}
 	}
+}
+
+// noEmptyMap drops an empty map: Properties: {} and no Properties are the
+// same resource, and so are an empty and a missing Metadata or UpdatePolicy.
+func noEmptyMap(v *val) *val {
+	if v != nil && v.kind == vMap && len(v.fields) == 0 {
+		return nil
+	}
+	return v
 }
 
 func replaceField(m *val, key string, x *val) *val {
@@ -310,16 +319,18 @@ func (d *differ) compare(b, h *resState) *ResourceChange {
 		props = append(props, &PropertyChange{Path: "Type", Change: Modified, Replacement: Always,
 			Before: b.res.Type, After: h.res.Type, Line: h.res.Pos.Line})
 	}
+	ctx := &ruleCtx{bProps: b.props, hProps: h.props, hAttrs: h.attrs}
 	for _, a := range resourceAttrs {
 		bv, hv := b.attrs[a], h.attrs[a]
 		if equal(bv, hv, d.ren) {
 			continue
 		}
-		props = append(props, &PropertyChange{Path: a, Change: changeKind(bv, hv), Replacement: Never,
-			Before: render(bv), After: render(hv), Line: lineOf(hv)})
+		pd := &propDiffer{ren: d.ren, typ: h.res.Type, spec: d.o.Spec, ctx: ctx, prefix: a}
+		pd.diff(bv, hv, nil)
+		props = append(props, pd.out...)
 	}
 	if !equal(b.props, h.props, d.ren) {
-		pd := &propDiffer{ren: d.ren, typ: h.res.Type, spec: d.o.Spec}
+		pd := &propDiffer{ren: d.ren, typ: h.res.Type, spec: d.o.Spec, ctx: ctx}
 		pd.diff(b.props, h.props, nil)
 		props = append(props, pd.out...)
 	}
@@ -352,186 +363,6 @@ func lineOf(v *val) int {
 		return 0
 	}
 	return v.pos.Line
-}
-
-// propDiffer walks two property trees and lists what differs.
-type propDiffer struct {
-	ren  renames
-	typ  string
-	spec *Spec
-	out  []*PropertyChange
-}
-
-// pathSeg is one step of a property path: a name, or a list index.
-type pathSeg struct {
-	name  string
-	index int
-}
-
-func (p *propDiffer) record(path []pathSeg, kind string, b, h *val) {
-	var disp strings.Builder
-	var names []string
-	for i, s := range path {
-		if s.name == "" {
-			disp.WriteString("[" + strconv.Itoa(s.index) + "]")
-			continue
-		}
-		if i > 0 {
-			disp.WriteByte('.')
-		}
-		disp.WriteString(s.name)
-		names = append(names, s.name)
-	}
-	pc := &PropertyChange{Path: disp.String(), Change: kind, Before: render(b), After: render(h), Line: lineOf(h)}
-	pc.Replacement = p.spec.Replacement(p.typ, names)
-	if len(names) == 0 {
-		// The whole Properties block appeared or went away.
-		pc.Path = "Properties"
-		pc.Replacement = Never
-		for _, v := range []*val{b, h} {
-			if v != nil && v.kind == vMap {
-				for _, f := range v.fields {
-					pc.Replacement = maxReplacement(pc.Replacement, p.spec.Replacement(p.typ, []string{f.key}))
-				}
-			}
-		}
-	}
-	p.out = append(p.out, pc)
-}
-
-func (p *propDiffer) diff(b, h *val, path []pathSeg) {
-	if equal(b, h, p.ren) {
-		return
-	}
-	if b == nil || h == nil {
-		p.record(path, changeKind(b, h), b, h)
-		return
-	}
-	if b.kind != h.kind || b.policy || h.policy {
-		p.record(path, Modified, b, h)
-		return
-	}
-	switch b.kind {
-	case vMap:
-		i, j := 0, 0
-		for i < len(b.fields) || j < len(h.fields) {
-			switch {
-			case j == len(h.fields) || i < len(b.fields) && b.fields[i].key < h.fields[j].key:
-				p.diff(b.fields[i].val, nil, appendSeg(path, pathSeg{name: b.fields[i].key}))
-				i++
-			case i == len(b.fields) || h.fields[j].key < b.fields[i].key:
-				p.diff(nil, h.fields[j].val, appendSeg(path, pathSeg{name: h.fields[j].key}))
-				j++
-			default:
-				p.diff(b.fields[i].val, h.fields[j].val, appendSeg(path, pathSeg{name: b.fields[i].key}))
-				i++
-				j++
-			}
-		}
-	case vList:
-		p.diffList(b, h, path)
-	default:
-		p.record(path, Modified, b, h)
-	}
-}
-
-func appendSeg(path []pathSeg, s pathSeg) []pathSeg {
-	out := make([]pathSeg, len(path), len(path)+1)
-	copy(out, path)
-	return append(out, s)
-}
-
-// diffList compares lists item by item when they have the same length;
-// otherwise it matches equal items wherever they are, so inserting one
-// rule at the top reports one added rule, not every rule changed.
-func (p *propDiffer) diffList(b, h *val, path []pathSeg) {
-	if len(b.items) == len(h.items) {
-		if isPermutation(b.items, h.items, p.ren) {
-			p.record(path, Modified, b, h)
-			return
-		}
-		for i := range b.items {
-			p.diff(b.items[i], h.items[i], appendSeg(path, pathSeg{index: i}))
-		}
-		return
-	}
-	usedB := make([]bool, len(b.items))
-	usedH := make([]bool, len(h.items))
-	byHash := map[uint64][]int{}
-	for i, it := range b.items {
-		byHash[it.hash] = append(byHash[it.hash], i)
-	}
-	for j, it := range h.items {
-		if idx := byHash[it.hash]; len(idx) > 0 {
-			usedB[idx[0]], usedH[j] = true, true
-			byHash[it.hash] = idx[1:]
-		}
-	}
-	// Items that differ only in some fields pair up in order.
-	var restB, restH []int
-	for i, u := range usedB {
-		if !u {
-			restB = append(restB, i)
-		}
-	}
-	for j, u := range usedH {
-		if !u {
-			restH = append(restH, j)
-		}
-	}
-	n := min(len(restB), len(restH))
-	for k := 0; k < n; k++ {
-		bi, hj := b.items[restB[k]], h.items[restH[k]]
-		if bi.kind == vMap && hj.kind == vMap && similar(bi, hj) {
-			p.diff(bi, hj, appendSeg(path, pathSeg{index: restH[k]}))
-			usedB[restB[k]], usedH[restH[k]] = true, true
-		}
-	}
-	for i, u := range usedB {
-		if !u {
-			p.record(appendSeg(path, pathSeg{index: i}), Removed, b.items[i], nil)
-		}
-	}
-	for j, u := range usedH {
-		if !u {
-			p.record(appendSeg(path, pathSeg{index: j}), Added, nil, h.items[j])
-		}
-	}
-}
-
-func isPermutation(a, b []*val, ren renames) bool {
-	same := true
-	for i := range a {
-		if !equal(a[i], b[i], ren) {
-			same = false
-			break
-		}
-	}
-	if same {
-		return false
-	}
-	count := map[uint64]int{}
-	for _, x := range a {
-		count[x.hash]++
-	}
-	for _, x := range b {
-		count[x.hash]--
-		if count[x.hash] < 0 {
-			return false
-		}
-	}
-	return true
-}
-
-// similar reports whether two maps share at least half their fields.
-func similar(a, b *val) bool {
-	same := 0
-	for _, f := range a.fields {
-		if x := b.get(f.key); x != nil && x.hash == f.val.hash {
-			same++
-		}
-	}
-	return same*2 >= max(len(a.fields), len(b.fields))
 }
 
 // renameThreshold is how alike (0..1) the properties of a removed and an
