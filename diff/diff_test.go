@@ -206,8 +206,11 @@ Outputs:
 	}
 	for _, r := range sd.Resources {
 		if r.LogicalID == "Table" {
-			if r.Indirect || r.Properties[0].Path != "TableName" || r.Properties[0].Before != "orders" || r.Properties[0].After != "orders-v2" {
-				t.Errorf("Table: %+v", r.Properties[0])
+			// Its text did not change: the value follows from the parameter.
+			p := r.Properties[0]
+			if !r.Indirect || p.Path != "TableName" || p.Before != "orders" || p.After != "orders-v2" ||
+				p.Via == nil || p.Via.Kind != "parameter" || p.Via.Name != "Name" || !strings.Contains(p.Cause, "Default orders → orders-v2") {
+				t.Errorf("Table: %+v", p)
 			}
 			continue
 		}
@@ -221,6 +224,74 @@ Outputs:
 	if len(sd.Parameters) != 1 || sd.Parameters[0].Properties[0].Path != "Default" {
 		t.Errorf("parameters: %+v", sd.Parameters)
 	}
+	if d := cmp.Diff([]string{"Table"}, sd.Parameters[0].Affects); d != "" {
+		t.Errorf("the parameter should list the resources whose values it changes (-want +got):\n%s", d)
+	}
+}
+
+func TestInPlaceChangesFollowReferences(t *testing.T) {
+	t.Run("a parameter default used in five resources marks each as following from it", func(t *testing.T) {
+		var b strings.Builder
+		b.WriteString("Parameters:\n  Retention: {Type: Number, Default: 7}\nResources:\n")
+		for i := range 5 {
+			fmt.Fprintf(&b, "  Logs%d:\n    Type: AWS::Logs::LogGroup\n    Properties: {RetentionInDays: !Ref Retention}\n", i)
+		}
+		b.WriteString("  Other:\n    Type: AWS::SQS::Queue\n")
+		base := b.String()
+		sd := run(t, base, strings.Replace(base, "Default: 7", "Default: 14", 1))
+		if d := cmp.Diff([]string{"Logs0 modified never", "Logs1 modified never", "Logs2 modified never", "Logs3 modified never", "Logs4 modified never"}, summary(sd)); d != "" {
+			t.Fatalf("resources (-want +got):\n%s", d)
+		}
+		for _, r := range sd.Resources {
+			p := r.Properties[0]
+			if !r.Indirect || p.Before != "7" || p.After != "14" || p.Via == nil || p.Via.Name != "Retention" {
+				t.Errorf("%s: %+v", r.LogicalID, p)
+			}
+		}
+		if d := cmp.Diff([]string{"Logs0", "Logs1", "Logs2", "Logs3", "Logs4"}, sd.Parameters[0].Affects); d != "" {
+			t.Errorf("affects (-want +got):\n%s", d)
+		}
+	})
+	t.Run("an attribute that follows a property changed in place reaches what reads it", func(t *testing.T) {
+		base := "Resources:\n  Flag:\n    Type: AWS::SSM::Parameter\n    Properties: {Type: String, Value: 'on'}\n" +
+			"  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n      Role: arn:aws:iam::111122223333:role/r\n      Code: {ZipFile: x}\n" +
+			"      Environment: {Variables: {FLAG: !GetAtt Flag.Value, NAME: !Ref Flag}}\n"
+		sd := run(t, base, strings.Replace(base, "Value: 'on'", "Value: 'off'", 1))
+		if d := cmp.Diff([]string{"Flag modified never", "Fn modified never"}, summary(sd)); d != "" {
+			t.Fatalf("resources (-want +got):\n%s", d)
+		}
+		if d := cmp.Diff([]string{"Environment.Variables.FLAG modified never"}, props(sd, "Fn")); d != "" {
+			t.Errorf("only the GetAtt changes; Ref is the unchanged name (-want +got):\n%s", d)
+		}
+		fn := sd.Resources[1]
+		if !fn.Indirect || fn.Properties[0].Via == nil || fn.Properties[0].Via.Attribute != "Value" || !strings.Contains(fn.Properties[0].Cause, "Flag's Value changes in place") {
+			t.Errorf("Fn: %+v %+v", fn, fn.Properties[0])
+		}
+	})
+	t.Run("a new launch template version reaches the group that reads it, and on to an output", func(t *testing.T) {
+		base := "Resources:\n  LT:\n    Type: AWS::EC2::LaunchTemplate\n    Properties: {LaunchTemplateData: {InstanceType: t3.micro}}\n" +
+			"  ASG:\n    Type: AWS::AutoScaling::AutoScalingGroup\n    Properties:\n      MinSize: '1'\n      MaxSize: '2'\n" +
+			"      LaunchTemplate: {LaunchTemplateId: !Ref LT, Version: !GetAtt LT.LatestVersionNumber}\n" +
+			"Outputs:\n  Version:\n    Value: !GetAtt LT.LatestVersionNumber\n  Id:\n    Value: !Ref LT\n"
+		sd := run(t, base, strings.Replace(base, "t3.micro", "t3.small", 1))
+		if d := cmp.Diff([]string{"ASG modified never", "LT modified never"}, summary(sd)); d != "" {
+			t.Fatalf("resources (-want +got):\n%s", d)
+		}
+		if d := cmp.Diff([]string{"LaunchTemplate.Version modified never"}, props(sd, "ASG")); d != "" {
+			t.Errorf("(-want +got):\n%s", d)
+		}
+		if len(sd.Outputs) != 1 || sd.Outputs[0].Name != "Version" {
+			t.Errorf("outputs: %+v", sd.Outputs)
+		}
+	})
+	t.Run("a custom resource that is updated may return new attributes", func(t *testing.T) {
+		base := "Resources:\n  C:\n    Type: Custom::Lookup\n    Properties: {ServiceToken: arn:aws:lambda:us-east-1:111122223333:function:f, Key: a}\n" +
+			"  T:\n    Type: AWS::SNS::Topic\n    Properties: {TopicName: !GetAtt C.Name}\n"
+		sd := run(t, base, strings.Replace(base, "Key: a", "Key: b", 1))
+		if d := cmp.Diff([]string{"T modified conditional", "C modified unknown"}, summary(sd)); d != "" {
+			t.Errorf("the topic name may change, which would replace the topic (-want +got):\n%s", d)
+		}
+	})
 }
 
 func TestRefChainIsFollowedToTheEnd(t *testing.T) {
@@ -725,5 +796,51 @@ func TestReviewedUpdateRules(t *testing.T) {
 		if !strings.HasPrefix(o.Doc, "https://docs.aws.amazon.com/AWSCloudFormation/") || o.Says == "" || !EmbeddedSpec().Known(o.Type) {
 			t.Errorf("override %s %s: every row cites a CloudFormation page and says what it says, for a known type", o.Type, o.Path)
 		}
+	}
+}
+
+func TestChangeSetView(t *testing.T) {
+	base := `Parameters:
+  Name: {Type: String, Default: orders}
+Resources:
+  Table:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      TableName: !Ref Name
+      KeySchema: [{AttributeName: id, KeyType: HASH}]
+  Alarm:
+    Type: AWS::CloudWatch::Alarm
+    Properties:
+      AlarmName: !Sub "${Table}-throttles"
+      EvaluationPeriods: 1
+  Old:
+    Type: AWS::SNS::Topic
+    Properties: {DisplayName: x, FifoTopic: false, ContentBasedDeduplication: false, TracingConfig: PassThrough}
+  Q:
+    Type: AWS::SQS::Queue
+    DependsOn: Old
+    Properties:
+      Tags: [{Key: team, Value: a}]
+`
+	head := strings.NewReplacer("Default: orders", "Default: orders-v2", "EvaluationPeriods: 1", "EvaluationPeriods: 2",
+		"  Old:", "  New:", "DependsOn: Old", "DependsOn: New", "Value: a}", "Value: b}").Replace(base)
+	sd := run(t, base, head)
+	var got []string
+	for _, c := range sd.ChangeSet {
+		line := c.Action + " " + c.LogicalID + " " + c.ResourceType + " " + c.Replacement + " [" + strings.Join(c.Scope, ",") + "]"
+		for _, d := range c.Details {
+			line += fmt.Sprintf(" %s.%s:%s/%s/%s/%s", d.Attribute, d.Name, d.RequiresRecreation, d.Evaluation, d.ChangeSource, d.CausingEntity)
+		}
+		got = append(got, line)
+	}
+	want := []string{
+		"Modify Alarm AWS::CloudWatch::Alarm Conditional [Properties] Properties.EvaluationPeriods:Never/Static/DirectModification/ Properties.AlarmName:Always/Dynamic/ResourceReference/Table",
+		"Add New AWS::SNS::Topic  []",
+		"Remove Old AWS::SNS::Topic  []",
+		"Modify Q AWS::SQS::Queue False [Tags] Tags.:Never/Static/DirectModification/",
+		"Modify Table AWS::DynamoDB::Table True [Properties] Properties.TableName:Always/Static/ParameterReference/Name",
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("change set (-want +got):\n%s", d)
 	}
 }

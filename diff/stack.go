@@ -161,7 +161,8 @@ func Templates(base, head *template.Template, o Options) *StackDiff {
 	if o.Spec == nil {
 		o.Spec = EmbeddedSpec()
 	}
-	sd := &StackDiff{Resources: []*ResourceChange{}, IAM: []*StatementChange{}, Network: []*RuleChange{}, Exposure: []*ExposureChange{}}
+	sd := &StackDiff{Resources: []*ResourceChange{}, IAM: []*StatementChange{}, Network: []*RuleChange{}, Exposure: []*ExposureChange{},
+		ChangeSet: []*ChangeSetChange{}}
 	switch {
 	case base == nil && head != nil:
 		sd.File, sd.Status = head.File, StackAdded
@@ -202,8 +203,12 @@ func Templates(base, head *template.Template, o Options) *StackDiff {
 	d.prepare()
 	d.resources()
 	d.sections()
+	d.contextCauses()
+	d.propagate()
+	d.outputsAffected()
 	d.security()
 	sortResources(sd.Resources)
+	sd.ChangeSet = changeSet(sd.Resources)
 	return sd
 }
 
@@ -296,7 +301,6 @@ func (d *differ) resources() {
 		d.add(&ResourceChange{LogicalID: id, Type: r.Type, Change: Added, Stateful: spec.Stateful(r.Type),
 			DeletionPolicy: r.DeletionPolicy, UpdateReplacePolicy: r.UpdateReplacePolicy, Pos: d.pos(d.head.t, r.Pos)})
 	}
-	d.propagate()
 }
 
 func (d *differ) add(rc *ResourceChange) {
@@ -448,90 +452,6 @@ func propSimilarity(a, b *val, exactOnly bool) float64 {
 		return 1
 	}
 	return float64(same) / float64(total)
-}
-
-// revEdge is a reference to a resource, seen from the referencing side.
-type revEdge struct {
-	from string
-	edge edge
-}
-
-// propagate follows Ref and GetAtt from every replaced resource to the
-// properties that refer to it: their values change at deploy time, and a
-// property that replaces its resource when changed replaces it. The graph
-// is built once and each reference is visited at most twice (once per
-// level of replacement), so the cost is linear in the template.
-func (d *differ) propagate() {
-	rev := map[string][]revEdge{}
-	for _, id := range d.head.order {
-		for _, e := range d.head.res[id].edges {
-			rev[e.target] = append(rev[e.target], revEdge{from: id, edge: e})
-		}
-	}
-	var queue []string
-	for _, rc := range d.sd.Resources {
-		if rc.Change != Removed && rc.Change != Added && (rc.Replacement == Always || rc.Replacement == Conditional) {
-			queue = append(queue, rc.LogicalID)
-		}
-	}
-	for len(queue) > 0 {
-		id := queue[0]
-		queue = queue[1:]
-		src := d.changes[id]
-		for _, re := range rev[id] {
-			if re.from == id {
-				continue
-			}
-			h := d.head.res[re.from]
-			rc := d.changes[re.from]
-			if rc != nil && (rc.Change == Added || rc.Change == Removed) {
-				continue
-			}
-			level := d.o.Spec.Replacement(h.res.Type, re.edge.spec)
-			if level.rank() > src.Replacement.rank() {
-				level = src.Replacement
-			}
-			verb := "is replaced"
-			if src.Replacement == Conditional {
-				verb = "may be replaced"
-			}
-			cause := fmt.Sprintf("%s %s, so the value that refers to it changes", id, verb)
-			if rc == nil {
-				b := d.base.res[re.from]
-				if b == nil {
-					continue
-				}
-				rc = d.newChange(b, h)
-				rc.Indirect = true
-				d.add(rc)
-			}
-			path := re.edge.disp
-			if path == "" {
-				path = "Properties"
-			}
-			var pc *PropertyChange
-			for _, p := range rc.Properties {
-				if p.Path == path {
-					pc = p
-					break
-				}
-			}
-			if pc == nil {
-				pc = &PropertyChange{Path: path, Change: Modified, Replacement: level, Cause: cause}
-				rc.Properties = append(rc.Properties, pc)
-			} else {
-				if pc.Cause == "" {
-					pc.Cause = cause
-				}
-				pc.Replacement = maxReplacement(pc.Replacement, level)
-			}
-			before := rc.Replacement
-			rc.Replacement = maxReplacement(rc.Replacement, level)
-			if rc.Replacement.rank() > before.rank() && (rc.Replacement == Always || rc.Replacement == Conditional) {
-				queue = append(queue, rc.LogicalID)
-			}
-		}
-	}
 }
 
 // sortResources puts what reviewers must see first: replacements, then
