@@ -42,15 +42,21 @@ type side struct {
 	c     *canonizer
 	res   map[string]*resState
 	order []string
+	// scanner is reused for every unchanged resource.
+	scanner refScanner
 }
 
 func newSide(t *template.Template, o *Options) *side {
-	s := &side{t: t, res: map[string]*resState{}}
+	s := &side{t: t}
 	if t == nil || t.Root == nil {
+		s.res = map[string]*resState{}
 		return s
 	}
+	s.res = make(map[string]*resState, len(t.Resources))
+	s.order = make([]string, 0, len(t.Resources))
+	states := make([]resState, len(t.Resources))
 	s.c = newCanonizer(t, o.Values)
-	for _, r := range t.Resources {
+	for i, r := range t.Resources {
 		if _, dup := s.res[r.LogicalID]; dup {
 			continue
 		}
@@ -59,7 +65,8 @@ func newSide(t *template.Template, o *Options) *side {
 			// deploy nothing that matters.
 			continue
 		}
-		s.res[r.LogicalID] = &resState{res: r, attrs: map[string]*val{}}
+		states[i].res = r
+		s.res[r.LogicalID] = &states[i]
 		s.order = append(s.order, r.LogicalID)
 	}
 	return s
@@ -94,6 +101,9 @@ func (s *side) canonize(st *resState) {
 			v = dropToolMetadata(v)
 		}
 		if v = noEmptyMap(v); v != nil {
+			if st.attrs == nil {
+				st.attrs = map[string]*val{}
+			}
 			st.attrs[a] = v
 		}
 	}
@@ -120,10 +130,12 @@ func (d *differ) prepare() {
 	context := same("Parameters") && same("Conditions") && same("Mappings") && same("Transform")
 	for _, id := range d.head.order {
 		h := d.head.res[id]
-		if b, ok := d.base.res[id]; ok && context && !d.o.exhaustive && template.Equal(b.res.Node, h.res.Node) {
-			h.unchanged, b.unchanged = true, true
-			h.edges = scanRefs(d.head.t, h.res.Properties)
-			continue
+		if b, ok := d.base.res[id]; ok && context && !d.o.exhaustive {
+			if same, edges := d.sameResource(b.res, h.res); same {
+				h.unchanged, b.unchanged = true, true
+				h.edges = edges
+				continue
+			}
 		}
 		d.head.canonize(h)
 	}
@@ -141,6 +153,20 @@ func noEmptyMap(v *val) *val {
 		return nil
 	}
 	return v
+}
+
+// sameResource reports whether a resource is written alike on both sides,
+// with the references of its head's properties.
+func (d *differ) sameResource(b, h *template.Resource) (bool, []edge) {
+	for _, f := range h.Node.Fields {
+		if f.Key != "Properties" && !template.Equal(b.Node.Get(f.Key), f.Value) {
+			return false, nil
+		}
+	}
+	if len(b.Node.Fields) != len(h.Node.Fields) {
+		return false, nil
+	}
+	return d.head.sameRefs(b.Properties, h.Properties)
 }
 
 func replaceField(m *val, key string, x *val) *val {
