@@ -15,10 +15,43 @@ type edge struct {
 	// attr is the attribute a GetAtt reads ("?" when an intrinsic picks
 	// it); "" for a Ref.
 	attr string
-	// spec is the property path without list indexes, for the
-	// specification; disp is the path as reported.
-	spec []string
-	disp string
+	// path is where the reference is, from the top of Properties.
+	path []pathElem
+}
+
+// spec is the edge's property path without list indexes, for the
+// specification.
+func (e edge) spec() []string {
+	var out []string
+	for _, p := range e.path {
+		if p.key != "" {
+			out = append(out, p.key)
+		}
+	}
+	return out
+}
+
+// disp is the edge's path as reported: "LaunchTemplate.Version".
+func (e edge) disp() string {
+	var b strings.Builder
+	for i, p := range e.path {
+		if p.key == "" {
+			b.WriteString("[" + strconv.Itoa(p.index) + "]")
+			continue
+		}
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(p.key)
+	}
+	return b.String()
+}
+
+// pathElem is one step of a path being walked: a key, or an index when
+// key is "". Strings are built only when a reference needs them.
+type pathElem struct {
+	key   string
+	index int
 }
 
 // canonizer turns template values into canonical values, resolving what can
@@ -26,9 +59,8 @@ type edge struct {
 type canonizer struct {
 	t *template.Template
 	r *template.Resolver
-	// segs and disp track the property path being canonized, for edges.
-	segs  []string
-	disp  []string
+	// path is the property path being canonized, for edges.
+	path  []pathElem
 	edges []edge
 	// quiet is set inside intrinsic functions other than Fn::If: a
 	// reference in their arguments is reported at the function's path.
@@ -44,37 +76,22 @@ func (c *canonizer) push(name string, index int) {
 		return
 	}
 	if index >= 0 {
-		c.disp = append(c.disp, "["+strconv.Itoa(index)+"]")
-		c.segs = append(c.segs, "")
-		return
+		name = ""
 	}
-	c.disp = append(c.disp, name)
-	c.segs = append(c.segs, name)
+	c.path = append(c.path, pathElem{name, index})
 }
 
 func (c *canonizer) pop() {
 	if c.quiet > 0 {
 		return
 	}
-	c.disp = c.disp[:len(c.disp)-1]
-	c.segs = c.segs[:len(c.segs)-1]
+	c.path = c.path[:len(c.path)-1]
 }
 
 // edge records a reference from the current path to target (attr as in
 // edge.attr).
 func (c *canonizer) edge(target, attr string) {
-	var spec []string
-	var b strings.Builder
-	for i, s := range c.segs {
-		if s != "" {
-			spec = append(spec, s)
-			if i > 0 {
-				b.WriteByte('.')
-			}
-		}
-		b.WriteString(c.disp[i])
-	}
-	c.edges = append(c.edges, edge{target: target, attr: attr, spec: spec, disp: b.String()})
+	c.edges = append(c.edges, edge{target: target, attr: attr, path: append([]pathElem(nil), c.path...)})
 }
 
 // canon converts a node as written. It returns nil for a value that is

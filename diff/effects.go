@@ -189,7 +189,7 @@ func (d *differ) follow(re revEdge, r reads) *ResourceChange {
 		rc.Indirect = true
 		d.add(rc)
 	}
-	path := re.edge.disp
+	path := re.edge.disp()
 	if path == "" {
 		path = "Properties"
 	}
@@ -197,8 +197,9 @@ func (d *differ) follow(re revEdge, r reads) *ResourceChange {
 	if b := d.base.res[re.from]; b != nil {
 		ctx.bProps = b.props
 	}
-	segs := make([]pathSeg, len(re.edge.spec))
-	for i, n := range re.edge.spec {
+	spec := re.edge.spec()
+	segs := make([]pathSeg, len(spec))
+	for i, n := range spec {
 		segs[i] = pathSeg{name: n, inBase: true, inHead: true}
 	}
 	level := d.o.Spec.behaviour(h.res.Type, segs, ctx)
@@ -232,6 +233,10 @@ func (d *differ) follow(re revEdge, r reads) *ResourceChange {
 // changed.
 func (d *differ) contextCauses() {
 	if d.base.t == nil || d.head.t == nil || d.base.c == nil || d.head.c == nil {
+		return
+	}
+	if len(d.sd.Parameters)+len(d.sd.Mappings)+len(d.sd.Conditions) == 0 {
+		// Conditions change value only through parameters.
 		return
 	}
 	params := map[string]*SectionChange{}

@@ -1,7 +1,6 @@
 package diff
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/tollgate-dev/tollgate/template"
@@ -44,33 +43,13 @@ type refScanner struct {
 	quiet int
 }
 
-// pathElem is one step of the scanner's path: a key, or an index when key
-// is "". Strings are built only when a reference is found.
-type pathElem struct {
-	key   string
-	index int
-}
-
 // add records a reference to target at the current path, when target is a
 // resource of the template.
 func (s *refScanner) add(target, attr string) {
 	if s.t.Resource(target) == nil {
 		return
 	}
-	var spec []string
-	var b strings.Builder
-	for i, e := range s.path {
-		if e.key == "" {
-			b.WriteString("[" + strconv.Itoa(e.index) + "]")
-			continue
-		}
-		spec = append(spec, e.key)
-		if i > 0 {
-			b.WriteByte('.')
-		}
-		b.WriteString(e.key)
-	}
-	s.out = append(s.out, edge{target: target, attr: attr, spec: spec, disp: b.String()})
+	s.out = append(s.out, edge{target: target, attr: attr, path: append([]pathElem(nil), s.path...)})
 }
 
 // enter walks n one path step down (a key, or an index when key is "").
