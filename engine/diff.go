@@ -141,34 +141,49 @@ func readPairs(ctx context.Context, repo *gitops.Repo, base, head *gitops.Revisi
 	pairs := make([]*stackPair, len(changes))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(workers)
+	// Each side is read and parsed on its own, so one large changed
+	// template uses two cores.
+	berr := make([]string, len(changes))
+	herr := make([]string, len(changes))
 	for i, c := range changes {
-		g.Go(func() error {
-			if err := gctx.Err(); err != nil {
-				return err
+		p := &stackPair{change: c}
+		pairs[i] = p
+		if c.Status != gitops.Added {
+			from := c.Path
+			if c.PreviousPath != "" {
+				from = c.PreviousPath
 			}
-			p := &stackPair{change: c}
-			pairs[i] = p
-			var err error
-			if c.Status != gitops.Added {
-				from := c.Path
-				if c.PreviousPath != "" {
-					from = c.PreviousPath
+			g.Go(func() error {
+				if err := gctx.Err(); err != nil {
+					return err
 				}
+				var err error
 				if p.bt, p.bdata, err = readTemplate(repo, base, from); err != nil {
-					p.err = err.Error()
-					return nil
+					berr[i] = err.Error()
 				}
-			}
-			if c.Status != gitops.Deleted {
+				return nil
+			})
+		}
+		if c.Status != gitops.Deleted {
+			g.Go(func() error {
+				if err := gctx.Err(); err != nil {
+					return err
+				}
+				var err error
 				if p.ht, p.hdata, err = readTemplate(repo, head, c.Path); err != nil {
-					p.err = err.Error()
+					herr[i] = err.Error()
 				}
-			}
-			return nil
-		})
+				return nil
+			})
+		}
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
+	}
+	for i, p := range pairs {
+		if p.err = berr[i]; p.err == "" {
+			p.err = herr[i]
+		}
 	}
 	return pairs, nil
 }
