@@ -844,3 +844,15 @@ Resources:
 		t.Errorf("change set (-want +got):\n%s", d)
 	}
 }
+
+func TestPropertiesShapedLikeAPolicyAreComparedKeyByKey(t *testing.T) {
+	bus := func(cond string) string {
+		return "Resources:\n  P:\n    Type: AWS::Events::EventBusPolicy\n    Properties:\n      EventBusName: central\n      StatementId: all\n" +
+			"      Statement: {Effect: Allow, Principal: '*', Action: events:PutEvents, Resource: '*'" + cond + "}\n"
+	}
+	sd := run(t, bus(", Condition: {StringEquals: {aws:PrincipalOrgID: o-1}}"), bus(""))
+	got := props(sd, "P")
+	if len(got) != 1 || !strings.HasPrefix(got[0], "Statement") {
+		t.Errorf("properties %v, want the statement's change alone", got)
+	}
+}

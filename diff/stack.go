@@ -85,6 +85,14 @@ func (s *side) canonize(st *resState) {
 			}
 		}
 		st.props = noEmptyMap(st.props)
+		if st.props != nil && st.props.policy {
+			// Properties shaped like a policy (an EventBus policy's
+			// Statement beside its other properties) are properties: compare
+			// them key by key, with the statements normalised.
+			p := *st.props
+			p.policy = false
+			st.props = &p
+		}
 	}
 	st.edges = s.c.edges
 	s.c.edges = nil

@@ -226,7 +226,7 @@ func pairByContent(pairs []*stackPair, o diff.Options) []*stackPair {
 				continue
 			}
 			if score, ok := diff.SameStack(d.bt, a.ht, o); ok {
-				cands = append(cands, cand{d, a, score})
+				cands = append(cands, cand{d, a, score + pathAffinity(d.change.Path, a.change.Path)})
 			}
 		}
 	}
@@ -252,6 +252,21 @@ func pairByContent(pairs []*stackPair, o diff.Options) []*stackPair {
 		}
 	}
 	return out
+}
+
+// pathAffinity ranks near-equal candidates by their paths: a template
+// converted in place (ssm/debian.template to ssm/debian.yaml) is more
+// likely the same stack than one of the same shape elsewhere.
+func pathAffinity(from, to string) float64 {
+	score := 0.0
+	if path.Dir(from) == path.Dir(to) {
+		score += 0.05
+	}
+	stem := func(p string) string { return strings.TrimSuffix(path.Base(p), path.Ext(p)) }
+	if stem(from) == stem(to) {
+		score += 0.05
+	}
+	return score
 }
 
 type diffOutcome struct {
