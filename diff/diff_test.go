@@ -2,6 +2,7 @@ package diff
 
 import (
 	"fmt"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -854,5 +855,18 @@ func TestPropertiesShapedLikeAPolicyAreComparedKeyByKey(t *testing.T) {
 	got := props(sd, "P")
 	if len(got) != 1 || !strings.HasPrefix(got[0], "Statement") {
 		t.Errorf("properties %v, want the statement's change alone", got)
+	}
+}
+
+func TestDocsListEveryReviewedRule(t *testing.T) {
+	doc, err := os.ReadFile("../docs/diff.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range Overrides() {
+		name := o.Path[strings.LastIndex(o.Path, ".")+1:]
+		if !strings.Contains(string(doc), "`"+o.Type+"`") || !strings.Contains(string(doc), name) || !strings.Contains(string(doc), o.Doc) {
+			t.Errorf("docs/diff.md does not list the reviewed rule %s %s (%s)", o.Type, o.Path, o.Doc)
+		}
 	}
 }
