@@ -50,7 +50,7 @@ func dataFlags(name string) (*flag.FlagSet, *dataOptions) {
 		fs.StringVar(&o.url, "url", iamdata.DefaultListURL, "service list `URL` of the AWS service reference")
 		fs.DurationVar(&o.timeout, "timeout", 5*time.Minute, "give up after `DURATION`")
 	case "diff":
-		fs.StringVar(&o.format, "format", "text", "output `FORMAT`: text, json or markdown")
+		fs.StringVar(&o.format, "format", "text", "output `FORMAT`: "+report.FormatList(report.UseData))
 		fs.BoolVar(&o.exitCode, "exit-code", false, "exit 1 when the data sets differ")
 	}
 	return fs, o
@@ -183,10 +183,9 @@ func dataDiff(dir string, args []string, o *dataOptions, e *env) (int, error) {
 	if len(args) > 2 {
 		return 0, usagef("data diff takes at most two data sets, got %d", len(args))
 	}
-	switch o.format {
-	case "text", "json", "markdown":
-	default:
-		return 0, usagef("--format %q is not one of text, json, markdown", o.format)
+	format, err := report.LookupFormat(o.format, report.UseData)
+	if err != nil {
+		return 0, usagef("--format %v", err)
 	}
 	names := []string{"builtin", "cache"}
 	copy(names, args)
@@ -203,15 +202,7 @@ func dataDiff(dir string, args []string, o *dataOptions, e *env) (int, error) {
 		return 0, err
 	}
 	w := bufio.NewWriter(e.stdout)
-	switch o.format {
-	case "json":
-		err = report.DataDiffJSON(w, d)
-	case "markdown":
-		err = report.DataDiffMarkdown(w, d)
-	default:
-		err = report.DataDiffText(w, d)
-	}
-	if err == nil {
+	if err = format.Data(w, d); err == nil {
 		err = w.Flush()
 	}
 	if err != nil {
