@@ -303,3 +303,52 @@ func TestCorruptDataFilesAreRefusedNotTrusted(t *testing.T) {
 		}
 	}
 }
+
+func TestCompareListsAddedRemovedAndRevisedPolicies(t *testing.T) {
+	doc := json.RawMessage(`{"Statement":[]}`)
+	set := func(entries ...managed.Entry) *managed.Set {
+		var buf bytes.Buffer
+		if err := managed.Pack(&buf, &managed.Normalized{Source: "t", Policies: entries}); err != nil {
+			t.Fatal(err)
+		}
+		s, err := managed.Load(buf.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	old := set(
+		managed.Entry{Name: "Gone", Path: "/", VersionID: "v1", Document: doc},
+		managed.Entry{Name: "Moved", Path: "/", VersionID: "v1", Document: doc},
+		managed.Entry{Name: "Same", Path: "/", VersionID: "v4", Document: doc},
+		managed.Entry{Name: "Revised", Path: "/service-role/", VersionID: "v1", Document: doc},
+		managed.Entry{Name: "Rewritten", Path: "/", VersionID: "v1", Document: doc})
+	cur := set(
+		managed.Entry{Name: "Moved", Path: "/job-function/", VersionID: "v1", Document: doc},
+		managed.Entry{Name: "New", Path: "/", VersionID: "v1", Updated: "2026-01-01T00:00:00Z", Document: doc},
+		managed.Entry{Name: "Revised", Path: "/service-role/", VersionID: "v2", Document: doc},
+		managed.Entry{Name: "Rewritten", Path: "/", VersionID: "v1", Document: json.RawMessage(`{"Statement":[{}]}`)},
+		managed.Entry{Name: "Same", Path: "/", VersionID: "v4", Document: doc})
+	d, err := managed.Compare(old, cur)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &managed.Diff{
+		Old: managed.Summary{Source: "t", Policies: 5}, New: managed.Summary{Source: "t", Policies: 5},
+		Added: []managed.Change{
+			{Name: "Moved", ARN: "arn:aws:iam::aws:policy/job-function/Moved", NewVersion: "v1"},
+			{Name: "New", ARN: "arn:aws:iam::aws:policy/New", NewVersion: "v1", Updated: "2026-01-01T00:00:00Z"}},
+		Removed: []managed.Change{
+			{Name: "Gone", ARN: "arn:aws:iam::aws:policy/Gone", OldVersion: "v1"},
+			{Name: "Moved", ARN: "arn:aws:iam::aws:policy/Moved", OldVersion: "v1"}},
+		Changed: []managed.Change{
+			{Name: "Revised", ARN: "arn:aws:iam::aws:policy/service-role/Revised", OldVersion: "v1", NewVersion: "v2"},
+			{Name: "Rewritten", ARN: "arn:aws:iam::aws:policy/Rewritten", OldVersion: "v1", NewVersion: "v1"}},
+	}
+	if diff := cmp.Diff(want, d); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if same, _ := managed.Compare(cur, cur); !same.Empty() {
+		t.Errorf("a set compared with itself: %+v", same)
+	}
+}
