@@ -2,7 +2,7 @@
 // which compares tollgate's diff with @aws-cdk/cloudformation-diff:
 //
 //	diffbench gen DIR          write the benchmark templates to DIR
-//	diffbench time BASE HEAD N print the median time, in ms, of N diffs
+//	diffbench time BASE HEAD N print the median wall and CPU time, in ms, of N diffs
 //	diffbench repo DIR N       build a repository of N templates, one changed
 package main
 
@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"syscall"
 	"time"
 
 	git "github.com/go-git/go-git/v5"
@@ -108,18 +109,33 @@ func timeDiff(basePath, headPath string, n int) error {
 		return err
 	}
 	diff.EmbeddedSpec()
-	var times []float64
+	var times, cpus []float64
 	changed := 0
 	for range n + 1 {
-		start := time.Now()
+		start, cpu := time.Now(), cpuTime()
 		sd := diff.Templates(template.Parse("base.json", base), template.Parse("head.json", head), diff.Options{Data: data})
 		times = append(times, float64(time.Since(start).Microseconds())/1000)
+		cpus = append(cpus, float64((cpuTime()-cpu).Microseconds())/1000)
 		changed = len(sd.Resources)
 	}
-	times = times[1:] // the first run warms caches up
-	sort.Float64s(times)
-	fmt.Printf("%.1f %d\n", times[len(times)/2], changed)
+	// The first run warms caches up.
+	fmt.Printf("%.1f %d %.1f\n", median(times[1:]), changed, median(cpus[1:]))
 	return nil
+}
+
+func median(xs []float64) float64 {
+	sort.Float64s(xs)
+	return xs[len(xs)/2]
+}
+
+// cpuTime is the CPU time the process has used, on every thread (the
+// collector's too): on a shared machine it says more than the wall clock.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // repo builds a repository of n templates in n/20 folders and a second
