@@ -189,8 +189,12 @@ func readPairs(ctx context.Context, repo *gitops.Repo, base, head *gitops.Revisi
 }
 
 // maxContentPairs bounds how many deleted × added templates are compared
-// by content; beyond it no cross-format rename is looked for.
-const maxContentPairs = 250000
+// by logical IDs, and maxValueComparisons how many of those by values;
+// beyond them no cross-format rename is looked for.
+const (
+	maxContentPairs     = 250000
+	maxValueComparisons = 2000
+)
 
 // pairByContent finds renames that git's byte similarity misses: a
 // deleted and an added template with the same logical IDs and types and
@@ -214,7 +218,10 @@ func pairByContent(pairs []*stackPair, o diff.Options) []*stackPair {
 		from, to *stackPair
 		score    float64
 	}
-	var cands []cand
+	// Logical IDs are cheap to compare; values are compared for the most
+	// promising pairs only, up to a budget, so a commit that adds and
+	// deletes many templates of one shape stays fast.
+	var byIDs []cand
 	bornIDs := make([]diff.Stack, len(born))
 	for j, a := range born {
 		bornIDs[j] = diff.StackResources(a.ht)
@@ -222,12 +229,19 @@ func pairByContent(pairs []*stackPair, o diff.Options) []*stackPair {
 	for _, d := range gone {
 		ids := diff.StackResources(d.bt)
 		for j, a := range born {
-			if diff.IDScore(ids, bornIDs[j]) < 0.8 {
-				continue
+			if score := diff.IDScore(ids, bornIDs[j]); score >= 0.8 {
+				byIDs = append(byIDs, cand{d, a, score + pathAffinity(d.change.Path, a.change.Path)})
 			}
-			if score, ok := diff.SameStack(d.bt, a.ht, o); ok {
-				cands = append(cands, cand{d, a, score + pathAffinity(d.change.Path, a.change.Path)})
-			}
+		}
+	}
+	sort.SliceStable(byIDs, func(i, j int) bool { return byIDs[i].score > byIDs[j].score })
+	var cands []cand
+	for i, c := range byIDs {
+		if i == maxValueComparisons {
+			break
+		}
+		if score, ok := diff.SameStack(c.from.bt, c.to.ht, o); ok {
+			cands = append(cands, cand{c.from, c.to, score + pathAffinity(c.from.change.Path, c.to.change.Path)})
 		}
 	}
 	sort.SliceStable(cands, func(i, j int) bool { return cands[i].score > cands[j].score })
@@ -455,7 +469,7 @@ func NewDiffBase(ctx context.Context, dir, rev string, mergeBase bool) (*DiffBas
 	// A template moved to another format is one stack: judge it against
 	// its old version, not as new. Pairing reads the committed head.
 	movedFrom := map[string]bool{}
-	if len(addedOrDeleted) > 1 {
+	if hasStatus(addedOrDeleted, gitops.Added) && hasStatus(addedOrDeleted, gitops.Deleted) {
 		pairs, err := readPairs(ctx, repo, base, head, addedOrDeleted, runtime.GOMAXPROCS(0))
 		if err != nil {
 			return nil, err
@@ -473,6 +487,15 @@ func NewDiffBase(ctx context.Context, dir, rev string, mergeBase bool) (*DiffBas
 		}
 	}
 	return b, nil
+}
+
+func hasStatus(changes []gitops.Change, st gitops.Status) bool {
+	for _, c := range changes {
+		if c.Status == st {
+			return true
+		}
+	}
+	return false
 }
 
 // Revision is the full SHA of the base commit.
