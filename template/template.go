@@ -272,6 +272,15 @@ func (t *Template) index() {
 			t.Parameters[f.Key] = p
 		}
 	}
+	for _, f := range r.Fields {
+		switch f.Key {
+		case "Rules":
+			t.checkRules(f.Value)
+		case "Metadata":
+		default:
+			t.checkRulesOnlyOutside(f.Value, 1)
+		}
+	}
 	if cs := r.Get("Conditions"); cs != nil {
 		if cs.Kind != Map {
 			t.structure(cs.Pos, "Conditions must be a mapping of condition names to expressions", "")

@@ -44,13 +44,21 @@ var shortTags = map[string]string{
 	"!Transform":    "Fn::Transform",
 	"!Length":       "Fn::Length",
 	"!ToJsonString": "Fn::ToJsonString",
+	// The Rules section's own functions.
+	"!Contains":         "Fn::Contains",
+	"!EachMemberEquals": "Fn::EachMemberEquals",
+	"!EachMemberIn":     "Fn::EachMemberIn",
+	"!RefAll":           "Fn::RefAll",
+	"!ValueOf":          "Fn::ValueOf",
+	"!ValueOfAll":       "Fn::ValueOfAll",
 }
 
 // ShortTags lists the short-form tags the parser understands, for messages.
 func ShortTags() []string {
 	return []string{"!Ref", "!Sub", "!GetAtt", "!If", "!Join", "!Select", "!Split", "!FindInMap",
 		"!Base64", "!Cidr", "!ImportValue", "!GetAZs", "!Equals", "!And", "!Or", "!Not",
-		"!Condition", "!Transform", "!Length", "!ToJsonString"}
+		"!Condition", "!Transform", "!Length", "!ToJsonString",
+		"!Contains", "!EachMemberEquals", "!EachMemberIn", "!RefAll", "!ValueOf", "!ValueOfAll"}
 }
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)

@@ -45,6 +45,8 @@ type checkOptions struct {
 	// directory; without it only --data-dir and data-dir: are looked at.
 	env            *env
 	accessAnalyzer bool
+	// allowDynamicRef is --allow-dynamic-ref-without-version.
+	allowDynamicRef bool
 }
 
 // formats are the report formats of check.
@@ -92,6 +94,7 @@ func checkFlags(o *checkOptions) *flag.FlagSet {
 	fs.BoolVar(&o.noColor, "no-color", false, "never colour the output (NO_COLOR is respected too)")
 	fs.Var(&o.params, "parameter", "template parameter value `KEY=VALUE` (repeatable)")
 	fs.BoolVar(&o.accessAnalyzer, "access-analyzer", false, "also check every policy with IAM Access Analyzer (needs AWS credentials and a region)")
+	fs.BoolVar(&o.allowDynamicRef, "allow-dynamic-ref-without-version", false, "accept {{resolve:ssm:NAME}} without a version in policies (no DYNAMIC_REFERENCE_WITHOUT_VERSION warning)")
 	fs.Var(&o.allowExternal, "allow-external-principal", "trust principals of this `ACCOUNT or ORG` (123456789012 or o-abc123def4; repeatable)")
 	fs.StringVar(&o.diffBase, "diff-base", "", "report only what changed since the merge base of `REF` and HEAD (new or changed resources), with the diff")
 	fs.StringVar(&o.baseline, "baseline", "", "suppress the findings recorded in baseline `FILE`, so only new ones count")
@@ -270,7 +273,8 @@ func checkEngineOptions(cfg *config.Config, o *checkOptions, paths []string) (en
 		Paths: paths, Include: cfg.Include, Exclude: cfg.Exclude,
 		Checks: checks.Options{Data: data,
 			Values:          template.Values{AccountID: account, Region: region, Parameters: params},
-			TrustedAccounts: trustedAccounts, TrustedOrgs: trustedOrgs},
+			TrustedAccounts: trustedAccounts, TrustedOrgs: trustedOrgs,
+			AllowDynamicRefWithoutVersion: o.allowDynamicRef || cfg.AllowDynamicRefWithoutVersion},
 		Block:    checks.BlockPolicy{Types: types, Block: cfg.Block.Codes, Allow: cfg.Allow.Codes},
 		Tool:     tool(),
 		Baseline: baseline, BaselineFile: baselineFile,
