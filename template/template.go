@@ -212,7 +212,8 @@ func Sniff(data []byte) bool {
 }
 
 // IsTemplate reports whether a parsed document is a CloudFormation template:
-// it has AWSTemplateFormatVersion, or a Resources map whose entries have a Type.
+// it has AWSTemplateFormatVersion, or a Resources map whose entries have a
+// Type or are Fn::ForEach loops (the version is optional).
 func (t *Template) IsTemplate() bool {
 	if t.Root == nil {
 		return false
@@ -226,6 +227,10 @@ func (t *Template) IsTemplate() bool {
 	}
 	for _, f := range res.Fields {
 		if typ, ok := f.Value.Get("Type").Str(); ok && strings.Contains(typ, "::") {
+			return true
+		}
+		// A loop of the language extensions: [Identifier, Collection, {Key: Resource}].
+		if strings.HasPrefix(f.Key, forEachPrefix) && f.Value.Kind == Seq && len(f.Value.Items) == 3 {
 			return true
 		}
 	}

@@ -47,6 +47,9 @@ type checkOptions struct {
 	accessAnalyzer bool
 	// allowDynamicRef is --allow-dynamic-ref-without-version.
 	allowDynamicRef bool
+	// getenv, when set, supplies AWS_REGION and AWS_DEFAULT_REGION where
+	// env does not (the action); without either they are not read.
+	getenv func(string) string
 }
 
 // formats are the report formats of check.
@@ -89,7 +92,7 @@ func checkFlags(o *checkOptions) *flag.FlagSet {
 	fs.StringVar(&o.output, "output", "", "write the report to `FILE` instead of standard output")
 	fs.StringVar(&o.configFile, "config", "", "configuration `FILE` (default: .tollgate.yml when present)")
 	fs.StringVar(&o.account, "account", "", "12-digit `ID` of the account the templates deploy to")
-	fs.StringVar(&o.region, "region", "", "`REGION` the templates deploy to, e.g. eu-west-1")
+	fs.StringVar(&o.region, "region", "", "`REGION` the templates deploy to, e.g. eu-west-1 (default: region in the config, else $AWS_REGION, else $AWS_DEFAULT_REGION)")
 	fs.StringVar(&o.blockOn, "block-on", "", "comma-separated finding `TYPES` that block (default ERROR,SECURITY_WARNING)")
 	fs.BoolVar(&o.noColor, "no-color", false, "never colour the output (NO_COLOR is respected too)")
 	fs.Var(&o.params, "parameter", "template parameter value `KEY=VALUE` (repeatable)")
@@ -230,9 +233,16 @@ func checkEngineOptions(cfg *config.Config, o *checkOptions, paths []string) (en
 	if account != "" && !accountRE.MatchString(account) {
 		return engine.Options{}, usagef("--account %q is not an account ID; expected 12 digits such as 123456789012", account)
 	}
-	region := firstNonEmpty(o.region, cfg.Region)
+	var getenv func(string) string
+	switch {
+	case o.getenv != nil:
+		getenv = o.getenv
+	case o.env != nil:
+		getenv = o.env.getenv
+	}
+	region, source := config.Region(o.region, cfg, getenv)
 	if region != "" && !regionRE.MatchString(region) {
-		return engine.Options{}, usagef("--region %q is not a Region; expected a name such as eu-west-1", region)
+		return engine.Options{}, usagef("%s %q is not a Region; expected a name such as eu-west-1", source, region)
 	}
 	params := map[string]string{}
 	for k, v := range cfg.Parameters {
