@@ -3,6 +3,8 @@ package template
 import (
 	"fmt"
 	"strings"
+
+	"github.com/tollgate-dev/tollgate/internal/spelling"
 )
 
 // rulesOnly are the functions CloudFormation accepts only inside the Rules
@@ -42,13 +44,24 @@ func (t *Template) checkRules(rules *Node) {
 			case "Assertions":
 				t.assertions(f.Key, k.Value)
 			default:
-				t.structure(k.KeyPos, fmt.Sprintf("rule %s has an unknown key %s; a rule has only RuleCondition and Assertions", f.Key, k.Key), rulesFix)
+				t.unknownRuleKey(k, "rule "+f.Key, "RuleCondition", "Assertions")
 			}
 		}
 		if rule.Get("Assertions") == nil {
 			t.structure(f.KeyPos, fmt.Sprintf("rule %s has no Assertions", f.Key), "add Assertions: a list of {Assert, AssertDescription}")
 		}
 	}
+}
+
+// unknownRuleKey notes a key a rule or assertion does not have. It is a
+// note, not an error: cfn-lint accepts such keys and AWS's own samples have
+// them (AssetDescription), so CloudFormation is not known to reject them.
+func (t *Template) unknownRuleKey(k Field, where string, known ...string) {
+	msg := fmt.Sprintf("%s:%d: %s has a key %s that CloudFormation does not use (it has %s)", t.File, k.KeyPos.Line, where, k.Key, strings.Join(known, " and "))
+	if s, ok := spelling.Closest(k.Key, known); ok {
+		msg += fmt.Sprintf("; did you mean %s?", s)
+	}
+	t.Notes = append(t.Notes, msg)
 }
 
 func (t *Template) assertions(rule string, list *Node) {
@@ -71,7 +84,7 @@ func (t *Template) assertions(rule string, list *Node) {
 					t.structure(k.Value.Pos, "the AssertDescription of "+where+" must be a string", "")
 				}
 			default:
-				t.structure(k.KeyPos, fmt.Sprintf("%s has an unknown key %s; an assertion has only Assert and AssertDescription", where, k.Key), rulesFix)
+				t.unknownRuleKey(k, where, "Assert", "AssertDescription")
 			}
 		}
 		if a.Get("Assert") == nil {

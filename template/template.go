@@ -114,7 +114,14 @@ func Unread(file string, size int64) *Template {
 
 // Parse reads a template from its text. It never fails: problems are
 // recorded in the result, with Root nil when the text cannot be read at all.
+// Rain directives that need files are not packaged (see ParseWith).
 func Parse(file string, data []byte) *Template {
+	return ParseWith(file, data, ParseOptions{})
+}
+
+// ParseWith is Parse with access to the files beside the template, so that
+// the local Rain directives it uses are packaged as rain pkg would.
+func ParseWith(file string, data []byte, o ParseOptions) *Template {
 	if len(data) > MaxSize {
 		return Unread(file, int64(len(data)))
 	}
@@ -140,6 +147,9 @@ func Parse(file string, data []byte) *Template {
 			Message: fmt.Sprintf("the template is a %s; it must be a mapping with a Resources section", root.Kind),
 			Fix:     "start the file with AWSTemplateFormatVersion and Resources keys"})
 		return t
+	}
+	if hasRain(data, root) {
+		root = t.packageRain(root, o)
 	}
 	t.Root = root
 	t.index()

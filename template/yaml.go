@@ -248,6 +248,10 @@ func (c *yamlConverter) convertPlain(y *yaml.Node, depth int) *converted {
 	pos := Pos{y.Line, y.Column}
 	tag := y.Tag
 	long, isShort := shortTags[tag]
+	if name, rain := strings.CutPrefix(tag, "!"); rain && strings.HasPrefix(name, "Rain::") {
+		// Rain directives (rain pkg): unknown ones are reported when packaging.
+		long, isShort = name, true
+	}
 	if tag != "" && !isShort && !strings.HasPrefix(tag, "!!") && !strings.HasPrefix(tag, "tag:yaml.org,2002:") && tag != "!" {
 		c.problem(y, "unknown tag %s; CloudFormation understands %s", tag, strings.Join(ShortTags(), " "))
 	}
