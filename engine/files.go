@@ -1,11 +1,17 @@
 package engine
 
 import (
+	"bytes"
 	"errors"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
+	"time"
+
+	"github.com/tollgate-dev/tollgate/gitops"
+	"github.com/tollgate-dev/tollgate/template"
 )
 
 // rootFS is the folder whose files a template's Rain directives may read:
@@ -67,3 +73,49 @@ func filesFor(c candidate) (fs.FS, string) {
 	}
 	return nil, ""
 }
+
+// revisionFS reads the files of a git revision, for the Rain directives of
+// a template at that revision (the base of a diff): modules as they were.
+type revisionFS struct {
+	repo *gitops.Repo
+	rev  *gitops.Revision
+}
+
+func (r revisionFS) Open(name string) (fs.File, error) {
+	if !fs.ValidPath(name) {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
+	}
+	data, size, err := r.repo.ReadFile(r.rev, name, template.MaxSize)
+	if err != nil {
+		if errors.Is(err, gitops.ErrNotExist) {
+			err = fs.ErrNotExist
+		}
+		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
+	}
+	if data == nil && size > 0 {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: errors.New("too large")}
+	}
+	return &memFile{Reader: bytes.NewReader(data), name: path.Base(name), size: int64(len(data))}, nil
+}
+
+// memFile is a file read into memory.
+type memFile struct {
+	*bytes.Reader
+	name string
+	size int64
+}
+
+func (f *memFile) Stat() (fs.FileInfo, error) { return memInfo{f.name, f.size}, nil }
+func (f *memFile) Close() error               { return nil }
+
+type memInfo struct {
+	name string
+	size int64
+}
+
+func (i memInfo) Name() string       { return i.name }
+func (i memInfo) Size() int64        { return i.size }
+func (i memInfo) Mode() fs.FileMode  { return 0o444 }
+func (i memInfo) ModTime() time.Time { return time.Time{} }
+func (i memInfo) IsDir() bool        { return false }
+func (i memInfo) Sys() any           { return nil }
