@@ -536,7 +536,7 @@ func (p *rainPackager) notice() {
 		{"outside", "reads files outside the folder being checked, which tollgate does not read"},
 		{"large", "reads files larger than a template may be"},
 		{"missing", "reads files that do not exist (made by a build step?)"},
-		{"loop", "nests modules or includes more than " + strconv.Itoa(maxRainDepth) + " deep or more than " + strconv.Itoa(maxRainModules) + " times (a module that includes itself?)"},
+		{"loop", "has modules that include themselves, or nest more than " + strconv.Itoa(maxRainDepth) + " deep or " + strconv.Itoa(maxRainModules) + " times, which were cut there"},
 	}
 	var parts []string
 	for _, k := range kinds {
