@@ -312,7 +312,8 @@ func Templates(ctx context.Context, paths, include, exclude []string) ([]string,
 			found.notices = append(found.notices, fmt.Sprintf("%s: cannot read: %v", c.Path, cleanErr(err)))
 			continue
 		}
-		t := template.Parse(c.Path, data)
+		files, dir := filesFor(c)
+		t := template.ParseWith(c.Path, data, template.ParseOptions{Files: files, Dir: dir})
 		if t.IsTemplate() || (t.Root == nil && (c.Explicit || looksLikeTemplate(data))) || t.TooLarge {
 			out = append(out, c.Path)
 		}

@@ -25,6 +25,7 @@ func (e *moduleEnv) rename(name string) string { return e.prefix + name }
 // with the values of its outputs for references of the form R.Output.
 func (p *rainPackager) module(id string, keyPos Pos, res *Node, src string, at Pos, sc *rainScope, depth int) ([]Field, []Field, map[string]*Node) {
 	where := "module " + src + " of " + id + " (line " + strconv.Itoa(at.Line) + ")"
+	p.t.rainModules = true
 	p.modules++
 	if depth >= maxRainDepth || p.modules > maxRainModules {
 		p.offline["loop"] = append(p.offline["loop"], where)

@@ -315,6 +315,9 @@ func TestRainWithoutFilesIsANoticeNotAnError(t *testing.T) {
 	if !tpl.IsTemplate() || tpl.Resource("Q") == nil {
 		t.Error("the rest of the template is still checked")
 	}
+	if only := Parse("m.yaml", []byte("Resources:\n  M:\n    Type: !Rain::Module https://example.com/m.yml\n")); !only.IsTemplate() || len(only.Notes) != 1 {
+		t.Errorf("a template of remote modules only is still a template, with a notice: %v", only.Notes)
+	}
 }
 
 func TestTheModulesSectionIsPackagedToo(t *testing.T) {

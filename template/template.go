@@ -61,6 +61,10 @@ type Template struct {
 	// read (a loop that could not be expanded), not problems with it.
 	Notes []string
 
+	// rainModules is set when Rain modules were named, so a template whose
+	// only resources are modules that could not be read is still one.
+	rainModules bool
+
 	byID map[string]*Resource
 	src  []byte
 	// lines holds the offset of each line start, computed on first use.
@@ -232,6 +236,9 @@ func (t *Template) IsTemplate() bool {
 		return true
 	}
 	res := t.Root.Get("Resources")
+	if t.rainModules && res != nil {
+		return true
+	}
 	if res == nil || res.Kind != Map || len(res.Fields) == 0 {
 		return false
 	}
