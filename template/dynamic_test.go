@@ -128,3 +128,17 @@ func TestDynamicReferenceInAJSONPolicyStringKeepsLines(t *testing.T) {
 		t.Errorf("principal at line %d, want 11", aws.Pos.Line)
 	}
 }
+
+func TestAnSSMParameterTypeStaysUnknownWhenItsNameIsGiven(t *testing.T) {
+	tpl := mustParse(t, "d.yaml", dynamicSrc+"      X: !Ref RoleArn\n      Y: !Sub \"arn:aws:iam::${RoleArn}:root\"\n")
+	r := NewResolver(tpl, Values{Parameters: map[string]string{"RoleArn": "/org/other-role-arn"}})
+	props := tpl.Resource("R").Properties
+	x := r.Resolve(props.Get("X"), nil)
+	if x.Kind != Unknown || x.Origin == nil || x.Origin.Parameter != "RoleArn" || strings.Contains(Describe(x), "/org/") {
+		t.Errorf("!Ref of an SSM parameter type resolved to %s; its value is read from SSM at deploy time", Describe(x))
+	}
+	y := r.Resolve(props.Get("Y"), nil)
+	if y.Kind != Unknown || strings.Contains(parts(y), "/org/") {
+		t.Errorf("in Fn::Sub it resolved to %s", parts(y))
+	}
+}
