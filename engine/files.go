@@ -22,7 +22,8 @@ type rootFS struct {
 	root string // real, absolute
 }
 
-// errOutside is returned for a path whose real target is outside the root.
+// errOutside is returned for a path whose real target is outside the root,
+// or hidden in it.
 var errOutside = errors.New("outside the folder being checked")
 
 func (r rootFS) Open(name string) (fs.File, error) {
@@ -34,8 +35,15 @@ func (r rootFS) Open(name string) (fs.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	if rel, err := filepath.Rel(r.root, real); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+	rel, err := filepath.Rel(r.root, real)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: errOutside}
+	}
+	// A link to .git/config (the checkout's token) is as hidden as the file.
+	for _, seg := range strings.Split(filepath.ToSlash(rel), "/") {
+		if strings.HasPrefix(seg, ".") && seg != "." {
+			return nil, &fs.PathError{Op: "open", Path: name, Err: errOutside}
+		}
 	}
 	return os.Open(real)
 }

@@ -75,7 +75,16 @@ func TestRootFSRefusesLinksThatLeaveIt(t *testing.T) {
 	} else {
 		f.Close()
 	}
-	for _, name := range []string{"in/link.txt", "../secret.txt", "/etc/passwd"} {
+	if err := os.MkdirAll(filepath.Join(dir, ".git"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".git", "config"), []byte("token"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(dir, ".git", "config"), filepath.Join(dir, "in", "git.txt")); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"in/link.txt", "../secret.txt", "/etc/passwd", ".git/config", "in/git.txt"} {
 		if f, err := fsys.Open(name); err == nil {
 			f.Close()
 			t.Errorf("%s was opened", name)

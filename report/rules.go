@@ -78,7 +78,7 @@ func RulesReference(w io.Writer, rules, online []checks.Info) error {
 	ew.println("")
 	ew.println("What cannot be done offline is never a blocking error: `Rain::S3` and `Rain::S3Http` (uploads; a `Run:` build command is never run), " +
 		"`Rain::Env` (the environment of a CI job holds its secrets, so it is never read), remote and package-alias modules, files outside the folder, " +
-		"files that do not exist and have no near name (made by a build step?), and modules that include themselves or nest more than 8 deep. " +
+		"hidden files and folders (`.git/config` holds the checkout's token), files that do not exist and have no near name (made by a build step?), and modules that include themselves or nest more than 8 deep. " +
 		"Their values are checked as unknown, and one notice per file says what was left out. To check exactly what deploys, run `rain pkg " +
 		"template.yaml > packaged.yaml` and `tollgate check packaged.yaml`. A module or file that does not exist but has a near name " +
 		"(`bucket.yaml` for `bucket.yml`) is [INVALID_TEMPLATE](#invalid_template): `rain pkg` fails on it too. An unknown directive " +

@@ -428,6 +428,12 @@ func (p *rainPackager) read(at Pos, dir, name, fn string) ([]byte, string, bool)
 		p.offline["outside"] = append(p.offline["outside"], where)
 		return nil, "", false
 	}
+	if hidden(file) {
+		// .git/config holds the checkout's token, .env files hold secrets:
+		// what a directive reads can end up quoted in a finding.
+		p.offline["hidden"] = append(p.offline["hidden"], where)
+		return nil, "", false
+	}
 	info, err := fs.Stat(p.files, file)
 	if err == nil && info.IsDir() {
 		err = errors.New("it is a folder")
@@ -471,6 +477,17 @@ func cleanFSError(err error) string {
 		return pe.Err.Error()
 	}
 	return err.Error()
+}
+
+// hidden reports whether a slash-separated path has a segment that starts
+// with a dot.
+func hidden(file string) bool {
+	for _, seg := range strings.Split(file, "/") {
+		if strings.HasPrefix(seg, ".") && seg != "." && seg != ".." {
+			return true
+		}
+	}
+	return false
 }
 
 // closestFile suggests a file of the same folder with a similar name
@@ -534,6 +551,7 @@ func (p *rainPackager) notice() {
 		{"env", "reads environment variables, which tollgate never puts in a template"},
 		{"files", "reads local files, which were not available"},
 		{"outside", "reads files outside the folder being checked, which tollgate does not read"},
+		{"hidden", "reads hidden files or folders (.git, .env…), which tollgate does not read"},
 		{"large", "reads files larger than a template may be"},
 		{"missing", "reads files that do not exist (made by a build step?)"},
 		{"loop", "has modules that include themselves, or nest more than " + strconv.Itoa(maxRainDepth) + " deep or " + strconv.Itoa(maxRainModules) + " times, which were cut there"},

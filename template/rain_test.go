@@ -234,16 +234,21 @@ func TestRainDirectivesThatCannotRunOfflineAreNotices(t *testing.T) {
     Properties:
       Value: !Rain::Embed ../../../../etc/passwd
       Name: !Rain::Embed /etc/hostname
+      Description: !Rain::Embed ../.git/config
+      AllowedPattern: !Rain::Embed .env
 `
-	tpl := parseRain(t, src, nil)
+	tpl := parseRain(t, src, map[string]string{".git/config": "[http] extraheader = AUTHORIZATION: basic c2VjcmV0", "stacks/.env": "TOKEN=x"})
 	if len(tpl.Problems) > 0 {
 		t.Fatalf("problems %+v: none of these is wrong", tpl.Problems)
+	}
+	if d := Describe(tpl.Root); strings.Contains(d, "AUTHORIZATION") || strings.Contains(d, "TOKEN=") {
+		t.Errorf("a hidden file was read: %s", d)
 	}
 	if len(tpl.Notes) != 1 {
 		t.Fatalf("want one notice for the file, got %q", tpl.Notes)
 	}
 	note := tpl.Notes[0]
-	for _, want := range []string{"uploads to S3", "runs a build command", "environment variables", "remote", "outside the folder", "rain pkg"} {
+	for _, want := range []string{"uploads to S3", "runs a build command", "environment variables", "remote", "outside the folder", "hidden files", "rain pkg"} {
 		if !strings.Contains(note, want) {
 			t.Errorf("the notice does not say %q:\n%s", want, note)
 		}
