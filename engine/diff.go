@@ -409,7 +409,7 @@ func readTemplate(repo *gitops.Repo, rev *gitops.Revision, p string) (*template.
 	if data == nil && size > 0 {
 		return template.Unread(p, size), nil, nil
 	}
-	return template.Parse(p, data), data, nil
+	return template.ParseWith(p, data, template.ParseOptions{Files: revisionFS{repo, rev}, Dir: path.Dir(p)}), data, nil
 }
 
 // isTemplate decides whether a version of a changed file is a template

@@ -130,6 +130,9 @@ func actionCheck(ghEnv *github.Env, src templateSource, cloudside *actionAWS) gi
 		}
 		none := strings.EqualFold(strings.TrimSpace(ghEnv.Inputs.FailOn), "none")
 		o := checkOptions{account: ghEnv.Inputs.Account, region: ghEnv.Inputs.Region}
+		if cloudside != nil {
+			o.getenv = cloudside.getenv
+		}
 		if !none {
 			if _, err := parseTypes(ghEnv.Inputs.FailOn, "input fail-on"); err != nil {
 				return nil, err

@@ -43,6 +43,11 @@ type checkOptions struct {
 	// directory; without it only --data-dir and data-dir: are looked at.
 	env            *env
 	accessAnalyzer bool
+	// allowDynamicRef is --allow-dynamic-ref-without-version.
+	allowDynamicRef bool
+	// getenv, when set, supplies AWS_REGION and AWS_DEFAULT_REGION where
+	// env does not (the action); without either they are not read.
+	getenv func(string) string
 }
 
 // listFlag is a repeatable flag that also takes comma-separated values.
@@ -82,11 +87,12 @@ func checkFlags(o *checkOptions) *flag.FlagSet {
 	fs.StringVar(&o.output, "output", "", "write the report to `FILE` instead of standard output")
 	fs.StringVar(&o.configFile, "config", "", "configuration `FILE` (default: .tollgate.yml when present)")
 	fs.StringVar(&o.account, "account", "", "12-digit `ID` of the account the templates deploy to")
-	fs.StringVar(&o.region, "region", "", "`REGION` the templates deploy to, e.g. eu-west-1")
+	fs.StringVar(&o.region, "region", "", "`REGION` the templates deploy to, e.g. eu-west-1 (default: region in the config, else $AWS_REGION, else $AWS_DEFAULT_REGION)")
 	fs.StringVar(&o.blockOn, "block-on", "", "comma-separated finding `TYPES` that block (default ERROR,SECURITY_WARNING)")
 	fs.BoolVar(&o.noColor, "no-color", false, "never colour the output (NO_COLOR is respected too)")
 	fs.Var(&o.params, "parameter", "template parameter value `KEY=VALUE` (repeatable)")
 	fs.BoolVar(&o.accessAnalyzer, "access-analyzer", false, "also check every policy with IAM Access Analyzer (needs AWS credentials and a region)")
+	fs.BoolVar(&o.allowDynamicRef, "allow-dynamic-ref-without-version", false, "accept {{resolve:ssm:NAME}} without a version in policies (no DYNAMIC_REFERENCE_WITHOUT_VERSION warning)")
 	fs.Var(&o.allowExternal, "allow-external-principal", "trust principals of this `ACCOUNT or ORG` (123456789012 or o-abc123def4; repeatable)")
 	fs.StringVar(&o.diffBase, "diff-base", "", "report only what changed since the merge base of `REF` and HEAD (new or changed resources), with the diff")
 	fs.StringVar(&o.baseline, "baseline", "", "suppress the findings recorded in baseline `FILE`, so only new ones count")
@@ -219,9 +225,16 @@ func checkEngineOptions(cfg *config.Config, o *checkOptions, paths []string) (en
 	if account != "" && !accountRE.MatchString(account) {
 		return engine.Options{}, usagef("--account %q is not an account ID; expected 12 digits such as 123456789012", account)
 	}
-	region := firstNonEmpty(o.region, cfg.Region)
+	var getenv func(string) string
+	switch {
+	case o.getenv != nil:
+		getenv = o.getenv
+	case o.env != nil:
+		getenv = o.env.getenv
+	}
+	region, source := config.Region(o.region, cfg, getenv)
 	if region != "" && !regionRE.MatchString(region) {
-		return engine.Options{}, usagef("--region %q is not a Region; expected a name such as eu-west-1", region)
+		return engine.Options{}, usagef("%s %q is not a Region; expected a name such as eu-west-1", source, region)
 	}
 	params := map[string]string{}
 	for k, v := range cfg.Parameters {
@@ -262,7 +275,8 @@ func checkEngineOptions(cfg *config.Config, o *checkOptions, paths []string) (en
 		Paths: paths, Include: cfg.Include, Exclude: cfg.Exclude,
 		Checks: checks.Options{Data: data,
 			Values:          template.Values{AccountID: account, Region: region, Parameters: params},
-			TrustedAccounts: trustedAccounts, TrustedOrgs: trustedOrgs},
+			TrustedAccounts: trustedAccounts, TrustedOrgs: trustedOrgs,
+			AllowDynamicRefWithoutVersion: o.allowDynamicRef || cfg.AllowDynamicRefWithoutVersion},
 		Block:    checks.BlockPolicy{Types: types, Block: cfg.Block.Codes, Allow: cfg.Allow.Codes},
 		Tool:     tool(),
 		Baseline: baseline, BaselineFile: baselineFile,
