@@ -31,6 +31,11 @@ type Overrides struct {
 	// Getenv, when set, supplies $TOLLGATE_DATA_DIR and the user cache
 	// directory; without it only DataDir and data-dir: are looked at.
 	Getenv func(string) string
+	// RegionEnv, when set, supplies AWS_REGION and AWS_DEFAULT_REGION when
+	// neither the override nor the file names a Region.
+	RegionEnv func(string) string
+	// AllowDynamicRef is --allow-dynamic-ref-without-version.
+	AllowDynamicRef bool
 }
 
 // Settings are what a check run uses: the file and the overrides merged
@@ -88,7 +93,8 @@ func (c *Config) Resolve(o Overrides) (*Settings, error) {
 		return nil, err
 	}
 	s.Paths = firstList(o.Paths, c.Paths, []string{"."})
-	s.Checks = checks.Options{Data: choice.Set, Values: values, TrustedAccounts: accounts, TrustedOrgs: orgs}
+	s.Checks = checks.Options{Data: choice.Set, Values: values, TrustedAccounts: accounts, TrustedOrgs: orgs,
+		AllowDynamicRefWithoutVersion: o.AllowDynamicRef || c.AllowDynamicRefWithoutVersion}
 	s.Block = checks.BlockPolicy{Types: types, Block: c.Block.Codes, Allow: c.Allow.Codes}
 	return s, nil
 }
@@ -114,9 +120,9 @@ func (c *Config) values(o Overrides) (template.Values, error) {
 	if account != "" && !awsid.IsAccount(account) {
 		return template.Values{}, usagef("--account %q is not an account ID; expected 12 digits such as 123456789012", account)
 	}
-	region := firstNonEmpty(o.Region, c.Region)
+	region, source := Region(o.Region, c, o.RegionEnv)
 	if region != "" && !awsid.IsRegion(region) {
-		return template.Values{}, usagef("--region %q is not a Region; expected a name such as eu-west-1", region)
+		return template.Values{}, usagef("%s %q is not a Region; expected a name such as eu-west-1", source, region)
 	}
 	params := map[string]string{}
 	for k, v := range c.Parameters {

@@ -62,3 +62,43 @@ func ChangedTemplates(ctx context.Context, ev *github.Event, templates []string)
 	}
 	return nil, "could not tell which templates changed (" + err.Error() + "); every stack is planned"
 }
+
+// Deployment is what a deploy works from once admitted: the branch and
+// commit deployed, and the pull request of a preview environment.
+type Deployment struct {
+	Branch, SHA string
+	PullRequest int
+}
+
+// Admit is the first part of a deploy's gate. It refuses runs whose
+// workspace holds untrusted code (a fork, or the head of a
+// pull_request_target run, which has a write token), fills the branch and
+// commit from the event, and, when cfg has a gitops section, checks that
+// the branch's plan holds the entry. branch and sha are the caller's
+// (flags, GITHUB_SHA); ev is nil outside Actions.
+func Admit(ctx context.Context, cfg *config.Config, en gitops.Entry, ev *github.Event, branch, sha string) (*Deployment, error) {
+	d := &Deployment{Branch: branch, SHA: sha}
+	if ev != nil {
+		if !ev.MayDeploy() {
+			return nil, &gitops.RefusedError{Msg: "refusing to deploy from a " + ev.Name + " run of a fork or pull_request_target: deploy on push, or on pull requests from this repository"}
+		}
+		if d.Branch == "" {
+			d.Branch = ev.Branch
+		}
+		if ev.Head() != "" {
+			d.SHA = ev.Head()
+		}
+		d.PullRequest = ev.PullRequest()
+	}
+	if !gitops.Configured(cfg) {
+		return d, nil
+	}
+	m, _, _, err := Mapping(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.Admit(en, gitops.Admission{Config: cfg, Branch: d.Branch, PullRequest: d.PullRequest}); err != nil {
+		return nil, err
+	}
+	return d, nil
+}

@@ -230,7 +230,8 @@ func process(ctx context.Context, checker *checks.Checker, opts *Options, c cand
 		if err != nil {
 			return fileOutcome{err: fmt.Sprintf("%s: cannot read: %v", c.Path, cleanErr(err))}
 		}
-		t = template.Parse(c.Path, data)
+		files, dir := filesFor(c)
+		t = template.ParseWith(c.Path, data, template.ParseOptions{Files: files, Dir: dir})
 		switch {
 		case t.Root == nil && !t.TooLarge:
 			// Unreadable: report it when it was meant to be a template.
@@ -312,7 +313,8 @@ func Templates(ctx context.Context, paths, include, exclude []string) ([]string,
 			found.notices = append(found.notices, fmt.Sprintf("%s: cannot read: %v", c.Path, cleanErr(err)))
 			continue
 		}
-		t := template.Parse(c.Path, data)
+		files, dir := filesFor(c)
+		t := template.ParseWith(c.Path, data, template.ParseOptions{Files: files, Dir: dir})
 		if t.IsTemplate() || (t.Root == nil && (c.Explicit || looksLikeTemplate(data))) || t.TooLarge {
 			out = append(out, c.Path)
 		}

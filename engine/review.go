@@ -77,7 +77,7 @@ func review(ro ReviewOptions, src templateSource, cloudside *reviewAWS) github.C
 			return nil, err
 		}
 		none := strings.EqualFold(strings.TrimSpace(ghEnv.Inputs.FailOn), "none")
-		ov := config.Overrides{Account: ghEnv.Inputs.Account, Region: ghEnv.Inputs.Region, Paths: paths, BlockOnName: "input fail-on"}
+		ov := config.Overrides{Account: ghEnv.Inputs.Account, Region: ghEnv.Inputs.Region, Paths: paths, BlockOnName: "input fail-on", RegionEnv: ro.Getenv}
 		if !none {
 			if _, err := config.ParseTypes(ghEnv.Inputs.FailOn, "input fail-on"); err != nil {
 				return nil, err

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 
 	"github.com/tollgate-dev/tollgate/gitops"
+	"github.com/tollgate-dev/tollgate/model"
 )
 
 // PlanOutputs sets the step outputs a workflow fans out with: the matrix,
@@ -36,4 +37,14 @@ func (f Files) PlanOutputs(p *gitops.DeployPlan) error {
 	}
 	return f.SetOutputs([][2]string{{"matrix", string(matrix)}, {"environment", env}, {"stages", string(stages)},
 		{"has-deployments", has}, {"promote-matrix", string(promote)}, {"has-promotion", hasPromotion}})
+}
+
+// DeployOutputs sets the step outputs of a deploy: its outcome and the
+// stack's outputs as JSON.
+func (f Files) DeployOutputs(r *model.DeployResult) error {
+	outputs, err := json.Marshal(r.Outputs)
+	if err != nil {
+		return err
+	}
+	return f.SetOutputs([][2]string{{"outcome", string(r.Outcome)}, {"stack-outputs", string(outputs)}})
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/tollgate-dev/tollgate/iamdata"
+	"github.com/tollgate-dev/tollgate/iamdata/managed"
 )
 
 // Renderers of `tollgate data diff`. Service and action names come from the
@@ -153,4 +154,45 @@ func DataRefreshed(w io.Writer, url string, services, actions, downloaded, uncha
 		Plain(url), Thousands(services), Thousands(actions), downloaded, unchanged))
 	ew.println(fmt.Sprintf("tollgate: wrote %s; check uses it while it is newer than the built-in data (%s)", Plain(file), Plain(builtinUpdated)))
 	return ew.err
+}
+
+// ManagedState is which set of AWS managed policies check would use.
+type ManagedState struct {
+	Set       *managed.Set
+	Path, Dir string
+	Note      string
+	Older     *managed.Set
+}
+
+// ManagedInfo writes which AWS managed policies check uses and the state
+// of the cache, after DataInfo.
+func ManagedInfo(w io.Writer, m ManagedState) error {
+	ew := &errWriter{w: w}
+	used := "built-in"
+	if m.Path != "" {
+		used = m.Path
+	}
+	ew.println(fmt.Sprintf("AWS managed policies: %s\n  %s %s, updated %s\n  %s policies",
+		Plain(used), Plain(m.Set.Source), Plain(m.Set.Version), Plain(m.Set.Updated), Thousands(m.Set.Len())))
+	switch {
+	case m.Dir == "":
+	case m.Note != "":
+		ew.println("cache: " + Plain(m.Note))
+	case m.Older != nil:
+		ew.println(fmt.Sprintf("cache: %s holds AWS managed policies updated %s, not newer than the built-in ones", Plain(m.Dir), Plain(m.Older.Updated)))
+	case m.Path == "":
+		ew.println(fmt.Sprintf("cache: %s holds no AWS managed policies; run 'tollgate data refresh'", Plain(m.Dir)))
+	}
+	return ew.err
+}
+
+// ManagedRefreshed says what the refresh of the AWS managed policies did.
+func ManagedRefreshed(w io.Writer, r *managed.RefreshResult) error {
+	what := "refreshed to"
+	if r.Unchanged {
+		what = "unchanged at"
+	}
+	_, err := fmt.Fprintf(w, "tollgate: AWS managed policies %s %s %s: %s policies, updated %s (%s)\n", what,
+		managed.NPMPackage, Plain(r.Version), Thousands(r.Policies), Plain(r.Updated), Plain(r.File))
+	return err
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/tollgate-dev/tollgate/iamdata"
+	"github.com/tollgate-dev/tollgate/iamdata/managed"
 	"github.com/tollgate-dev/tollgate/internal/spelling"
 )
 
@@ -55,8 +56,10 @@ type Format struct {
 	Check func(w io.Writer, r *Result, o Options) error
 	// Diff renders the result of tollgate diff.
 	Diff func(w io.Writer, r *Result, o Options) error
-	// Data renders a comparison of two IAM data sets.
-	Data func(w io.Writer, d *iamdata.Diff) error
+	// Data renders a comparison of two IAM data sets, Managed one of two
+	// sets of AWS managed policies.
+	Data    func(w io.Writer, d *iamdata.Diff) error
+	Managed func(w io.Writer, d *managed.Diff) error
 	// Action is set when the action's format input accepts the format.
 	Action bool
 }
@@ -67,17 +70,17 @@ var Formats = []Format{
 	{Name: "text", Ext: ".txt", Action: true,
 		Check: func(w io.Writer, r *Result, o Options) error { return Text(w, r, TextOptions{Color: o.Color}) },
 		Diff:  func(w io.Writer, r *Result, o Options) error { return DiffText(w, r, TextOptions{Color: o.Color}) },
-		Data:  DataDiffText},
+		Data:  DataDiffText, Managed: ManagedDiffText},
 	{Name: "json", Ext: ".json", Action: true,
 		Check: func(w io.Writer, r *Result, _ Options) error { return JSON(w, r) },
 		Diff:  func(w io.Writer, r *Result, _ Options) error { return DiffJSON(w, r) },
-		Data:  DataDiffJSON},
+		Data:  DataDiffJSON, Managed: ManagedDiffJSON},
 	{Name: "sarif", Ext: ".sarif", Action: true,
 		Check: func(w io.Writer, r *Result, _ Options) error { return SARIF(w, r) }},
 	{Name: "markdown", Ext: ".md", Action: true,
 		Check: func(w io.Writer, r *Result, o Options) error { return Markdown(w, r, o.Markdown) },
 		Diff:  func(w io.Writer, r *Result, o Options) error { return DiffMarkdown(w, r, o.Markdown) },
-		Data:  DataDiffMarkdown},
+		Data:  DataDiffMarkdown, Managed: ManagedDiffMarkdown},
 	{Name: "cfn-policy-validator", Ext: ".json",
 		Check: func(w io.Writer, r *Result, _ Options) error { return CfnPolicyValidator(w, r) }},
 }

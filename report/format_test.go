@@ -45,7 +45,7 @@ func TestEveryFormatHasAGoldenFileForEachUse(t *testing.T) {
 			t.Errorf("format %q (extension %q): names must be unique and extensions start with a dot", f.Name, f.Ext)
 		}
 		seen[f.Name] = true
-		if !f.Serves(report.UseCheck) && !f.Serves(report.UseDiff) && !f.Serves(report.UseData) {
+		if !f.Serves(report.UseCheck) && !f.Serves(report.UseDiff) && !f.Serves(report.UseData) && f.Managed == nil {
 			t.Errorf("format %s serves no use", f.Name)
 		}
 		if f.Check != nil {
@@ -68,6 +68,12 @@ func TestEveryFormatHasAGoldenFileForEachUse(t *testing.T) {
 			t.Run(f.Name+"/data", func(t *testing.T) {
 				out := render(t, func(b *bytes.Buffer) error { return f.Data(b, dataDiff()) })
 				golden(t, "datadiff"+goldenSuffix(f), out)
+			})
+		}
+		if f.Managed != nil {
+			t.Run(f.Name+"/managed", func(t *testing.T) {
+				out := render(t, func(b *bytes.Buffer) error { return f.Managed(b, managedDiff()) })
+				golden(t, "manageddiff"+goldenSuffix(f), out)
 			})
 		}
 	}

@@ -26,6 +26,11 @@ type checkOptions struct {
 	// directory; without it only --data-dir and data-dir: are looked at.
 	env            *env
 	accessAnalyzer bool
+	// allowDynamicRef is --allow-dynamic-ref-without-version.
+	allowDynamicRef bool
+	// getenv, when set, supplies AWS_REGION and AWS_DEFAULT_REGION where
+	// env does not (the action); without either they are not read.
+	getenv func(string) string
 }
 
 // reportFlags are the flags check and diff share: where the report goes,
@@ -36,7 +41,7 @@ func reportFlags(name string, o *checkOptions, use report.Use) *flag.FlagSet {
 	fs.StringVar(&o.output, "output", "", "write the report to `FILE` instead of standard output")
 	fs.StringVar(&o.configFile, "config", "", "configuration `FILE` (default: .tollgate.yml when present)")
 	fs.StringVar(&o.account, "account", "", "12-digit `ID` of the account the templates deploy to")
-	fs.StringVar(&o.region, "region", "", "`REGION` the templates deploy to, e.g. eu-west-1")
+	fs.StringVar(&o.region, "region", "", "`REGION` the templates deploy to, e.g. eu-west-1 (default: region in the config, else $AWS_REGION, else $AWS_DEFAULT_REGION)")
 	fs.StringVar(&o.blockOn, "block-on", "", "comma-separated finding `TYPES` that block (default ERROR,SECURITY_WARNING)")
 	fs.BoolVar(&o.noColor, "no-color", false, "never colour the output (NO_COLOR is respected too)")
 	fs.Var(&o.params, "parameter", "template parameter value `KEY=VALUE` (repeatable)")
@@ -46,6 +51,7 @@ func reportFlags(name string, o *checkOptions, use report.Use) *flag.FlagSet {
 func checkFlags(o *checkOptions) *flag.FlagSet {
 	fs := reportFlags("check", o, report.UseCheck)
 	fs.BoolVar(&o.accessAnalyzer, "access-analyzer", false, "also check every policy with IAM Access Analyzer (needs AWS credentials and a region)")
+	fs.BoolVar(&o.allowDynamicRef, "allow-dynamic-ref-without-version", false, "accept {{resolve:ssm:NAME}} without a version in policies (no DYNAMIC_REFERENCE_WITHOUT_VERSION warning)")
 	fs.Var(&o.allowExternal, "allow-external-principal", "trust principals of this `ACCOUNT or ORG` (123456789012 or o-abc123def4; repeatable)")
 	fs.StringVar(&o.diffBase, "diff-base", "", "report only what changed since the merge base of `REF` and HEAD (new or changed resources), with the diff")
 	fs.StringVar(&o.baseline, "baseline", "", "suppress the findings recorded in baseline `FILE`, so only new ones count")
@@ -120,9 +126,13 @@ func writeBaseline(res *report.Result, o *checkOptions, opts engine.Options, e *
 // checkEngineOptions merges the configuration and the flags; flags win.
 func checkEngineOptions(cfg *config.Config, o *checkOptions, paths []string) (engine.Options, error) {
 	ov := config.Overrides{Account: o.account, Region: o.region, BlockOn: o.blockOn, Parameters: o.params,
-		AllowExternal: o.allowExternal, Baseline: o.baseline, DataDir: o.dataDir, Paths: paths}
+		AllowExternal: o.allowExternal, Baseline: o.baseline, DataDir: o.dataDir, Paths: paths,
+		AllowDynamicRef: o.allowDynamicRef, RegionEnv: o.getenv}
 	if o.env != nil {
 		ov.Getenv = o.env.getenv
+		if ov.RegionEnv == nil {
+			ov.RegionEnv = o.env.getenv
+		}
 	}
 	s, err := cfg.Resolve(ov)
 	if err != nil {

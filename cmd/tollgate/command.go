@@ -109,7 +109,7 @@ func commands() []command {
 		{name: "deploy", usage: "deploy --entry JSON", summary: "deploy one plan entry behind its gate (change set, execute, report)",
 			run: runDeploy, help: commandHelp("deploy"), flags: func() *flag.FlagSet { return deployFlags(&deployOptions{}) }},
 		{name: "action", usage: "action", summary: "run as the GitHub Action (see docs/action.md)", run: runAction, help: commandHelp("action")},
-		{name: "data", usage: "data refresh|diff|info", summary: "update and compare the IAM service data", run: runData},
+		{name: "data", usage: "data refresh|diff|info", summary: "update and compare the IAM service data and AWS managed policies", run: runData},
 	}
 }
 

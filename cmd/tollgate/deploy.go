@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -69,14 +68,12 @@ func deployEntry(o *deployOptions, e *env) (gitops.Entry, error) {
 }
 
 // deployTarget is what a deploy works from: the entry, the configuration,
-// the run it happens in, and the branch, commit and pull request deployed.
+// the run it happens in (nil outside Actions), and what was admitted.
 type deployTarget struct {
-	en     gitops.Entry
-	cfg    *config.Config
-	ghEnv  *github.Env
-	branch string
-	sha    string
-	pr     int
+	en    gitops.Entry
+	cfg   *config.Config
+	ghEnv *github.Env
+	*engine.Deployment
 }
 
 func runDeploy(ctx context.Context, args []string, e *env) (int, error) {
@@ -102,7 +99,7 @@ func runDeploy(ctx context.Context, args []string, e *env) (int, error) {
 		fmt.Fprintf(e.stderr, "tollgate: refusing to deploy %s: %s has %d blocking findings at this commit\n", t.en.Stack, report.Plain(t.en.Template), res.Blocking())
 		return exitBlocking, nil
 	}
-	target.Tags = t.en.StackTags(t.sha)
+	target.Tags = t.en.StackTags(t.SHA)
 	return deploy(ctx, t, target, o.dryRun, e)
 }
 
@@ -121,27 +118,11 @@ func newDeployTarget(ctx context.Context, o *deployOptions, e *env) (*deployTarg
 	if err != nil {
 		return nil, usagef("%v", err)
 	}
-	t := &deployTarget{en: en, cfg: cfg, ghEnv: ghEnv, branch: o.branch, sha: e.getenv("GITHUB_SHA")}
-	if ev != nil && !ev.MayDeploy() {
-		// The workspace holds untrusted code and the token can write: a
-		// deploy from here would run a stranger's template with our role.
-		return nil, usagef("refusing to deploy from a %s run of a fork or pull_request_target: deploy on push, or on pull requests from this repository", ev.Name)
+	d, err := engine.Admit(ctx, cfg, en, ev, o.branch, e.getenv("GITHUB_SHA"))
+	if err != nil {
+		return nil, err
 	}
-	if ev != nil {
-		t.branch = firstNonEmpty(t.branch, ev.Branch)
-		t.sha = firstNonEmpty(ev.Head(), t.sha)
-		t.pr = ev.PullRequest()
-	}
-	if gitops.Configured(cfg) {
-		m, _, _, err := engine.Mapping(ctx, cfg)
-		if err != nil {
-			return nil, err
-		}
-		if err := m.Admit(en, gitops.Admission{Config: cfg, Branch: t.branch, PullRequest: t.pr}); err != nil {
-			return nil, err
-		}
-	}
-	return t, nil
+	return &deployTarget{en: en, cfg: cfg, ghEnv: ghEnv, Deployment: d}, nil
 }
 
 // deploy runs the change set behind a passed gate, recording it as a
@@ -159,8 +140,7 @@ func deploy(ctx context.Context, t *deployTarget, target cloud.Target, dryRun bo
 		dep = startDeployment(ctx, e, t)
 	}
 	fmt.Fprintf(e.stdout, "deploying %s (%s) to %s in %s\n", en.Stack, report.Plain(en.Template), en.Environment, en.Region)
-	result, err := cloud.Deploy(ctx, cloud.NewCloudFormation(awsCfg),
-		target,
+	result, err := cloud.Deploy(ctx, cloud.NewCloudFormation(awsCfg), target,
 		cloud.DeployOptions{ChangeSet: cloud.ChangeSetName("tollgate-deploy", e.getenv("GITHUB_RUN_ID")+"-"+e.getenv("GITHUB_RUN_ATTEMPT")),
 			DryRun: dryRun, Progress: func(ev cloud.Event) { fmt.Fprintln(e.stdout, report.DeployEventLine(ev)) }})
 	if result != nil {
@@ -176,8 +156,7 @@ func deploy(ctx context.Context, t *deployTarget, target cloud.Target, dryRun bo
 		dep.SetStatus(ctx, github.DeploySuccess, fmt.Sprintf("%s: %s", en.Stack, result.Outcome), github.EnvironmentURL(result.Outputs))
 	}
 	if out := e.getenv("GITHUB_OUTPUT"); out != "" {
-		outputs, _ := json.Marshal(result.Outputs)
-		github.Files{OutputFile: out}.SetOutputs([][2]string{{"outcome", string(result.Outcome)}, {"stack-outputs", string(outputs)}})
+		github.Files{OutputFile: out}.DeployOutputs(result)
 	}
 	return exitOK, nil
 }
@@ -186,7 +165,7 @@ func deploy(ctx context.Context, t *deployTarget, target cloud.Target, dryRun bo
 // deploy itself goes on.
 func startDeployment(ctx context.Context, e *env, t *deployTarget) *github.Deployment {
 	en := t.en
-	d, err := github.RecordDeployment(ctx, t.ghEnv, e.getenv("GITHUB_TOKEN"), "tollgate/"+toolVersion(), github.DeploymentRequest{SHA: t.sha, Ref: t.branch,
+	d, err := github.RecordDeployment(ctx, t.ghEnv, e.getenv("GITHUB_TOKEN"), "tollgate/"+toolVersion(), github.DeploymentRequest{SHA: t.SHA, Ref: t.Branch,
 		Environment: en.Environment, Task: "deploy:" + en.Stack, Description: "tollgate deploy of " + en.Stack,
 		Transient: en.Stack != en.BaseStack && en.BaseStack != "", Production: strings.Contains(strings.ToLower(en.Environment), "prod")},
 		"deploying "+en.Stack)

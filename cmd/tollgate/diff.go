@@ -50,6 +50,7 @@ func runDiff(ctx context.Context, args []string, e *env) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	o.checkOptions.getenv = e.getenv
 	eo, err := checkEngineOptions(cfg, &o.checkOptions, paths)
 	if err != nil {
 		return 0, err

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/tollgate-dev/tollgate/iamdata"
+	"github.com/tollgate-dev/tollgate/iamdata/managed"
 	"github.com/tollgate-dev/tollgate/internal/escape"
 	"io"
 	"net/http"
@@ -484,4 +485,84 @@ func readSet(path, what string) (*iamdata.Set, error) {
 		return nil, fmt.Errorf("%s (%s): %w; run 'tollgate data refresh' to rebuild it", what, escape.Plain(path), err)
 	}
 	return s, nil
+}
+
+// OpenManaged reads one set of AWS managed policies, named as Open names
+// data sets.
+func OpenManaged(name, dir string) (*managed.Set, error) {
+	path := name
+	switch name {
+	case "builtin":
+		return managed.Embedded()
+	case "cache", "previous":
+		if dir == "" {
+			return nil, &UsageError{"no cache directory: pass --data-dir DIR or set TOLLGATE_DATA_DIR"}
+		}
+		path = filepath.Join(dir, managed.DataFile)
+		if name == "previous" {
+			path = filepath.Join(dir, managed.PreviousFile)
+		}
+	default:
+		if info, err := os.Stat(name); err == nil && info.IsDir() {
+			path = filepath.Join(name, managed.DataFile)
+		}
+	}
+	s, err := managed.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		hint := "run 'tollgate data refresh' first"
+		if name == "previous" {
+			hint = "it exists after a refresh that found a new version"
+		}
+		return nil, &UsageError{fmt.Sprintf("%s: no AWS managed policies at %s; %s", name, escape.Plain(path), hint)}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s (%s): %w; run 'tollgate data refresh' to rebuild it", name, escape.Plain(path), err)
+	}
+	return s, nil
+}
+
+// Compare reads two IAM data sets, named as Open names them, and compares
+// them.
+func Compare(oldName, newName, dir string) (*iamdata.Diff, error) {
+	old, err := Open(oldName, dir)
+	if err != nil {
+		return nil, err
+	}
+	cur, err := Open(newName, dir)
+	if err != nil {
+		return nil, err
+	}
+	return iamdata.Compare(old, cur)
+}
+
+// CompareManaged reads two sets of AWS managed policies, named as Open
+// names data sets, and compares them.
+func CompareManaged(oldName, newName, dir string) (*managed.Diff, error) {
+	old, err := OpenManaged(oldName, dir)
+	if err != nil {
+		return nil, err
+	}
+	cur, err := OpenManaged(newName, dir)
+	if err != nil {
+		return nil, err
+	}
+	return managed.Compare(old, cur)
+}
+
+// RefreshAll brings both caches up to date: the IAM service data and the
+// AWS managed policies. The two are independent: one source
+// being down does not keep the other from being refreshed, and the error
+// names each that failed.
+func RefreshAll(ctx context.Context, iam *Refresher, man *managed.Refresher) (*RefreshResult, *managed.RefreshResult, error) {
+	res, iamErr := iam.Refresh(ctx)
+	mres, mErr := man.Refresh(ctx)
+	switch {
+	case iamErr != nil && mErr != nil:
+		return nil, nil, fmt.Errorf("data refresh: %w; and the AWS managed policies: %w", iamErr, mErr)
+	case iamErr != nil:
+		return nil, mres, fmt.Errorf("data refresh: %w", iamErr)
+	case mErr != nil:
+		return res, nil, fmt.Errorf("data refresh of the AWS managed policies: %w", mErr)
+	}
+	return res, mres, nil
 }
