@@ -79,20 +79,7 @@ func DiffText(w io.Writer, r *Result, o TextOptions) error {
 	}
 	// Findings, notices and errors as tollgate check prints them.
 	findings := &Result{Findings: r.Findings, Notices: r.Notices, Errors: r.Errors}
-	for _, f := range findings.Active() {
-		loc := fmt.Sprintf("%s:%d:%d:", Plain(f.File), f.Line, f.Column)
-		line := paint(ansiBold, loc) + " " + paint(typeColors[f.Type], string(f.Type)) + " " + paint(ansiBold, f.Code) + " " + Plain(f.Message)
-		if f.Resource != "" {
-			line += " [" + Plain(f.Resource) + "]"
-		}
-		ew.println(line)
-		if f.Fix != "" {
-			ew.println("    " + paint(ansiDim, "Fix: "+Plain(f.Fix)))
-		}
-	}
-	if len(findings.Active()) > 0 {
-		ew.println("")
-	}
+	findingLines(ew, findings.Active(), paint)
 	for _, n := range r.Notices {
 		ew.println(paint(ansiDim, "note: "+Plain(n)))
 	}
