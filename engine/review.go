@@ -7,6 +7,7 @@ import (
 	"github.com/tollgate-dev/tollgate/checks"
 	"github.com/tollgate-dev/tollgate/config"
 	"github.com/tollgate-dev/tollgate/github"
+	"github.com/tollgate-dev/tollgate/gitops"
 	"github.com/tollgate-dev/tollgate/report"
 )
 
@@ -29,9 +30,10 @@ func Review(o ReviewOptions) github.CheckFunc {
 	return review(o, pathInput{o.Env.Inputs.Path}, &reviewAWS{env: o.Env, getenv: o.Getenv, log: o.Log})
 }
 
-// templateSource picks the templates an action run checks. Today it is the
-// path input; changed-file detection (base..head from the plan) plugs in
-// here without touching the rest of the run.
+// templateSource picks the templates an action run reads: the path input.
+// What the change touched is judged through the diff base (the scope
+// input), not by narrowing these paths, so every changed template is read
+// whole.
 type templateSource interface {
 	templates(ctx context.Context, plan *github.Event) ([]string, error)
 }
@@ -113,6 +115,25 @@ func review(ro ReviewOptions, src templateSource, cloudside *reviewAWS) github.C
 			notices = append(notices, cloudside.previews(ctx, plan, cfg, res)...)
 		}
 		res.Notices = append(res.Notices, notices...)
+		res.Environment = TargetEnvironment(cfg, plan)
 		return res, nil
 	}
+}
+
+// TargetEnvironment is the environment the event's change deploys to: the
+// first environment the gitops mapping gives the target branch (a pull
+// request's base branch, else the branch itself); "" when cfg has no
+// gitops section, or no environment matches.
+func TargetEnvironment(cfg *config.Config, ev *github.Event) string {
+	if !gitops.Configured(cfg) {
+		return ""
+	}
+	m, err := gitops.NewMapping(cfg.GitOps, nil)
+	if err != nil {
+		return ""
+	}
+	if match := m.Resolve(ev.TargetBranch(), false); len(match.Environments) > 0 {
+		return match.Environments[0].Name
+	}
+	return ""
 }
