@@ -112,19 +112,53 @@ func (r *Refresher) Refresh(ctx context.Context) (*RefreshResult, error) {
 	if err != nil || (base.Scheme != "https" && base.Scheme != "http") || base.Host == "" {
 		return nil, fmt.Errorf("service list URL %q is not an http(s) URL", listURL)
 	}
-	src := filepath.Join(r.Dir, sourceDir)
-	if err := os.MkdirAll(src, 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(r.Dir, sourceDir), 0o755); err != nil {
 		return nil, fmt.Errorf("creating the data directory: %w", err)
 	}
-	idx := r.readIndex()
-	res := &RefreshResult{}
-	var mu sync.Mutex // guards idx and res
+	f := &fetching{r: r, idx: r.readIndex(), res: &RefreshResult{}}
+	list, err := f.serviceList(ctx, listURL, base)
+	if err != nil {
+		return nil, err
+	}
+	services, versions, errs := f.services(ctx, base, list)
+	if err := r.writeIndex(f.idx); err != nil {
+		return nil, err
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("the data set was not updated (what was downloaded is kept for the next run): %w", err)
+	}
+	if err := r.write(services, versions, f.res); err != nil {
+		return nil, err
+	}
+	return f.res, nil
+}
 
-	listData, changed, err := r.fetch(ctx, listURL, "service-list.json", idx, &mu)
+// fetching is one refresh's downloads: the validators of what is cached,
+// and the counts.
+type fetching struct {
+	r   *Refresher
+	mu  sync.Mutex // guards idx and res
+	idx *cacheIndex
+	res *RefreshResult
+}
+
+func (f *fetching) get(ctx context.Context, u, file string) ([]byte, error) {
+	data, changed, err := f.r.fetch(ctx, u, file, f.idx, &f.mu)
+	if err == nil {
+		f.mu.Lock()
+		count(f.res, changed)
+		f.mu.Unlock()
+	}
+	return data, err
+}
+
+// serviceList reads the list of services, refusing one that is too long or
+// that points at documents on another host.
+func (f *fetching) serviceList(ctx context.Context, listURL string, base *url.URL) ([]iamdata.ServiceListEntry, error) {
+	listData, err := f.get(ctx, listURL, "service-list.json")
 	if err != nil {
 		return nil, fmt.Errorf("reading the service list %s: %w", listURL, err)
 	}
-	count(res, changed)
 	list, err := iamdata.ParseServiceList(listData)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", listURL, err)
@@ -138,11 +172,16 @@ func (r *Refresher) Refresh(ctx context.Context) (*RefreshResult, error) {
 			return nil, fmt.Errorf("%s: the document of %s is at %q, not on %s; refusing to follow it", listURL, e.Service, e.URL, base.Host)
 		}
 	}
+	return list, nil
+}
 
+// services downloads and parses every service's document, Workers at a
+// time; errs holds each one's failure.
+func (f *fetching) services(ctx context.Context, base *url.URL, list []iamdata.ServiceListEntry) ([]iamdata.Service, []string, []error) {
 	services := make([]iamdata.Service, len(list))
 	versions := make([]string, len(list))
 	errs := make([]error, len(list))
-	workers := r.Workers
+	workers := f.r.Workers
 	if workers <= 0 {
 		workers = 8
 	}
@@ -155,33 +194,29 @@ func (r *Refresher) Refresh(ctx context.Context) (*RefreshResult, error) {
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			u, _ := base.Parse(e.URL)
-			data, changed, err := r.fetch(ctx, u.String(), e.Service+".json", idx, &mu)
+			data, err := f.get(ctx, u.String(), e.Service+".json")
 			if err != nil {
 				errs[i] = fmt.Errorf("service %s (%s): %w", e.Service, u, err)
 				return
 			}
-			mu.Lock()
-			count(res, changed)
-			mu.Unlock()
 			svc, version, err := iamdata.ParseServiceReference(e.Service, data)
 			if err != nil {
 				errs[i] = err
 				return
 			}
-			if name := r.Base.ServiceName(e.Service); name != "" {
+			if name := f.r.Base.ServiceName(e.Service); name != "" {
 				svc.Name = name
 			}
 			services[i], versions[i] = *svc, version
 		}()
 	}
 	wg.Wait()
-	if err := r.writeIndex(idx); err != nil {
-		return nil, err
-	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, fmt.Errorf("the data set was not updated (what was downloaded is kept for the next run): %w", err)
-	}
+	return services, versions, errs
+}
 
+// write packs the services into Dir/iam.dat, keeping the set it replaces
+// as Dir/iam.previous.dat, and fills the result's counts.
+func (r *Refresher) write(services []iamdata.Service, versions []string, res *RefreshResult) error {
 	now := time.Now
 	if r.Now != nil {
 		now = r.Now
@@ -192,26 +227,26 @@ func (r *Refresher) Refresh(ctx context.Context) (*RefreshResult, error) {
 	sort.Slice(n.Global, func(i, j int) bool { return n.Global[i].Name < n.Global[j].Name })
 	var buf bytes.Buffer
 	if err := iamdata.Pack(&buf, n); err != nil {
-		return nil, fmt.Errorf("packing the data set: %w", err)
+		return fmt.Errorf("packing the data set: %w", err)
 	}
 	if _, err := iamdata.Load(buf.Bytes()); err != nil {
-		return nil, fmt.Errorf("the packed data set does not read back (a tollgate defect): %w", err)
+		return fmt.Errorf("the packed data set does not read back (a tollgate defect): %w", err)
 	}
 	res.File = filepath.Join(r.Dir, DataFile)
 	if old, err := os.ReadFile(res.File); err == nil {
 		if err := writeAtomic(filepath.Join(r.Dir, PreviousFile), old); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if err := writeAtomic(res.File, buf.Bytes()); err != nil {
-		return nil, err
+		return err
 	}
 	res.Services = len(services)
 	for _, s := range services {
 		res.Actions += len(s.Actions)
 	}
 	res.Updated = n.Updated
-	return res, nil
+	return nil
 }
 
 func count(res *RefreshResult, changed bool) {
