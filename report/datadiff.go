@@ -117,24 +117,47 @@ type DataState struct {
 func DataInfo(w io.Writer, d DataState) error {
 	ew := &errWriter{w: w}
 	services, actions := d.Set.Counts()
-	used := "built-in"
-	if d.Path != "" {
-		used = d.Path
-	}
 	ew.println(fmt.Sprintf("check uses: %s\n  %s %s, updated %s\n  %s services, %s actions",
-		Plain(used), Plain(d.Set.Source), Plain(d.Set.Version), Plain(d.Set.Updated), Thousands(services), Thousands(actions)))
-	switch {
-	case d.Dir == "":
-		ew.println("cache: none (no HOME; pass --data-dir or set TOLLGATE_DATA_DIR)")
-	case d.Note != "":
-		ew.println("cache: " + Plain(d.Note))
-	case d.Older != nil:
-		ew.println(fmt.Sprintf("cache: %s holds data updated %s, not newer than the built-in data; run 'tollgate data refresh'",
-			Plain(d.Dir), Plain(d.Older.Updated)))
-	case d.Path == "":
-		ew.println(fmt.Sprintf("cache: %s holds no data; run 'tollgate data refresh'", Plain(d.Dir)))
+		Plain(usedName(d.Path)), Plain(d.Set.Source), Plain(d.Set.Version), Plain(d.Set.Updated), Thousands(services), Thousands(actions)))
+	older := ""
+	if d.Older != nil {
+		older = d.Older.Updated
 	}
+	cacheState(ew, cacheFacts{dir: d.Dir, path: d.Path, note: d.Note, older: older, hasOlder: d.Older != nil,
+		none: "cache: none (no HOME; pass --data-dir or set TOLLGATE_DATA_DIR)", what: "data",
+		notNewer: "not newer than the built-in data; run 'tollgate data refresh'"})
 	return ew.err
+}
+
+// cacheFacts is the state of one cache, and the words that describe it.
+type cacheFacts struct {
+	dir, path, note, older string
+	hasOlder               bool
+	none, what, notNewer   string
+}
+
+// cacheState writes the line about a cache that is not used, when there
+// is one to write.
+func cacheState(ew *errWriter, c cacheFacts) {
+	switch {
+	case c.dir == "":
+		if c.none != "" {
+			ew.println(c.none)
+		}
+	case c.note != "":
+		ew.println("cache: " + Plain(c.note))
+	case c.hasOlder:
+		ew.println(fmt.Sprintf("cache: %s holds %s updated %s, %s", Plain(c.dir), c.what, Plain(c.older), c.notNewer))
+	case c.path == "":
+		ew.println(fmt.Sprintf("cache: %s holds no %s; run 'tollgate data refresh'", Plain(c.dir), c.what))
+	}
+}
+
+func usedName(path string) string {
+	if path == "" {
+		return "built-in"
+	}
+	return path
 }
 
 // Thousands formats 22091 as "22,091".
@@ -168,21 +191,14 @@ type ManagedState struct {
 // of the cache, after DataInfo.
 func ManagedInfo(w io.Writer, m ManagedState) error {
 	ew := &errWriter{w: w}
-	used := "built-in"
-	if m.Path != "" {
-		used = m.Path
-	}
 	ew.println(fmt.Sprintf("AWS managed policies: %s\n  %s %s, updated %s\n  %s policies",
-		Plain(used), Plain(m.Set.Source), Plain(m.Set.Version), Plain(m.Set.Updated), Thousands(m.Set.Len())))
-	switch {
-	case m.Dir == "":
-	case m.Note != "":
-		ew.println("cache: " + Plain(m.Note))
-	case m.Older != nil:
-		ew.println(fmt.Sprintf("cache: %s holds AWS managed policies updated %s, not newer than the built-in ones", Plain(m.Dir), Plain(m.Older.Updated)))
-	case m.Path == "":
-		ew.println(fmt.Sprintf("cache: %s holds no AWS managed policies; run 'tollgate data refresh'", Plain(m.Dir)))
+		Plain(usedName(m.Path)), Plain(m.Set.Source), Plain(m.Set.Version), Plain(m.Set.Updated), Thousands(m.Set.Len())))
+	older := ""
+	if m.Older != nil {
+		older = m.Older.Updated
 	}
+	cacheState(ew, cacheFacts{dir: m.Dir, path: m.Path, note: m.Note, older: older, hasOlder: m.Older != nil,
+		what: "AWS managed policies", notNewer: "not newer than the built-in ones"})
 	return ew.err
 }
 

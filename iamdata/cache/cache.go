@@ -559,29 +559,26 @@ func OpenManaged(name, dir string) (*managed.Set, error) {
 // Compare reads two IAM data sets, named as Open names them, and compares
 // them.
 func Compare(oldName, newName, dir string) (*iamdata.Diff, error) {
-	old, err := Open(oldName, dir)
-	if err != nil {
-		return nil, err
-	}
-	cur, err := Open(newName, dir)
-	if err != nil {
-		return nil, err
-	}
-	return iamdata.Compare(old, cur)
+	return compareNamed(Open, iamdata.Compare, oldName, newName, dir)
 }
 
 // CompareManaged reads two sets of AWS managed policies, named as Open
 // names data sets, and compares them.
 func CompareManaged(oldName, newName, dir string) (*managed.Diff, error) {
-	old, err := OpenManaged(oldName, dir)
+	return compareNamed(OpenManaged, managed.Compare, oldName, newName, dir)
+}
+
+func compareNamed[S, D any](open func(name, dir string) (S, error), compare func(old, cur S) (D, error), oldName, newName, dir string) (D, error) {
+	var zero D
+	old, err := open(oldName, dir)
 	if err != nil {
-		return nil, err
+		return zero, err
 	}
-	cur, err := OpenManaged(newName, dir)
+	cur, err := open(newName, dir)
 	if err != nil {
-		return nil, err
+		return zero, err
 	}
-	return managed.Compare(old, cur)
+	return compare(old, cur)
 }
 
 // RefreshAll brings both caches up to date: the IAM service data and the
