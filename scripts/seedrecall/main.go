@@ -46,15 +46,18 @@ type Options struct {
 
 // Report is the measurement; its JSON form is written by -json.
 type Report struct {
-	Corpus       string         `json:"corpus"`
-	Seed         uint64         `json:"seed"`
-	Tollgate     string         `json:"tollgate"`
-	TollgateArgs []string       `json:"tollgateArgs"`
-	Eligible     int            `json:"eligible"`
-	Excluded     map[string]int `json:"excluded"`
-	Templates    []string       `json:"templates"`
-	Classes      []ClassResult  `json:"classes"`
-	Plants       []*Plant       `json:"plants"`
+	Corpus       string   `json:"corpus"`
+	Seed         uint64   `json:"seed"`
+	Tollgate     string   `json:"tollgate"`
+	TollgateArgs []string `json:"tollgateArgs"`
+	Eligible     int      `json:"eligible"`
+	// Unreadable counts drawn templates tollgate reports PARSE_ERROR or
+	// INVALID_TEMPLATE on even without a plant (their plants are still scored).
+	Unreadable int            `json:"unreadable"`
+	Excluded   map[string]int `json:"excluded"`
+	Templates  []string       `json:"templates"`
+	Classes    []ClassResult  `json:"classes"`
+	Plants     []*Plant       `json:"plants"`
 }
 
 // ClassResult is the recall of one class.
@@ -154,6 +157,12 @@ type candidate struct {
 }
 
 // Measure plants, runs tollgate and scores.
+//
+// The draw depends only on the corpus and the seed, never on what tollgate
+// makes of a template, so two tollgate versions are measured on the same
+// plants. Each class gets a mirror of the whole corpus (so that Rain modules,
+// embedded files and nested templates resolve as they do in place), with a
+// planted copy NAME.EXT.seeded.yaml beside each drawn template.
 func Measure(o Options, v Validator) (*Report, error) {
 	work := o.Keep
 	if work == "" {
@@ -166,67 +175,61 @@ func Measure(o Options, v Validator) (*Report, error) {
 	}
 	rep := &Report{Corpus: o.Corpus, Seed: o.Seed, Tollgate: o.Tollgate, TollgateArgs: o.TollgateArgs, Excluded: map[string]int{}}
 
-	// 1. Candidates: templates with at least one statement, re-encoded
-	// unchanged, so that a template the round trip breaks is excluded too.
+	// 1. Candidates: templates with at least one statement.
 	cands, err := readCandidates(o.Corpus, rep.Excluded)
 	if err != nil {
 		return nil, err
 	}
-	origDir := filepath.Join(work, "unchanged")
-	if err := os.MkdirAll(origDir, 0o755); err != nil {
+	rep.Eligible = len(cands)
+	if len(cands) == 0 {
+		return nil, fmt.Errorf("%s has no template with a policy statement", o.Corpus)
+	}
+
+	// 2. Choose N of them and spread the misspellings: every template gets
+	// Misspellings/N, the first Misspellings%N one more.
+	r := rand.New(rand.NewPCG(o.Seed, 0x7011))
+	r.Shuffle(len(cands), func(i, j int) { cands[i], cands[j] = cands[j], cands[i] })
+	if len(cands) > o.N {
+		cands = cands[:o.N]
+	}
+	n := len(cands)
+
+	// 3. The unchanged copies (re-encoded as the plants are), to tell the
+	// templates tollgate cannot read even without a plant.
+	unchanged := filepath.Join(work, "unchanged")
+	if err := mirror(o.Corpus, unchanged); err != nil {
 		return nil, err
 	}
-	for i, c := range cands {
+	for _, c := range cands {
 		d, _ := parseDoc(c.src)
 		b, err := d.encode()
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", c.rel, err)
 		}
-		if err := os.WriteFile(filepath.Join(origDir, fmt.Sprintf("%04d.yaml", i)), b, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(unchanged, filepath.FromSlash(seeded(c.rel))), b, 0o644); err != nil {
 			return nil, err
 		}
 	}
-	findings, err := runTollgate(o.Tollgate, origDir, o.TollgateArgs)
+	findings, err := runTollgate(o.Tollgate, unchanged, o.TollgateArgs)
 	if err != nil {
 		return nil, err
 	}
-	var eligible []candidate
-	for i, c := range cands {
-		broken := false
-		for _, f := range findings[fmt.Sprintf("%04d.yaml", i)] {
+	unreadable := map[string]string{}
+	for _, c := range cands {
+		for _, f := range findings[seeded(c.rel)] {
 			if f.Code == "PARSE_ERROR" || f.Code == "INVALID_TEMPLATE" || f.Code == "TEMPLATE_TOO_LARGE" {
-				broken = true
+				unreadable[c.rel] = f.Code
 			}
 		}
-		if broken {
-			rep.Excluded["tollgate cannot read it unchanged (PARSE_ERROR or INVALID_TEMPLATE)"]++
-			continue
+	}
+
+	// 4. Plant each class into its own mirror, so that classes do not interfere.
+	for ci, cl := range classes {
+		dir := filepath.Join(work, cl.Name)
+		if err := mirror(o.Corpus, dir); err != nil {
+			return nil, err
 		}
-		eligible = append(eligible, c)
-	}
-	rep.Eligible = len(eligible)
-
-	// 2. Choose N of them and spread the misspellings: every template gets
-	// Misspellings/N, the first Misspellings%N one more.
-	r := rand.New(rand.NewPCG(o.Seed, 0x7011))
-	r.Shuffle(len(eligible), func(i, j int) { eligible[i], eligible[j] = eligible[j], eligible[i] })
-	if len(eligible) > o.N {
-		eligible = eligible[:o.N]
-	}
-	n := len(eligible)
-	if n == 0 {
-		return nil, fmt.Errorf("%s has no template with a policy statement that tollgate reads", o.Corpus)
-	}
-
-	// 3. Plant each class into its own copy of each template, so that the
-	// classes do not interfere.
-	plantDir := filepath.Join(work, "planted")
-	if err := os.MkdirAll(plantDir, 0o755); err != nil {
-		return nil, err
-	}
-	for i, c := range eligible {
-		rep.Templates = append(rep.Templates, c.rel)
-		for ci, cl := range classes {
+		for i, c := range cands {
 			count := 1
 			if cl.Name == "misspelled-action" {
 				count = o.Misspellings / n
@@ -251,28 +254,81 @@ func Measure(o Options, v Validator) (*Report, error) {
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", c.rel, err)
 			}
-			name := fmt.Sprintf("%04d.%s.yaml", i, cl.Name)
-			if err := os.WriteFile(filepath.Join(plantDir, name), b, 0o644); err != nil {
+			if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(seeded(c.rel))), b, 0o644); err != nil {
 				return nil, err
 			}
 			for k, p := range ps {
-				rep.Plants = append(rep.Plants, &Plant{Class: cl.Name, File: name, Source: c.rel, Resource: p.site.resource,
-					Type: p.site.rtype, Token: p.token, Line: lines[k][0], EndLine: lines[k][1], Context: strings.TrimPrefix(p.context, "; ")})
+				ctx := strings.TrimPrefix(p.context, "; ")
+				if code := unreadable[c.rel]; code != "" {
+					ctx = strings.TrimPrefix(ctx+"; tollgate reports "+code+" on the template unchanged", "; ")
+				}
+				rep.Plants = append(rep.Plants, &Plant{Class: cl.Name, File: cl.Name + "/" + seeded(c.rel), Source: c.rel,
+					Resource: p.site.resource, Type: p.site.rtype, Token: p.token, Line: lines[k][0], EndLine: lines[k][1], Context: ctx})
 			}
 		}
 	}
+	for _, c := range cands {
+		rep.Templates = append(rep.Templates, c.rel)
+	}
+	rep.Unreadable = len(unreadable)
 
-	// 4. One tollgate run over every planted copy, then score.
-	findings, err = runTollgate(o.Tollgate, plantDir, o.TollgateArgs)
-	if err != nil {
-		return nil, err
+	// 5. One tollgate run per class mirror, with the defaults and with the
+	// seed parameter pinned, then score.
+	byFile := map[string][]finding{}
+	pinned := map[string][]finding{}
+	for _, cl := range classes {
+		dir := filepath.Join(work, cl.Name)
+		f, err := runTollgate(o.Tollgate, dir, o.TollgateArgs)
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range f {
+			byFile[cl.Name+"/"+k] = v
+		}
+		if !switched(cl.Name) {
+			continue
+		}
+		f, err = runTollgate(o.Tollgate, dir, append(append([]string(nil), o.TollgateArgs...), "--parameter", seedParam+"=sandbox"))
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range f {
+			pinned[cl.Name+"/"+k] = v
+		}
 	}
-	pinned, err := runTollgate(o.Tollgate, plantDir, append(append([]string(nil), o.TollgateArgs...), "--parameter", seedParam+"=sandbox"))
-	if err != nil {
-		return nil, err
-	}
-	score(rep, findings, pinned)
+	score(rep, byFile, pinned)
 	return rep, nil
+}
+
+// seeded names the planted copy of a template: beside it, so relative
+// references resolve, and never the name of a file of the corpus.
+func seeded(rel string) string {
+	return rel + ".seeded.yaml" // a.json and a.yaml are often both there
+}
+
+// mirror copies every regular file of src (outside hidden folders and
+// node_modules) to dst.
+func mirror(src, dst string) error {
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if d.IsDir() {
+			if p != src && (strings.HasPrefix(d.Name(), ".") || d.Name() == "node_modules") {
+				return filepath.SkipDir
+			}
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+	})
 }
 
 // streamOf picks the random stream of a class: a control shares its
@@ -366,7 +422,8 @@ func runTollgate(bin, dir string, extra []string) (map[string][]finding, error) 
 	}
 	byFile := map[string][]finding{}
 	for _, f := range out.Findings {
-		byFile[filepath.Base(f.File)] = append(byFile[filepath.Base(f.File)], f)
+		name := filepath.ToSlash(filepath.Clean(f.File))
+		byFile[name] = append(byFile[name], f)
 	}
 	return byFile, nil
 }
@@ -440,8 +497,11 @@ func score(rep *Report, findings, pinned map[string][]finding) {
 }
 
 func writeText(w io.Writer, rep *Report) {
-	fmt.Fprintf(w, "seedrecall: %d templates of %s (of %d eligible), seed %d, tollgate %s\n",
+	fmt.Fprintf(w, "seedrecall: %d templates of %s (of %d with a policy statement), seed %d, tollgate %s\n",
 		len(rep.Templates), rep.Corpus, rep.Eligible, rep.Seed, strings.Join(rep.TollgateArgs, " "))
+	if rep.Unreadable > 0 {
+		fmt.Fprintf(w, "  %d of them tollgate cannot read even unchanged (PARSE_ERROR/INVALID_TEMPLATE); plants in them are still scored\n", rep.Unreadable)
+	}
 	for _, k := range sortedKeys(rep.Excluded) {
 		fmt.Fprintf(w, "  excluded: %d %s\n", rep.Excluded[k], k)
 	}

@@ -266,3 +266,29 @@ func TestMeasureSpreadsMisspellingsAndRunsTollgate(t *testing.T) {
 		t.Errorf("report:\n%s", out.String())
 	}
 }
+
+func TestRunTollgateKeysFindingsBySlashPath(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the stand-in is a shell script")
+	}
+	bin := filepath.Join(t.TempDir(), "tollgate")
+	os.WriteFile(bin, []byte(`#!/bin/sh
+echo '{"findings": [{"code": "INVALID_ACTION", "file": "./S3/a.json.seeded.yaml", "line": 3, "blocking": true}]}'
+exit 1
+`), 0o755)
+	got, err := runTollgate(bin, t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := got["S3/a.json.seeded.yaml"]; len(f) != 1 || f[0].Line != 3 || !f[0].Blocking {
+		t.Errorf("findings = %v", got)
+	}
+}
+
+func TestSeededNamesNeverCollideWithTheCorpus(t *testing.T) {
+	for in, want := range map[string]string{"S3/a.json": "S3/a.json.seeded.yaml", "S3/a.yaml": "S3/a.yaml.seeded.yaml", "c/d.template": "c/d.template.seeded.yaml"} {
+		if got := seeded(in); got != want {
+			t.Errorf("seeded(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
