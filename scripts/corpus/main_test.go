@@ -82,12 +82,15 @@ func TestCompareCountsByCodeAndListsGoneAndNewFindings(t *testing.T) {
 			{Code: "INVALID_ACTION", Line: 9, Resource: "Role", Blocking: true},
 			{Code: "EXTERNAL_PRINCIPAL", Line: 12, Resource: "Topic", Blocking: true, Message: "new one"},
 		},
+		"n.json": {{Code: "INVALID_TEMPLATE", Line: 1, Blocking: true, Message: "reworded"}},
 	})
+	before.Corpora[0].Files[2].Findings = []Finding{{Code: "INVALID_TEMPLATE", Line: 1, Blocking: true, Message: "garbled"}}
 	var out bytes.Buffer
 	writeCompare(&out, before, after)
 	text := out.String()
 	for _, want := range []string{
-		"blocking findings 3 -> 2, non-blocking 1 -> 0",
+		"blocking findings 4 -> 3, non-blocking 1 -> 0",
+		"blocking findings at the same place, message changed (1):\n  INVALID_TEMPLATE n.json:1   garbled\n    -> reworded\n",
 		"PARSE_ERROR                                   1      0     -1",
 		"INVALID_ACTION                                2      1     -1",
 		"EXTERNAL_PRINCIPAL                            0      1     +1",

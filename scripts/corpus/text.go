@@ -205,7 +205,7 @@ func compareCorpus(w io.Writer, b, a *Corpus) {
 	fmt.Fprintf(w, "blocking findings %d -> %d, non-blocking %d -> %d\n", sum(sb.blocking), sum(sa.blocking), sum(sb.nonBlocking), sum(sa.nonBlocking))
 	writeCodeTable(w, "blocking", sb.blocking, sa.blocking)
 	writeCodeTable(w, "non-blocking", sb.nonBlocking, sa.nonBlocking)
-	gone, added := findingDiff(b, a)
+	gone, added, changed := findingDiff(b, a)
 	if len(gone) > 0 {
 		fmt.Fprintf(w, "blocking findings gone (%d):\n", len(gone))
 		for _, g := range gone {
@@ -215,6 +215,12 @@ func compareCorpus(w io.Writer, b, a *Corpus) {
 	if len(added) > 0 {
 		fmt.Fprintf(w, "blocking findings new (%d):\n", len(added))
 		for _, g := range added {
+			fmt.Fprintln(w, "  "+g)
+		}
+	}
+	if len(changed) > 0 {
+		fmt.Fprintf(w, "blocking findings at the same place, message changed (%d):\n", len(changed))
+		for _, g := range changed {
 			fmt.Fprintln(w, "  "+g)
 		}
 	}
@@ -253,8 +259,9 @@ func writeCodeTable(w io.Writer, what string, before, after map[string]int) {
 }
 
 // findingDiff lists blocking findings (by key, as a multiset) only in b and
-// only in a, each with its message.
-func findingDiff(b, a *Corpus) (gone, added []string) {
+// only in a, each with its message, and those in both whose message changed
+// (a fix that rewords a finding: "this needs Fn::Sub").
+func findingDiff(b, a *Corpus) (gone, added, changed []string) {
 	type entry struct {
 		n   int
 		msg string
@@ -292,7 +299,13 @@ func findingDiff(b, a *Corpus) (gone, added []string) {
 			added = append(added, k+"  "+e.msg)
 		}
 	}
+	for k, e := range mb {
+		if x := ma[k]; x != nil && x.msg != e.msg {
+			changed = append(changed, k+"  "+e.msg+"\n    -> "+x.msg)
+		}
+	}
 	sort.Strings(gone)
 	sort.Strings(added)
-	return gone, added
+	sort.Strings(changed)
+	return gone, added, changed
 }
