@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"strings"
 
 	"github.com/tollgate-dev/tollgate/config"
@@ -23,20 +22,6 @@ const (
 	exitUsage    = 2 // bad usage or configuration
 	exitFailure  = 3 // internal or remote failure
 )
-
-// version is set at build time: -ldflags "-X main.version=v1.2.3".
-var version = ""
-
-// toolVersion returns the version of this build.
-func toolVersion() string {
-	if version != "" {
-		return version
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "dev"
-}
 
 func tool() report.Tool {
 	return report.Tool{Name: "tollgate", Version: toolVersion(), URL: "https://github.com/tollgate-dev/tollgate"}
@@ -90,7 +75,7 @@ func helpText() string {
 	for _, c := range commands() {
 		line(c.usage, c.summary)
 	}
-	line("version", "print the version")
+	line("version [--json]", "print the version, commit, date and Go version")
 	line("help [COMMAND]", "show help, with a command's flags")
 	b.WriteString("\nExit status: 0 no blocking finding, 1 blocking findings, 2 bad usage or\nconfiguration, 3 the check itself failed.\n")
 	return b.String()
@@ -107,8 +92,11 @@ func run(args []string, e *env) int {
 	name, rest := args[0], args[1:]
 	switch name {
 	case "version", "--version", "-version":
-		fmt.Fprintln(e.stdout, "tollgate", toolVersion())
-		return exitOK
+		code, err := runVersion(ctx, rest, e)
+		if err != nil {
+			return reportError(e, err)
+		}
+		return code
 	case "help", "-h", "--help", "-help":
 		return runHelp(rest, e)
 	}
