@@ -5,7 +5,22 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	releasepins "github.com/tollgate-dev/tollgate/internal/release"
 )
+
+// The release constant the binary prints is the one the release tooling
+// reads from this file (internal/release's agreement test then ties it to
+// action.yml and the CHANGELOG).
+func TestReleaseConstantIsWhatTheToolingReads(t *testing.T) {
+	v, err := releasepins.SourceVersion("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v != release {
+		t.Errorf("internal/release reads %s, the binary has %s", v, release)
+	}
+}
 
 func TestVersion(t *testing.T) {
 	t.Run("an unstamped build says which release its source is", func(t *testing.T) {
