@@ -12,6 +12,9 @@
 #                                     workflow does, so the image holds the
 #                                     very bytes that were attested
 #
+# BuildKit (docker build's default since Docker 23) builds only the stage
+# BINARY names; the legacy builder would build both.
+#
 # The source stage's "go build" line is repeated by
 # cmd/tollgate/build_test.go, which builds the binary exactly as here and
 # checks that it is static and small; keep the two in step.

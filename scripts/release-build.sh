@@ -65,7 +65,11 @@ for target in $(go run ./scripts/release targets); do
 done
 echo "built $(go run ./scripts/release targets | wc -l | tr -d ' ') targets in $(($(date +%s) - start)) s"
 go run ./scripts/release package -version "$version" -out "$out" -mtime "$epoch"
-(cd "$out" && sha256sum -c --quiet checksums.txt)
+if command -v sha256sum >/dev/null 2>&1; then
+	(cd "$out" && sha256sum -c --quiet checksums.txt)
+else
+	(cd "$out" && shasum -a 256 -c --quiet checksums.txt)
+fi
 cat "$out/checksums.txt"
 
 if $twice; then
@@ -79,7 +83,7 @@ if $twice; then
 	fi
 	echo "--- second build: $tmp/src, empty GOCACHE"
 	(cd "$tmp/src" && GOCACHE="$tmp/gocache" GOMODCACHE="${GOMODCACHE:-$(go env GOMODCACHE)}" \
-		OUT="$tmp/dist" ALLOW_DIRTY="${ALLOW_DIRTY:-}" bash scripts/release-build.sh "$version" >/dev/null)
+		OUT="$tmp/dist" ALLOW_DIRTY="${ALLOW_DIRTY:-}" bash scripts/release-build.sh "$version" | sed 's/^/  second build: /')
 	if cmp -s "$out/checksums.txt" "$tmp/dist/checksums.txt"; then
 		echo "reproducible: the second build's checksums.txt is identical"
 	else

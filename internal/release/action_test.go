@@ -50,7 +50,7 @@ exit "${FAKE_EXIT:-0}"
 // fakeRelease is a release server: it serves files under
 // /download/VERSION/ and records every request.
 type fakeRelease struct {
-	t     *testing.T
+	t     testing.TB
 	srv   *httptest.Server
 	ca    string // PEM file of the server's certificate, for CURL_CA_BUNDLE
 	mu    sync.Mutex
@@ -58,7 +58,7 @@ type fakeRelease struct {
 	reqs  []string
 }
 
-func newFakeRelease(t *testing.T) *fakeRelease {
+func newFakeRelease(t testing.TB) *fakeRelease {
 	t.Helper()
 	if _, err := exec.LookPath("curl"); err != nil {
 		t.Fatalf("the install script downloads with curl, which every runner has: %v", err)
@@ -138,7 +138,7 @@ type installRun struct {
 
 // runInstall runs action/install.sh with the runner variables a step
 // gets, and returns what it did.
-func runInstall(t *testing.T, f *fakeRelease, vars map[string]string) installRun {
+func runInstall(t testing.TB, f *fakeRelease, vars map[string]string) installRun {
 	t.Helper()
 	root, _ := filepath.Abs("../..")
 	tmp := t.TempDir()
@@ -375,7 +375,7 @@ func TestInstallFromSourceBuildsTheCheckout(t *testing.T) {
 
 // goEnv is what a go command run with another HOME needs to find this
 // machine's build and module caches, as setup-go leaves them on a runner.
-func goEnv(t *testing.T) map[string]string {
+func goEnv(t testing.TB) map[string]string {
 	t.Helper()
 	out, err := exec.Command("go", "env", "GOCACHE", "GOMODCACHE", "GOPROXY", "GOTOOLCHAIN").Output()
 	if err != nil {
@@ -635,4 +635,30 @@ func TestTheCompositeActionPassesEveryInput(t *testing.T) {
 			t.Errorf("exit %d, outputs %v, want 1 with the outputs set\n%s", code, outputs, c.log.String())
 		}
 	})
+}
+
+// BenchmarkInstall times action/install.sh from start to the path output
+// for a release archive of a real binary's size (the test binary itself,
+// behind a script that answers `version`), from a local server: the
+// script's own cost (two downloads, SHA-256, unpack, version check) without
+// the network's.
+func BenchmarkInstall(b *testing.B) {
+	exe, err := os.Executable()
+	if err != nil {
+		b.Fatal(err)
+	}
+	payload, err := os.ReadFile(exe)
+	if err != nil {
+		b.Fatal(err)
+	}
+	bin := append(fakeTollgate(pinned), payload...)
+	f := newFakeRelease(b)
+	f.publish(pinned, bin)
+	arch := Target{"linux", "amd64"}.Archive(pinned)
+	for b.Loop() {
+		if r := runInstall(b, f, nil); r.code != 0 {
+			b.Fatalf("%s", r)
+		}
+	}
+	b.ReportMetric(float64(len(f.files["/storage/"+pinned+"/"+arch])), "archive-bytes")
 }
