@@ -179,17 +179,8 @@ func policyName(p *template.Policy) string {
 	case p.Kind == template.Identity:
 		return p.LogicalID
 	}
-	switch p.ResourceType {
-	case "AWS::S3::BucketPolicy", "AWS::S3Express::BucketPolicy":
-		return "BucketPolicy"
-	case "AWS::SQS::QueuePolicy", "AWS::SQS::QueueInlinePolicy":
-		return "QueuePolicy"
-	case "AWS::SNS::TopicPolicy", "AWS::SNS::TopicInlinePolicy":
-		return "TopicPolicy"
-	case "AWS::KMS::Key", "AWS::KMS::ReplicaKey":
-		return "KeyPolicy"
-	case "AWS::S3::AccessPoint", "AWS::S3::MultiRegionAccessPointPolicy", "AWS::S3ObjectLambda::AccessPointPolicy", "AWS::S3Express::AccessPoint":
-		return "AccessPointPolicy"
+	if n := p.Spec().PolicyName; n != "" {
+		return n
 	}
 	return "ResourcePolicy"
 }

@@ -13,7 +13,8 @@ import (
 	cfn "github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 
-	"github.com/tollgate-dev/tollgate/report"
+	"github.com/tollgate-dev/tollgate/internal/escape"
+	"github.com/tollgate-dev/tollgate/model"
 )
 
 // Deployer is the part of the CloudFormation API a deploy calls.
@@ -56,7 +57,7 @@ type DeployResult struct {
 	// Status is the stack's final status.
 	Status string
 	// Preview is the change set that was executed (or would be, on a dry run).
-	Preview report.Preview
+	Preview model.Preview
 	// Events are this deploy's stack events, oldest first.
 	Events []Event
 	// Failures are the events that failed, oldest first, when it failed.
@@ -92,7 +93,7 @@ func (e *FailedError) Error() string {
 		b.WriteString(" (the rollback failed too: resources may be half-updated; see the CloudFormation console)")
 	}
 	for _, f := range e.Result.Failures {
-		fmt.Fprintf(&b, "\n  %s %s (%s): %s", f.Status, report.Plain(f.LogicalID), report.Plain(f.ResourceType), report.Plain(f.Reason))
+		fmt.Fprintf(&b, "\n  %s %s (%s): %s", f.Status, escape.Plain(f.LogicalID), escape.Plain(f.ResourceType), escape.Plain(f.Reason))
 	}
 	return b.String()
 }
@@ -148,7 +149,7 @@ func Deploy(ctx context.Context, api Deployer, t Target, o DeployOptions) (*Depl
 	}
 	id := aws.ToString(created.Id)
 	res.StackID = aws.ToString(created.StackId)
-	res.Preview = report.Preview{File: t.File, Stack: t.StackName, ChangeSet: o.ChangeSet, NewStack: res.Created}
+	res.Preview = model.Preview{File: t.File, Stack: t.StackName, ChangeSet: o.ChangeSet, NewStack: res.Created}
 	cleanup := func() {
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()
@@ -171,7 +172,7 @@ func Deploy(ctx context.Context, api Deployer, t Target, o DeployOptions) (*Depl
 		return res, nil
 	case res.Preview.Failed:
 		cleanup()
-		return res, fmt.Errorf("CloudFormation could not create the change set for %s: %s", t.StackName, report.Plain(res.Preview.Reason))
+		return res, fmt.Errorf("CloudFormation could not create the change set for %s: %s", t.StackName, escape.Plain(res.Preview.Reason))
 	case o.DryRun:
 		cleanup()
 		res.Outcome = OutcomeDryRun
@@ -232,9 +233,9 @@ func follow(ctx context.Context, api Deployer, stack string, since time.Time, se
 		for _, e := range events {
 			all = append(all, e)
 			if progress != nil {
-				line := fmt.Sprintf("%s %-28s %-32s %s", e.Time.UTC().Format("15:04:05"), e.Status, report.Plain(e.ResourceType), report.Plain(e.LogicalID))
+				line := fmt.Sprintf("%s %-28s %-32s %s", e.Time.UTC().Format("15:04:05"), e.Status, escape.Plain(e.ResourceType), escape.Plain(e.LogicalID))
 				if e.Reason != "" {
-					line += ": " + report.Plain(e.Reason)
+					line += ": " + escape.Plain(e.Reason)
 				}
 				fmt.Fprintln(progress, line)
 			}

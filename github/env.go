@@ -193,10 +193,8 @@ func (in Inputs) validate() error {
 	default:
 		return fmt.Errorf("input comment: %q is not one of always, on-failure, never", in.Comment)
 	}
-	switch in.Format {
-	case "text", "json", "sarif", "markdown":
-	default:
-		return fmt.Errorf("input format: %q is not one of text, json, sarif, markdown", in.Format)
+	if _, err := report.LookupFormat(in.Format, report.UseAction); err != nil {
+		return fmt.Errorf("input format: %w", err)
 	}
 	if in.CheckName == "" || len(in.CheckName) > 100 || strings.ContainsFunc(in.CheckName, report.IsControl) {
 		return fmt.Errorf("input check-name: %q must be 1 to 100 printable characters", in.CheckName)

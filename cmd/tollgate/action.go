@@ -27,14 +27,14 @@ See docs/action.md for the inputs and outputs.
 // path input; changed-file detection (base..head from the plan) plugs in
 // here without touching the rest of the run.
 type templateSource interface {
-	templates(ctx context.Context, plan *github.Plan) ([]string, error)
+	templates(ctx context.Context, plan *github.Event) ([]string, error)
 }
 
 // pathInput checks everything under the path input (several paths may be
 // given, one per line or separated by commas).
 type pathInput struct{ value string }
 
-func (p pathInput) templates(context.Context, *github.Plan) ([]string, error) {
+func (p pathInput) templates(context.Context, *github.Event) ([]string, error) {
 	var out []string
 	for _, f := range strings.FieldsFunc(p.value, func(r rune) bool { return r == '\n' || r == ',' }) {
 		if f = strings.TrimSpace(f); f != "" {
@@ -94,13 +94,7 @@ func runAction(ctx context.Context, args []string, e *env) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	switch status {
-	case github.StatusBlocking:
-		return exitBlocking, nil
-	case github.StatusFailed:
-		return exitFailure, nil
-	}
-	return exitOK, nil
+	return exitCode(status), nil
 }
 
 // configArgs passes the config input on to plan and deploy.
@@ -114,7 +108,7 @@ func configArgs(ghEnv *github.Env) []string {
 // actionCheck merges the configuration and the action's inputs exactly as
 // the check command merges it with flags, then runs the engine.
 func actionCheck(ghEnv *github.Env, src templateSource, cloudside *actionAWS) github.CheckFunc {
-	return func(ctx context.Context, plan *github.Plan) (*report.Result, error) {
+	return func(ctx context.Context, plan *github.Event) (*report.Result, error) {
 		var cfg *config.Config
 		var notices []string
 		if plan.UntrustedHead {

@@ -103,7 +103,7 @@ func (a *actionAWS) config(ctx context.Context, role, region string) (aws.Config
 
 // configure adds the online checks to a review. It returns notices, and
 // whether AWS can be reached at all.
-func (a *actionAWS) configure(ctx context.Context, plan *github.Plan, cfg *config.Config, opts *engine.Options) ([]string, bool) {
+func (a *actionAWS) configure(ctx context.Context, plan *github.Event, cfg *config.Config, opts *engine.Options) ([]string, bool) {
 	if !a.wanted(cfg) {
 		return nil, false
 	}
@@ -136,7 +136,7 @@ func (a *actionAWS) configure(ctx context.Context, plan *github.Plan, cfg *confi
 // previews creates change sets against the live stacks the reviewed change
 // will deploy to: the environment of the pull request's base branch (or of
 // the pushed branch), for the templates reviewed.
-func (a *actionAWS) previews(ctx context.Context, plan *github.Plan, cfg *config.Config, res *report.Result) []string {
+func (a *actionAWS) previews(ctx context.Context, plan *github.Event, cfg *config.Config, res *report.Result) []string {
 	if !a.inputBool(a.env.Inputs.Preview) {
 		return nil
 	}
@@ -155,11 +155,7 @@ func (a *actionAWS) previews(ctx context.Context, plan *github.Plan, cfg *config
 	if err != nil {
 		return []string{"preview: " + err.Error()}
 	}
-	target := plan.Branch
-	if strings.HasPrefix(plan.Event, "pull_request") && plan.BaseRef != "" {
-		target = plan.BaseRef
-	}
-	dp, err := m.Plan(gitops.PlanOptions{Branch: target, Changed: templates, DefaultRegion: cfg.Region, DefaultAccount: cfg.Account})
+	dp, err := m.Plan(gitops.PlanOptions{Branch: plan.TargetBranch(), Changed: templates, DefaultRegion: cfg.Region, DefaultAccount: cfg.Account})
 	if err != nil {
 		return []string{"preview: " + err.Error()}
 	}

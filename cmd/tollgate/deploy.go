@@ -125,25 +125,23 @@ func runDeploy(ctx context.Context, args []string, e *env) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	ev, err := readEvent(e)
+	ghEnv, ev, err := deployRun(e)
 	if err != nil {
 		return 0, err
 	}
 	branch, sha := o.branch, e.getenv("GITHUB_SHA")
 	pr := 0
-	if ev != nil && (ev.Event == "pull_request_target" || ev.Fork) {
+	if ev != nil && !ev.MayDeploy() {
 		// The workspace holds untrusted code and the token can write: a
 		// deploy from here would run a stranger's template with our role.
-		return 0, usagef("refusing to deploy from a %s run of a fork or pull_request_target: deploy on push, or on pull requests from this repository", ev.Event)
+		return 0, usagef("refusing to deploy from a %s run of a fork or pull_request_target: deploy on push, or on pull requests from this repository", ev.Name)
 	}
 	if ev != nil {
 		if branch == "" {
 			branch = ev.Branch
 		}
-		sha = firstNonEmpty(ev.HeadSHA, sha)
-		if strings.HasPrefix(ev.Event, "pull_request") {
-			pr = ev.PR
-		}
+		sha = firstNonEmpty(ev.Head(), sha)
+		pr = ev.PullRequest()
 	}
 	// The gate, part 1: this branch deploys to this environment.
 	if cfg.GitOps.Preset != "" || len(cfg.GitOps.Environments) > 0 {
@@ -204,8 +202,8 @@ func runDeploy(ctx context.Context, args []string, e *env) (int, error) {
 		return 0, err
 	}
 	var dep *github.Deployment
-	if e.getenv("GITHUB_ACTIONS") == "true" && !o.dryRun {
-		dep = startDeployment(ctx, e, en, sha, branch, pr)
+	if ghEnv != nil && !o.dryRun {
+		dep = startDeployment(ctx, e, ghEnv, en, sha, branch)
 	}
 	tags := map[string]string{"tollgate:environment": en.Environment}
 	if sha != "" {
@@ -321,29 +319,44 @@ func environmentURL(outputs map[string]string) string {
 	return ""
 }
 
+// deployRun reads the GitHub Actions run a deploy happens in, through the
+// action's own reader: nil outside Actions, and no event when the runner
+// gave no payload.
+func deployRun(e *env) (*github.Env, *github.Event, error) {
+	if e.getenv("GITHUB_ACTIONS") != "true" {
+		return nil, nil, nil
+	}
+	ghEnv, err := github.LoadEnv(e.getenv)
+	if err != nil {
+		return nil, nil, usagef("%v", err)
+	}
+	if ghEnv.EventPath == "" {
+		return ghEnv, nil, nil
+	}
+	ev, err := github.ReadEvent(ghEnv)
+	if err != nil {
+		return nil, nil, usagef("%v", err)
+	}
+	return ghEnv, ev, nil
+}
+
 // startDeployment records the deploy on GitHub; failures are warnings, the
 // deploy itself goes on.
-func startDeployment(ctx context.Context, e *env, en gitops.Entry, sha, branch string, pr int) *github.Deployment {
-	token := firstNonEmpty(e.getenv("INPUT_GITHUB-TOKEN"), e.getenv("GITHUB_TOKEN"))
-	repo := e.getenv("GITHUB_REPOSITORY")
-	owner, name, ok := strings.Cut(repo, "/")
-	if token == "" || !ok || sha == "" {
+func startDeployment(ctx context.Context, e *env, ghEnv *github.Env, en gitops.Entry, sha, branch string) *github.Deployment {
+	token := firstNonEmpty(ghEnv.Inputs.Token, e.getenv("GITHUB_TOKEN"))
+	if token == "" || sha == "" {
 		fmt.Fprintln(e.stderr, "tollgate: note: no GitHub token or repository; the deploy is not recorded as a GitHub Deployment")
 		return nil
 	}
 	transport := &github.Transport{Clock: github.RealClock{}, Policy: github.DefaultRetryPolicy}
-	svc, err := github.NewServices(firstNonEmpty(e.getenv("GITHUB_API_URL"), "https://api.github.com"), token, "tollgate/"+toolVersion(), transport)
+	svc, err := github.NewServices(ghEnv.APIURL, token, "tollgate/"+toolVersion(), transport)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "tollgate: note: "+report.Plain(err.Error()))
 		return nil
 	}
-	runURL := ""
-	if server := e.getenv("GITHUB_SERVER_URL"); server != "" && e.getenv("GITHUB_RUN_ID") != "" {
-		runURL = server + "/" + repo + "/actions/runs/" + e.getenv("GITHUB_RUN_ID")
-	}
-	d, err := github.StartDeployment(ctx, svc.Deployments, github.DeploymentRequest{Owner: owner, Repo: name, SHA: sha, Ref: branch,
+	d, err := github.StartDeployment(ctx, svc.Deployments, github.DeploymentRequest{Owner: ghEnv.Owner, Repo: ghEnv.Repo, SHA: sha, Ref: branch,
 		Environment: en.Environment, Task: "deploy:" + en.Stack, Description: "tollgate deploy of " + en.Stack,
-		Transient: en.Stack != en.BaseStack && en.BaseStack != "", Production: strings.Contains(strings.ToLower(en.Environment), "prod")}, runURL)
+		Transient: en.Stack != en.BaseStack && en.BaseStack != "", Production: strings.Contains(strings.ToLower(en.Environment), "prod")}, ghEnv.RunURL())
 	if err != nil {
 		fmt.Fprintln(e.stderr, "tollgate: warning: "+report.Plain(err.Error()))
 		return nil

@@ -8,6 +8,7 @@ import (
 	"io"
 
 	"github.com/tollgate-dev/tollgate/engine"
+	"github.com/tollgate-dev/tollgate/github"
 	"github.com/tollgate-dev/tollgate/gitops"
 	"github.com/tollgate-dev/tollgate/report"
 )
@@ -45,7 +46,7 @@ func diffFlags(o *diffOptions) *flag.FlagSet {
 	fs.StringVar(&o.base, "base", "", "the `REF` to compare with: a branch, tag, commit or expression such as HEAD~1")
 	fs.StringVar(&o.head, "head", "", "the `REF` with the change (default HEAD)")
 	fs.BoolVar(&o.mergeBase, "merge-base", true, "compare with the merge base of --base and --head, as a pull request does")
-	fs.StringVar(&o.format, "format", "text", "output format: text, json or markdown")
+	fs.StringVar(&o.format, "format", "text", "output `FORMAT`: "+report.FormatList(report.UseDiff))
 	fs.StringVar(&o.output, "output", "", "write the report to `FILE` instead of standard output")
 	fs.StringVar(&o.configFile, "config", "", "configuration `FILE` (default: .tollgate.yml when present)")
 	fs.StringVar(&o.account, "account", "", "12-digit `ID` of the account the templates deploy to")
@@ -67,10 +68,9 @@ func runDiff(ctx context.Context, args []string, e *env) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	switch o.format {
-	case "text", "json", "markdown":
-	default:
-		return 0, usagef("--format %q is not one of text, json, markdown", o.format)
+	format, err := report.LookupFormat(o.format, report.UseDiff)
+	if err != nil {
+		return 0, usagef("--format %v", err)
 	}
 	if o.base == "" {
 		if o.base, o.head, err = actionsRevisions(e, o.head); err != nil {
@@ -95,10 +95,10 @@ func runDiff(ctx context.Context, args []string, e *env) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := writeDiffReport(res, &o.checkOptions, e); err != nil {
+	if err := writeDiffReport(res, format, &o.checkOptions, e); err != nil {
 		return 0, err
 	}
-	return exitStatus(res), nil
+	return exitCode(res.Status()), nil
 }
 
 // actionsRevisions finds what to compare in a GitHub Actions run: the
@@ -109,9 +109,9 @@ func actionsRevisions(e *env, head string) (string, string, error) {
 	if e.getenv("GITHUB_ACTIONS") != "true" {
 		return "", "", missing
 	}
-	ev, err := readEvent(e)
+	ev, err := github.RunEvent(e.getenv)
 	if err != nil {
-		return "", "", err
+		return "", "", usagef("%v", err)
 	}
 	if ev != nil && ev.BaseSHA != "" {
 		if head == "" {
@@ -126,15 +126,9 @@ func actionsRevisions(e *env, head string) (string, string, error) {
 }
 
 // writeDiffReport renders the diff in the chosen format to the chosen place.
-func writeDiffReport(res *report.Result, o *checkOptions, e *env) error {
+func writeDiffReport(res *report.Result, f report.Format, o *checkOptions, e *env) error {
 	return writeOutput(o, e, func(w io.Writer, color bool) error {
-		switch o.format {
-		case "json":
-			return report.DiffJSON(w, res)
-		case "markdown":
-			return report.DiffMarkdown(w, res, report.MarkdownOptions{})
-		}
-		return report.DiffText(w, res, report.TextOptions{Color: color})
+		return f.Diff(w, res, report.Options{Color: color})
 	}, "diff", fmt.Sprintf("%d templates changed, %d findings", len(res.Diffs.Stacks), len(res.Findings)))
 }
 

@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/tollgate-dev/tollgate/config"
@@ -47,7 +46,7 @@ func planFlags(o *planOptions) *flag.FlagSet {
 // (a pull request's base..head, a push's before..after), reading the
 // repository with go-git. nil means unknown, and every stack is planned;
 // the note then says why.
-func changedTemplates(ctx context.Context, ev *github.Plan, templates []string) ([]string, string) {
+func changedTemplates(ctx context.Context, ev *github.Event, templates []string) ([]string, string) {
 	if ev.BaseSHA == "" || ev.HeadSHA == "" {
 		return nil, "" // a new branch: everything is new
 	}
@@ -59,7 +58,7 @@ func changedTemplates(ctx context.Context, ev *github.Plan, templates []string) 
 	if err == nil {
 		var head *gitops.Revision
 		if head, err = repo.Resolve(ev.HeadSHA); err == nil {
-			if strings.HasPrefix(ev.Event, "pull_request") {
+			if _, mergeBase := ev.Base(); mergeBase {
 				base, err = repo.MergeBase(base, head)
 			}
 			if err == nil {
@@ -129,17 +128,14 @@ func runPlan(ctx context.Context, args []string, e *env) (int, error) {
 	}
 	po := gitops.PlanOptions{Branch: o.branch, PullRequest: o.pullRequest, DefaultRegion: firstNonEmpty(cfg.Region, e.getenv("AWS_REGION")), DefaultAccount: cfg.Account}
 	if o.branch == "" {
-		ev, err := readEvent(e)
+		ev, err := github.RunEvent(e.getenv)
 		if err != nil {
-			return 0, err
+			return 0, usagef("%v", err)
 		}
 		if ev == nil {
 			return 0, usagef("no branch to plan for: pass --branch (outside GitHub Actions there is no event)")
 		}
-		po.Branch, po.PullRequest = ev.Branch, 0
-		if strings.HasPrefix(ev.Event, "pull_request") {
-			po.PullRequest = ev.PR
-		}
+		po.Branch, po.PullRequest = ev.Branch, ev.PullRequest()
 		var note string
 		po.Changed, note = changedTemplates(ctx, ev, templates)
 		if note != "" {
@@ -178,23 +174,6 @@ func firstNonEmptyList(lists ...[]string) []string {
 		}
 	}
 	return nil
-}
-
-// readEvent reads the GitHub event of the run, or returns nil outside Actions.
-func readEvent(e *env) (*github.Plan, error) {
-	path, name := e.getenv("GITHUB_EVENT_PATH"), e.getenv("GITHUB_EVENT_NAME")
-	if path == "" || name == "" {
-		return nil, nil
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("reading the event payload: %w", err)
-	}
-	ev, err := github.ParseEvent(name, data, &github.Env{SHA: e.getenv("GITHUB_SHA"), Ref: e.getenv("GITHUB_REF")})
-	if err != nil {
-		return nil, usagef("%v", err)
-	}
-	return ev, nil
 }
 
 func explainPlan(m *gitops.Mapping, branch string, pr int, e *env) (int, error) {
