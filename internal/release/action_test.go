@@ -347,29 +347,101 @@ func TestInstallRefuses(t *testing.T) {
 	})
 }
 
+// fakeCheckout makes a checkout of the action whose Go program is a small
+// stand-in for tollgate: building it from source is the same `go build`
+// of ./cmd/tollgate, at a fraction of the real one's cold cost (the real
+// one is built with the same flags by cmd/tollgate's Dockerfile test).
+func fakeCheckout(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	script, err := os.ReadFile("../../action/install.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{
+		"action/install.sh": string(script),
+		"go.mod":            "module example.com/fake\n\ngo 1.22\n",
+		"cmd/tollgate/main.go": `package main
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+)
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "version" {
+		fmt.Println("tollgate v0.0.0-source")
+		return
+	}
+	var in []string
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, "INPUT_") {
+			in = append(in, kv)
+		}
+	}
+	sort.Strings(in)
+	if p := os.Getenv("TOLLGATE_ENV_DUMP"); p != "" {
+		os.WriteFile(p, []byte(strings.Join(in, "\n")+"\n"), 0o644)
+	}
+	f, err := os.OpenFile(os.Getenv("GITHUB_OUTPUT"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		os.Exit(3)
+	}
+	fmt.Fprint(f, "findings=4\nblocking=0\nsarif-file=.tollgate/report.sarif\n")
+	f.Close()
+	fmt.Println("built from source, ran:", strings.Join(os.Args[1:], " "))
+}
+`,
+	}
+	for name, text := range files {
+		p := filepath.Join(dir, name)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
 // TestInstallFromSourceBuildsTheCheckout is the path of forks, air-gapped
 // GHES and the dogfood workflow: no download, the action's own checkout
-// built with Go.
+// built with Go, with the flags of the Dockerfile's build.
 func TestInstallFromSourceBuildsTheCheckout(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds the binary; skipped with -short")
+		t.Skip("builds a Go program; skipped with -short")
 	}
 	f := newFakeRelease(t)
-	r := runInstall(t, f, map[string]string{"TOLLGATE_INSTALL": "source", "TOLLGATE_VERSION": "<unset>"})
+	src := fakeCheckout(t)
+	r := runInstall(t, f, map[string]string{"TOLLGATE_INSTALL": "source", "TOLLGATE_VERSION": "<unset>", "GITHUB_ACTION_PATH": src})
 	if r.code != 0 || filepath.Base(r.path) != "tollgate" {
 		t.Fatalf("%s", r)
+	}
+	if !strings.Contains(r.stdout, "Building tollgate from source in "+src+" with go") || !strings.Contains(r.stdout, "\ntollgate v0.0.0-source\n") {
+		t.Errorf("log: %s", r)
 	}
 	if n := len(f.requests()); n != 0 {
 		t.Errorf("%d downloads while building from source", n)
 	}
-	out, err := exec.Command(r.path, "version", "--json").Output()
-	if err != nil || !bytes.Contains(out, []byte(`"version": "`)) {
-		t.Errorf("the built binary: %q, %v", out, err)
-	}
+	t.Run("with the Dockerfile's flags", func(t *testing.T) {
+		script, _ := os.ReadFile("../../action/install.sh")
+		dockerfile, _ := os.ReadFile("../../Dockerfile")
+		const build = `CGO_ENABLED=0 go build -trimpath -ldflags="-s -w`
+		if !bytes.Contains(script, []byte(build+`" -o "$dir/$bin" ./cmd/tollgate`)) || !bytes.Contains(dockerfile, []byte("RUN "+build+" ")) {
+			t.Errorf("action/install.sh and the Dockerfile do not both build with %s", build)
+		}
+	})
 	t.Run("without Go", func(t *testing.T) {
-		r := runInstall(t, f, map[string]string{"TOLLGATE_INSTALL": "source",
+		r := runInstall(t, f, map[string]string{"TOLLGATE_INSTALL": "source", "GITHUB_ACTION_PATH": src,
 			"PATH": toolDir(t, "bash", "mktemp", "uname", "dirname")})
 		r.refused(t, "install: source needs Go on the runner; none is on PATH")
+	})
+	t.Run("a checkout that does not build", func(t *testing.T) {
+		broken := fakeCheckout(t)
+		os.WriteFile(filepath.Join(broken, "cmd/tollgate/main.go"), []byte("package main\n\nfunc main() { undefined() }\n"), 0o644)
+		r := runInstall(t, f, map[string]string{"TOLLGATE_INSTALL": "source", "GITHUB_ACTION_PATH": broken})
+		r.refused(t, "building tollgate from "+broken+" failed (see above)")
 	})
 }
 

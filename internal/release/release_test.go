@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/tollgate-dev/tollgate/github/githubtest"
 	"gopkg.in/yaml.v3"
 )
 
@@ -283,33 +282,17 @@ func TestTheDogfoodWorkflowBuildsFromSource(t *testing.T) {
 }
 
 // TestTheLocalActionBuildsAndRunsTheCheckout runs action.yml as the
-// dogfood workflow does (uses: ./, install: source) on a pull request
-// event against a fake GitHub: the binary is compiled from this checkout,
-// runs, comments, and sets the action's outputs.
+// dogfood workflow does (uses: ./, install: source): the Go program of the
+// action's checkout is built, not downloaded, gets the inputs and sets the
+// action's outputs.
 func TestTheLocalActionBuildsAndRunsTheCheckout(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds the binary; skipped with -short")
+		t.Skip("builds a Go program; skipped with -short")
 	}
-	root, _ := filepath.Abs("../..")
-	gh := githubtest.New(t)
-	c := newComposite(t, map[string]string{
-		"install": "source", "path": "stacks", "fail-on": "none", "account": "123456789012", "aws-region": "eu-west-1",
-		"github-token": "test-token-123456",
-	}, nil)
-	ws := c.env["GITHUB_WORKSPACE"]
-	copyDir(t, filepath.Join(root, "fixtures/example/stacks"), filepath.Join(ws, "stacks"))
-	summary := filepath.Join(t.TempDir(), "summary")
-	os.WriteFile(summary, nil, 0o644)
-	for k, v := range map[string]string{
-		"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "pull_request",
-		"GITHUB_EVENT_PATH": filepath.Join(root, "fixtures/events/pull_request.synchronize.json"),
-		"GITHUB_REPOSITORY": "Codertocat/Hello-World", "GITHUB_API_URL": gh.URL(), "GITHUB_SERVER_URL": "https://github.com",
-		"GITHUB_RUN_ID": "4242", "GITHUB_RUN_ATTEMPT": "1", "GITHUB_WORKFLOW": "dogfood", "GITHUB_JOB": "tollgate",
-		"GITHUB_SHA": "ec26c3e57ca3a959ca5aad62de7213c562f8c821", "GITHUB_REF": "refs/pull/2/merge",
-		"GITHUB_STEP_SUMMARY": summary,
-	} {
-		c.env[k] = v
-	}
+	dump := filepath.Join(t.TempDir(), "env")
+	c := newComposite(t, map[string]string{"install": "source", "path": "stacks", "fail-on": "none"},
+		map[string]string{"TOLLGATE_ENV_DUMP": dump})
+	c.actionPath = fakeCheckout(t)
 	for k, v := range goEnv(t) {
 		c.env[k] = v
 	}
@@ -317,34 +300,15 @@ func TestTheLocalActionBuildsAndRunsTheCheckout(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, c.log.String())
 	}
-	if !strings.Contains(c.log.String(), "Building tollgate from source in "+root) {
+	if !strings.Contains(c.log.String(), "Building tollgate from source in "+c.actionPath) ||
+		!strings.Contains(c.log.String(), "built from source, ran: action") {
 		t.Errorf("log:\n%s", c.log.String())
 	}
-	if outputs["findings"] != "4" || outputs["blocking"] != "0" || outputs["sarif-file"] == "" {
-		t.Errorf("outputs %v\n%s", outputs, c.log.String())
+	if outputs["findings"] != "4" || outputs["blocking"] != "0" || outputs["sarif-file"] != ".tollgate/report.sarif" {
+		t.Errorf("outputs %v", outputs)
 	}
-	if n := len(gh.Comments()); n != 1 {
-		t.Errorf("%d comments, want 1", n)
-	}
-}
-
-func copyDir(t *testing.T, from, to string) {
-	t.Helper()
-	err := filepath.WalkDir(from, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(from, p)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(to, rel), 0o755)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(to, rel), data, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
+	got, _ := os.ReadFile(dump)
+	if !strings.Contains(string(got), "INPUT_PATH=stacks\n") || !strings.Contains(string(got), "INPUT_FAIL-ON=none\n") {
+		t.Errorf("inputs:\n%s", got)
 	}
 }
