@@ -137,6 +137,7 @@ func Rules() []*Rule {
 		ruleInvalidEffect(),
 		ruleMissingAction(),
 		ruleMissingResource(),
+		ruleDynamicReferenceWithoutVersion(),
 		// Actions.
 		ruleInvalidServiceInAction(),
 		ruleInvalidAction(),
