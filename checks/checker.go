@@ -138,6 +138,7 @@ func Rules() []*Rule {
 		ruleInvalidEffect(),
 		ruleMissingAction(),
 		ruleMissingResource(),
+		ruleDynamicReferenceWithoutVersion(),
 		// Actions.
 		ruleInvalidServiceInAction(),
 		ruleInvalidAction(),

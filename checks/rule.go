@@ -61,6 +61,10 @@ type Options struct {
 	// (o-xxxxxxxxxx) that principals may come from without being external.
 	TrustedAccounts []string
 	TrustedOrgs     []string
+	// AllowDynamicRefWithoutVersion accepts {{resolve:ssm:NAME}} without a
+	// version in policies (cfn-policy-validator's
+	// --allow-dynamic-ref-without-version).
+	AllowDynamicRefWithoutVersion bool
 }
 
 // TemplateContext is what a template rule sees.
@@ -193,17 +197,8 @@ func policyName(p *template.Policy) string {
 	case p.Kind == template.Identity:
 		return p.LogicalID
 	}
-	switch p.ResourceType {
-	case "AWS::S3::BucketPolicy", "AWS::S3Express::BucketPolicy":
-		return "BucketPolicy"
-	case "AWS::SQS::QueuePolicy", "AWS::SQS::QueueInlinePolicy":
-		return "QueuePolicy"
-	case "AWS::SNS::TopicPolicy", "AWS::SNS::TopicInlinePolicy":
-		return "TopicPolicy"
-	case "AWS::KMS::Key", "AWS::KMS::ReplicaKey":
-		return "KeyPolicy"
-	case "AWS::S3::AccessPoint", "AWS::S3::MultiRegionAccessPointPolicy", "AWS::S3ObjectLambda::AccessPointPolicy", "AWS::S3Express::AccessPoint":
-		return "AccessPointPolicy"
+	if n := p.Spec().PolicyName; n != "" {
+		return n
 	}
 	return "ResourcePolicy"
 }

@@ -2,12 +2,6 @@ package checks
 
 import "github.com/tollgate-dev/tollgate/template"
 
-// resourceRequired are the resource policies whose statements need a
-// Resource, like identity policies.
-var resourceRequired = map[string]bool{
-	"AWS::S3::BucketPolicy": true, "AWS::KMS::Key": true, "AWS::KMS::ReplicaKey": true,
-}
-
 func ruleMissingResource() *Rule {
 	r := &Rule{
 		Code:  "MISSING_RESOURCE",
@@ -20,7 +14,7 @@ func ruleMissingResource() *Rule {
 		LearnMore: aaSection("error", "missing-resource"),
 	}
 	r.Policy = func(c *PolicyContext) {
-		if c.Policy.Kind != template.Identity && !resourceRequired[c.Policy.ResourceType] {
+		if c.Policy.Kind != template.Identity && !c.Policy.Spec().RequiresResource {
 			return
 		}
 		for _, s := range c.Doc.Statements {

@@ -32,27 +32,7 @@ func rulePolicySize() *Rule {
 		LearnMore: "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html#reference_iam-quotas-entity-length",
 	}
 	r.Template = func(c *TemplateContext) {
-		type part struct {
-			p    *PolicyContext
-			size int
-		}
-		type target struct {
-			kind, id string
-			limit    int
-			parts    []part
-		}
-		var order []string
-		targets := map[string]*target{}
-		add := func(kind, id string, limit int, p part) {
-			key := kind + "\x00" + id
-			t := targets[key]
-			if t == nil {
-				t = &target{kind: kind, id: id, limit: limit}
-				targets[key] = t
-				order = append(order, key)
-			}
-			t.parts = append(t.parts, p)
-		}
+		book := &quotaBook{targets: map[string]*quotaTarget{}}
 		for _, pc := range c.Policies {
 			pol := pc.Policy
 			if pol.Kind != template.Identity || pol.Merged != nil {
@@ -60,96 +40,128 @@ func rulePolicySize() *Rule {
 				// is no policy's.
 				continue
 			}
-			pt := part{p: pc, size: policySize(pol.Document)}
-			res := c.Template.Resource(pol.LogicalID)
-			switch pol.ResourceType {
-			case "AWS::IAM::ManagedPolicy":
-				if pt.size > managedPolicyQuota {
-					c.Report(Report{Pos: pol.Pos, Resource: pol.LogicalID, ResourceType: pol.ResourceType, Path: pol.Path,
-						Branch: pol.Branch, When: pol.When, Subject: pol.LogicalID, Policy: policyName(pol),
-						Message: fmt.Sprintf("The managed policy %s is at least %s characters (whitespace excluded); IAM accepts at most %s, so the deploy fails.",
-							pol.LogicalID, thousands(pt.size), thousands(managedPolicyQuota))})
-				}
-			case "AWS::IAM::Role":
-				add("role", pol.LogicalID, roleInlineQuota, pt)
-			case "AWS::IAM::User":
-				add("user", pol.LogicalID, userInlineQuota, pt)
-			case "AWS::IAM::Group":
-				add("group", pol.LogicalID, groupInlineQuota, pt)
-			case "AWS::Serverless::Function", "AWS::Serverless::StateMachine":
-				add("role", pol.LogicalID, roleInlineQuota, pt)
-			case "AWS::IAM::RolePolicy":
-				for _, id := range principalRefs(res, "RoleName") {
-					add("role", id, roleInlineQuota, pt)
-				}
-			case "AWS::IAM::UserPolicy":
-				for _, id := range principalRefs(res, "UserName") {
-					add("user", id, userInlineQuota, pt)
-				}
-			case "AWS::IAM::GroupPolicy":
-				for _, id := range principalRefs(res, "GroupName") {
-					add("group", id, groupInlineQuota, pt)
-				}
-			case "AWS::IAM::Policy":
-				for _, prop := range []struct{ name, kind string }{{"Roles", "role"}, {"Users", "user"}, {"Groups", "group"}} {
-					limit := map[string]int{"role": roleInlineQuota, "user": userInlineQuota, "group": groupInlineQuota}[prop.kind]
-					for _, id := range principalRefs(res, prop.name) {
-						add(prop.kind, id, limit, pt)
+			pt := sizedPolicy{p: pc, size: policySize(pol.Document)}
+			for _, q := range pol.Spec().Quota {
+				switch {
+				case q.Kind == "managed":
+					checkManagedPolicySize(c, pt)
+				case q.Prop == "":
+					book.add(q.Kind, pol.LogicalID, pt)
+				default:
+					for _, id := range principalRefs(c.Template.Resource(pol.LogicalID), q.Prop) {
+						book.add(q.Kind, id, pt)
 					}
 				}
 			}
 		}
-		for _, key := range order {
-			t := targets[key]
-			// Policies that hold in every branch count in each; the others
-			// only in their own branch.
-			branches := map[string]bool{}
-			for _, p := range t.parts {
-				if l := sizeLabel(p.p.Policy); l != "" {
-					branches[l] = true
-				}
-			}
-			labels := []string{""}
-			if len(branches) > 0 {
-				labels = labels[:0]
-				for b := range branches {
-					labels = append(labels, b)
-				}
-				sort.Strings(labels)
-			}
-			for _, label := range labels {
-				total := 0
-				var items []string
-				var first *PolicyContext
-				for _, p := range t.parts {
-					if b := sizeLabel(p.p.Policy); b != "" && b != label {
-						continue
-					}
-					total += p.size
-					items = append(items, fmt.Sprintf("%s %s", policyLabel(p.p), thousands(p.size)))
-					if first == nil {
-						first = p.p
-					}
-				}
-				if total <= t.limit {
-					continue
-				}
-				pos, resource, rtype := first.Policy.Pos, first.Policy.LogicalID, first.Policy.ResourceType
-				name := t.id
-				if strings.HasPrefix(t.id, "name:") {
-					name = strings.TrimPrefix(t.id, "name:")
-				} else if res := c.Template.Resource(t.id); res != nil {
-					pos, resource, rtype = res.Pos, res.LogicalID, res.Type
-				}
-				branch, when, _ := strings.Cut(label, "\x00")
-				c.Report(Report{Pos: pos, Resource: resource, ResourceType: rtype, Branch: branch, When: when, Subject: t.kind + ":" + t.id,
-					Path: "Resources." + resource,
-					Message: fmt.Sprintf("The inline policies of %s %s add up to at least %s characters (whitespace excluded); IAM accepts at most %s per %s, so the deploy fails. Sizes: %s.",
-						t.kind, name, thousands(total), thousands(t.limit), t.kind, strings.Join(items, ", "))})
-			}
+		for _, key := range book.order {
+			checkInlineQuota(c, book.targets[key])
 		}
 	}
 	return r
+}
+
+// inlineQuotas are the quotas of the inline policies of one principal.
+var inlineQuotas = map[string]int{"role": roleInlineQuota, "user": userInlineQuota, "group": groupInlineQuota}
+
+// sizedPolicy is an identity policy and its size as IAM counts it.
+type sizedPolicy struct {
+	p    *PolicyContext
+	size int
+}
+
+// quotaTarget is a principal and the inline policies counted against its
+// quota.
+type quotaTarget struct {
+	kind, id string
+	limit    int
+	parts    []sizedPolicy
+}
+
+// quotaBook groups the identity policies of a template by principal, in
+// the order the principals first appear.
+type quotaBook struct {
+	order   []string
+	targets map[string]*quotaTarget
+}
+
+func (b *quotaBook) add(kind, id string, p sizedPolicy) {
+	key := kind + "\x00" + id
+	t := b.targets[key]
+	if t == nil {
+		t = &quotaTarget{kind: kind, id: id, limit: inlineQuotas[kind]}
+		b.targets[key] = t
+		b.order = append(b.order, key)
+	}
+	t.parts = append(t.parts, p)
+}
+
+// checkManagedPolicySize reports a managed policy over its own quota.
+func checkManagedPolicySize(c *TemplateContext, pt sizedPolicy) {
+	if pt.size <= managedPolicyQuota {
+		return
+	}
+	pol := pt.p.Policy
+	c.Report(Report{Pos: pol.Pos, Resource: pol.LogicalID, ResourceType: pol.ResourceType, Path: pol.Path,
+		Branch: pol.Branch, When: pol.When, Subject: pol.LogicalID, Policy: policyName(pol),
+		Message: fmt.Sprintf("The managed policy %s is at least %s characters (whitespace excluded); IAM accepts at most %s, so the deploy fails.",
+			pol.LogicalID, thousands(pt.size), thousands(managedPolicyQuota))})
+}
+
+// branchLabels lists the branches to total a principal's policies in:
+// policies that hold in every branch count in each, the others only in
+// their own. "" alone means no policy depends on a condition.
+func branchLabels(parts []sizedPolicy) []string {
+	branches := map[string]bool{}
+	for _, p := range parts {
+		if l := sizeLabel(p.p.Policy); l != "" {
+			branches[l] = true
+		}
+	}
+	if len(branches) == 0 {
+		return []string{""}
+	}
+	labels := make([]string, 0, len(branches))
+	for b := range branches {
+		labels = append(labels, b)
+	}
+	sort.Strings(labels)
+	return labels
+}
+
+// checkInlineQuota reports, per branch, a principal whose inline policies
+// add up to more than its quota.
+func checkInlineQuota(c *TemplateContext, t *quotaTarget) {
+	for _, label := range branchLabels(t.parts) {
+		total := 0
+		var items []string
+		var first *PolicyContext
+		for _, p := range t.parts {
+			if b := sizeLabel(p.p.Policy); b != "" && b != label {
+				continue
+			}
+			total += p.size
+			items = append(items, fmt.Sprintf("%s %s", policyLabel(p.p), thousands(p.size)))
+			if first == nil {
+				first = p.p
+			}
+		}
+		if total <= t.limit {
+			continue
+		}
+		pos, resource, rtype := first.Policy.Pos, first.Policy.LogicalID, first.Policy.ResourceType
+		name := t.id
+		if strings.HasPrefix(t.id, "name:") {
+			name = strings.TrimPrefix(t.id, "name:")
+		} else if res := c.Template.Resource(t.id); res != nil {
+			pos, resource, rtype = res.Pos, res.LogicalID, res.Type
+		}
+		branch, when, _ := strings.Cut(label, "\x00")
+		c.Report(Report{Pos: pos, Resource: resource, ResourceType: rtype, Branch: branch, When: when, Subject: t.kind + ":" + t.id,
+			Path: "Resources." + resource,
+			Message: fmt.Sprintf("The inline policies of %s %s add up to at least %s characters (whitespace excluded); IAM accepts at most %s per %s, so the deploy fails. Sizes: %s.",
+				t.kind, name, thousands(total), thousands(t.limit), t.kind, strings.Join(items, ", "))})
+	}
 }
 
 // principalRefs reads the role, user or group a policy resource attaches
@@ -244,7 +256,8 @@ func thousands(n int) string {
 	return s
 }
 
-// sizeLabel names the branch a policy counts in: "" for every branch.
+// sizeLabel names the branch a policy counts in: "" for every branch; else
+// its branch label and its non-default parameter values.
 func sizeLabel(p *template.Policy) string {
 	if p.Branch == "" && p.When == "" {
 		return ""

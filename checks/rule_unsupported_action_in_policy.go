@@ -8,32 +8,6 @@ import (
 	"github.com/tollgate-dev/tollgate/template"
 )
 
-// policyServices are the service prefixes whose actions a resource policy of
-// each type can hold: a queue policy governs the queue, so only sqs actions.
-var policyServices = map[string][]string{
-	"AWS::S3::BucketPolicy":               {"s3"},
-	"AWS::S3::AccessPoint":                {"s3"},
-	"AWS::SQS::QueuePolicy":               {"sqs"},
-	"AWS::SQS::QueueInlinePolicy":         {"sqs"},
-	"AWS::SNS::TopicPolicy":               {"sns"},
-	"AWS::SNS::TopicInlinePolicy":         {"sns"},
-	"AWS::KMS::Key":                       {"kms"},
-	"AWS::KMS::ReplicaKey":                {"kms"},
-	"AWS::Lambda::Permission":             {"lambda"},
-	"AWS::SecretsManager::ResourcePolicy": {"secretsmanager"},
-	"AWS::ECR::Repository":                {"ecr"},
-	"AWS::EFS::FileSystem":                {"elasticfilesystem"},
-	"AWS::Glacier::Vault":                 {"glacier"},
-	"AWS::DynamoDB::Table":                {"dynamodb"},
-	"AWS::DynamoDB::GlobalTable":          {"dynamodb"},
-	"AWS::Kinesis::ResourcePolicy":        {"kinesis"},
-	"AWS::Events::EventBus":               {"events"},
-	"AWS::ApiGateway::RestApi":            {"execute-api"},
-	"AWS::OpenSearchService::Domain":      {"es"},
-	"AWS::Elasticsearch::Domain":          {"es"},
-	"AWS::Logs::Destination":              {"logs"},
-}
-
 // trustActions are the actions a trust policy may allow.
 var trustActions = []string{"sts:assumerole", "sts:assumerolewithsaml", "sts:assumerolewithwebidentity",
 	"sts:tagsession", "sts:setsourceidentity", "sts:setcontext"}
@@ -51,9 +25,9 @@ func ruleUnsupportedActionInPolicy() *Rule {
 		LearnMore: aaSection("error", "unsupported-action-in-policy"),
 	}
 	r.Policy = func(c *PolicyContext) {
-		allowed, ok := policyServices[c.Policy.ResourceType]
+		allowed := c.Policy.Spec().Services
 		trust := c.Policy.Kind == template.Trust
-		if !trust && (!ok || c.Policy.Kind != template.ResourcePolicy) {
+		if !trust && (len(allowed) == 0 || contains(allowed, "*") || c.Policy.Kind != template.ResourcePolicy) {
 			return
 		}
 		data := c.Options.Data

@@ -18,7 +18,7 @@ import (
 	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/smithy-go"
 
-	"github.com/tollgate-dev/tollgate/report"
+	"github.com/tollgate-dev/tollgate/model"
 )
 
 // CloudFormation is the part of the CloudFormation API tollgate calls.
@@ -102,9 +102,9 @@ func ChangeSetName(prefix, run string) string {
 // PreviewChangeSet creates a change set for t against its live stack, waits
 // for it, reads every change (nested stacks included) and deletes it. The
 // change set is never executed, and it is deleted even when reading fails.
-func PreviewChangeSet(ctx context.Context, api CloudFormation, t Target, name string, w Waiting) (report.Preview, error) {
+func PreviewChangeSet(ctx context.Context, api CloudFormation, t Target, name string, w Waiting) (model.Preview, error) {
 	w = w.withDefaults()
-	p := report.Preview{File: t.File, Stack: t.StackName, ChangeSet: name}
+	p := model.Preview{File: t.File, Stack: t.StackName, ChangeSet: name}
 	if len(t.Body) > InlineTemplateLimit {
 		return p, fmt.Errorf("%s: the template is %d bytes; CloudFormation takes at most %d inline, and previews do not upload templates to S3",
 			t.File, len(t.Body), InlineTemplateLimit)
@@ -206,7 +206,7 @@ func noChanges(reason string) bool {
 
 // readChangeSet waits for a change set and reads all its pages, following
 // nested stacks' change sets.
-func readChangeSet(ctx context.Context, api CloudFormation, id, stack string, w Waiting, p *report.Preview, depth int) error {
+func readChangeSet(ctx context.Context, api CloudFormation, id, stack string, w Waiting, p *model.Preview, depth int) error {
 	deadline := time.Now().Add(w.Timeout)
 	var out *cfn.DescribeChangeSetOutput
 	for {
@@ -243,7 +243,7 @@ func readChangeSet(ctx context.Context, api CloudFormation, id, stack string, w 
 			if rc == nil {
 				continue
 			}
-			ch := report.PreviewChange{
+			ch := model.PreviewChange{
 				Action: string(rc.Action), LogicalID: aws.ToString(rc.LogicalResourceId), PhysicalID: aws.ToString(rc.PhysicalResourceId),
 				ResourceType: aws.ToString(rc.ResourceType), Replacement: string(rc.Replacement),
 			}
@@ -251,7 +251,7 @@ func readChangeSet(ctx context.Context, api CloudFormation, id, stack string, w 
 				ch.Scope = append(ch.Scope, string(s))
 			}
 			for _, d := range rc.Details {
-				pd := report.PreviewDetail{ChangeSource: string(d.ChangeSource), CausingEntity: aws.ToString(d.CausingEntity),
+				pd := model.PreviewDetail{ChangeSource: string(d.ChangeSource), CausingEntity: aws.ToString(d.CausingEntity),
 					Evaluation: string(d.Evaluation)}
 				if d.Target != nil {
 					pd.Attribute = string(d.Target.Attribute)
@@ -261,7 +261,7 @@ func readChangeSet(ctx context.Context, api CloudFormation, id, stack string, w 
 				ch.Details = append(ch.Details, pd)
 			}
 			if rc.ChangeSetId != nil && depth < 5 {
-				nested := report.Preview{Stack: ch.PhysicalID, ChangeSet: aws.ToString(rc.ChangeSetId)}
+				nested := model.Preview{Stack: ch.PhysicalID, ChangeSet: aws.ToString(rc.ChangeSetId)}
 				if err := readChangeSet(ctx, api, aws.ToString(rc.ChangeSetId), nonEmptyString(ch.PhysicalID, stack), w, &nested, depth+1); err != nil {
 					return err
 				}
@@ -339,4 +339,33 @@ func ReadParameters(path string) (map[string]string, error) {
 		out[p.ParameterKey] = p.ParameterValue
 	}
 	return out, nil
+}
+
+// InputError is a template or parameters file named by a plan entry that
+// cannot be read; the run exits with status 2.
+type InputError struct{ Err error }
+
+func (e *InputError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the cause.
+func (e *InputError) Unwrap() error { return e.Err }
+
+// Usage marks the error as one of usage: the run exits with status 2.
+func (e *InputError) Usage() {}
+
+// LoadTarget reads the template and the parameters file ("" for none) of a
+// stack to deploy or preview.
+func LoadTarget(file, stack, paramsFile string) (Target, error) {
+	t := Target{File: file, StackName: stack}
+	body, err := os.ReadFile(file)
+	if err != nil {
+		return t, &InputError{fmt.Errorf("template %s: %v", file, errors.Unwrap(err))}
+	}
+	t.Body = string(body)
+	if paramsFile != "" {
+		if t.Parameters, err = ReadParameters(paramsFile); err != nil {
+			return t, &InputError{err}
+		}
+	}
+	return t, nil
 }

@@ -16,7 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/tollgate-dev/tollgate/internal/motoserver"
-	"github.com/tollgate-dev/tollgate/report"
+	"github.com/tollgate-dev/tollgate/model"
 )
 
 const stackV1 = `AWSTemplateFormatVersion: "2010-09-09"
@@ -216,7 +216,7 @@ func TestPreviewStatesAndFailures(t *testing.T) {
 	t.Run("a failed change set says why", func(t *testing.T) {
 		s := &scripted{stack: stable, statuses: []cfntypes.ChangeSetStatus{"FAILED"}, reason: "Parameters: [Subnet] must have values"}
 		p, err := PreviewChangeSet(context.Background(), s, Target{StackName: "shop", Body: stackV1}, "cs", fastWait())
-		if err != nil || !p.Failed || !strings.Contains(report.Preview(p).Reason, "must have values") || len(s.deleted) != 1 {
+		if err != nil || !p.Failed || !strings.Contains(model.Preview(p).Reason, "must have values") || len(s.deleted) != 1 {
 			t.Errorf("p = %+v, err = %v, deleted %v", p, err, s.deleted)
 		}
 	})

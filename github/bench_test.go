@@ -13,7 +13,7 @@ import (
 func BenchmarkRenderForGitHub(b *testing.B) {
 	res := resultWith(5000)
 	env := testEnv("https://api.github.com")
-	p := &Publisher{Env: env, Plan: &Plan{Event: "pull_request", PR: 2, HeadSHA: "ec26c3e57ca3a959ca5aad62de7213c562f8c821"},
+	p := &Publisher{Env: env, Event: &Event{Name: "pull_request", PR: 2, HeadSHA: "ec26c3e57ca3a959ca5aad62de7213c562f8c821"},
 		Clock: githubtest.NewClock(), Log: NewLog(&bytes.Buffer{}, false)}
 	b.ReportAllocs()
 	for b.Loop() {

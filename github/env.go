@@ -193,10 +193,8 @@ func (in Inputs) validate() error {
 	default:
 		return fmt.Errorf("input comment: %q is not one of always, on-failure, never", in.Comment)
 	}
-	switch in.Format {
-	case "text", "json", "sarif", "markdown":
-	default:
-		return fmt.Errorf("input format: %q is not one of text, json, sarif, markdown", in.Format)
+	if _, err := report.LookupFormat(in.Format, report.UseAction); err != nil {
+		return fmt.Errorf("input format: %w", err)
 	}
 	if in.CheckName == "" || len(in.CheckName) > 100 || strings.ContainsFunc(in.CheckName, report.IsControl) {
 		return fmt.Errorf("input check-name: %q must be 1 to 100 printable characters", in.CheckName)
@@ -289,4 +287,25 @@ func (e *Env) Redact(s string) string {
 		s = strings.ReplaceAll(s, v, "***")
 	}
 	return s
+}
+
+// ActionsRun reads the GitHub Actions run a command that also runs on
+// workstations (deploy) happens in, through LoadEnv: nil outside Actions,
+// and no event when the runner gave no payload.
+func ActionsRun(getenv func(string) string) (*Env, *Event, error) {
+	if getenv("GITHUB_ACTIONS") != "true" {
+		return nil, nil, nil
+	}
+	e, err := LoadEnv(getenv)
+	if err != nil {
+		return nil, nil, err
+	}
+	if e.EventPath == "" {
+		return e, nil, nil
+	}
+	ev, err := ReadEvent(e)
+	if err != nil {
+		return nil, nil, err
+	}
+	return e, ev, nil
 }

@@ -11,11 +11,15 @@ import (
 	"strings"
 )
 
-// Plan is what the event asks tollgate to review: which commits, which
-// branch, which pull request, and whether the head can be trusted.
-type Plan struct {
-	// Event is the event name; Action its activity type ("opened").
-	Event  string
+// Event is the event that started a run, with what tollgate needs from
+// it: which commits, which branch, which pull request, and whether the
+// head can be trusted. Its methods hold the event semantics (is this a
+// pull request, may it deploy, which branch's environment does it target),
+// so callers never compare event names.
+type Event struct {
+	// Name is the event name ("pull_request"); Action its activity type
+	// ("opened").
+	Name   string
 	Action string
 	// BaseSHA is the commit changes are compared with ("" when there is
 	// none, as for a new branch or a scheduled run); HeadSHA is the commit
@@ -45,9 +49,50 @@ type Plan struct {
 	Skip string
 }
 
+// IsPullRequest reports whether the run reviews a pull request
+// (pull_request or pull_request_target; not a merge queue's group).
+func (e *Event) IsPullRequest() bool {
+	return e.Name == "pull_request" || e.Name == "pull_request_target"
+}
+
+// IsFork reports whether the pull request's head lives in another
+// repository.
+func (e *Event) IsFork() bool { return e.Fork }
+
 // ReadOnly reports whether the run's token cannot write to the repository:
 // GitHub gives pull_request runs from forks a read-only token.
-func (p *Plan) ReadOnly() bool { return p.Event == "pull_request" && p.Fork }
+func (e *Event) ReadOnly() bool { return e.Name == "pull_request" && e.Fork }
+
+// MayDeploy reports whether the workspace holds trusted code: not a fork's,
+// and not the head of a pull_request_target run, which has a write token
+// while holding a stranger's files.
+func (e *Event) MayDeploy() bool { return !e.UntrustedHead && !e.Fork }
+
+// Head is the commit the run reviews.
+func (e *Event) Head() string { return e.HeadSHA }
+
+// Base is the commit the run compares with ("" when there is none), and
+// whether the comparison is with the merge base of it and the head, as a
+// pull request's is (a push compares with the commit before it).
+func (e *Event) Base() (sha string, mergeBase bool) { return e.BaseSHA, e.IsPullRequest() }
+
+// PullRequest is the number of the pull request under review, 0 for other
+// events (a merge group names a pull request, but reviews the queue).
+func (e *Event) PullRequest() int {
+	if e.IsPullRequest() {
+		return e.PR
+	}
+	return 0
+}
+
+// TargetBranch is the branch whose environment the reviewed change deploys
+// to: a pull request's base branch, else the branch itself.
+func (e *Event) TargetBranch() string {
+	if e.IsPullRequest() && e.BaseRef != "" {
+		return e.BaseRef
+	}
+	return e.Branch
+}
 
 // MaxEventSize bounds the payload read; GitHub caps webhook payloads at 25 MB.
 const MaxEventSize = 25 << 20
@@ -65,8 +110,21 @@ func (e *EventError) Error() string { return e.Err.Error() }
 // Unwrap returns the cause.
 func (e *EventError) Unwrap() error { return e.Err }
 
+// RunEvent reads the event of the GitHub Actions run that getenv
+// describes, with the same size bound and checks as the action; nil when
+// there is none (outside Actions, GITHUB_EVENT_NAME or GITHUB_EVENT_PATH is
+// unset). It is the event reader of the commands that, unlike the action,
+// also run on a workstation (plan, diff).
+func RunEvent(getenv func(string) string) (*Event, error) {
+	e := &Env{EventName: getenv("GITHUB_EVENT_NAME"), EventPath: getenv("GITHUB_EVENT_PATH"), SHA: getenv("GITHUB_SHA"), Ref: getenv("GITHUB_REF")}
+	if e.EventName == "" || e.EventPath == "" {
+		return nil, nil
+	}
+	return ReadEvent(e)
+}
+
 // ReadEvent reads the payload file of e and parses it.
-func ReadEvent(e *Env) (*Plan, error) {
+func ReadEvent(e *Env) (*Event, error) {
 	p, err := readEvent(e)
 	if err != nil {
 		return nil, &EventError{err}
@@ -74,7 +132,7 @@ func ReadEvent(e *Env) (*Plan, error) {
 	return p, nil
 }
 
-func readEvent(e *Env) (*Plan, error) {
+func readEvent(e *Env) (*Event, error) {
 	if e.EventPath == "" {
 		return nil, fmt.Errorf("GITHUB_EVENT_PATH is not set; 'tollgate action' needs the event payload the runner provides")
 	}
@@ -135,13 +193,13 @@ var (
 // ParseEvent turns the payload of event name into a Plan. env supplies what
 // the payload lacks for some events (the commit of a scheduled run). Every
 // commit SHA is checked, since SHAs go into API paths and links.
-func ParseEvent(name string, data []byte, env *Env) (*Plan, error) {
+func ParseEvent(name string, data []byte, env *Env) (*Event, error) {
 	var p payload
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&p); err != nil {
 		return nil, fmt.Errorf("the %s event payload is not valid JSON: %w", name, jsonErr(data, err))
 	}
-	plan := &Plan{Event: name, Action: p.Action}
+	plan := &Event{Name: name, Action: p.Action}
 	switch name {
 	case "pull_request", "pull_request_target":
 		pr := p.PullRequest
@@ -235,4 +293,25 @@ func clip(s string) string {
 		return s[:80] + "…"
 	}
 	return s
+}
+
+// RunRevisions is what to compare in a GitHub Actions run: the event's
+// base and head commits (a pull request's, or a push's before and after),
+// else the base branch GITHUB_BASE_REF names (head then stays ""). ok is
+// false outside Actions or when the run names no base.
+func RunRevisions(getenv func(string) string) (base, head string, ok bool, err error) {
+	if getenv("GITHUB_ACTIONS") != "true" {
+		return "", "", false, nil
+	}
+	ev, err := RunEvent(getenv)
+	if err != nil {
+		return "", "", false, err
+	}
+	if ev != nil && ev.BaseSHA != "" {
+		return ev.BaseSHA, ev.HeadSHA, true, nil
+	}
+	if ref := getenv("GITHUB_BASE_REF"); ref != "" {
+		return "origin/" + ref, "", true, nil
+	}
+	return "", "", false, nil
 }

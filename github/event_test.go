@@ -14,24 +14,24 @@ func TestParseEvent(t *testing.T) {
 	const prHead, prBase = "ec26c3e57ca3a959ca5aad62de7213c562f8c821", "f95f852bd8fca8fcc58a9a2d6c842781e32a215e"
 	cases := []struct {
 		file string
-		want Plan
+		want Event
 	}{
-		{"pull_request.opened.json", Plan{Event: "pull_request", Action: "opened", HeadSHA: prHead, BaseSHA: prBase,
+		{"pull_request.opened.json", Event{Name: "pull_request", Action: "opened", HeadSHA: prHead, BaseSHA: prBase,
 			HeadRef: "changes", BaseRef: "master", Branch: "changes", PR: 2, Title: "Update the README with new information.",
 			HeadRepository: "Codertocat/Hello-World"}},
-		{"pull_request.fork.json", Plan{Event: "pull_request", Action: "synchronize", HeadSHA: prHead, BaseSHA: prBase,
+		{"pull_request.fork.json", Event{Name: "pull_request", Action: "synchronize", HeadSHA: prHead, BaseSHA: prBase,
 			HeadRef: "changes", BaseRef: "master", Branch: "changes", PR: 2, Title: "Update the README with new information.",
 			HeadRepository: "Forker/Hello-World", Fork: true}},
-		{"pull_request_target.fork.json", Plan{Event: "pull_request_target", Action: "synchronize", HeadSHA: prHead, BaseSHA: prBase,
+		{"pull_request_target.fork.json", Event{Name: "pull_request_target", Action: "synchronize", HeadSHA: prHead, BaseSHA: prBase,
 			HeadRef: "changes", BaseRef: "master", Branch: "changes", PR: 2, Title: "Update the README with new information.",
 			HeadRepository: "Forker/Hello-World", Fork: true, UntrustedHead: true}},
-		{"push.branch.json", Plan{Event: "push", HeadSHA: "6113728f27ae82c7b1a177c8d03f9e96e0adf246", HeadRef: "master", Branch: "master"}},
-		{"push.tag-deleted.json", Plan{Event: "push", BaseSHA: "6113728f27ae82c7b1a177c8d03f9e96e0adf246", Skip: "the push deleted refs/tags/simple-tag; there is nothing to check"}},
-		{"merge_group.checks_requested.json", Plan{Event: "merge_group", Action: "checks_requested",
+		{"push.branch.json", Event{Name: "push", HeadSHA: "6113728f27ae82c7b1a177c8d03f9e96e0adf246", HeadRef: "master", Branch: "master"}},
+		{"push.tag-deleted.json", Event{Name: "push", BaseSHA: "6113728f27ae82c7b1a177c8d03f9e96e0adf246", Skip: "the push deleted refs/tags/simple-tag; there is nothing to check"}},
+		{"merge_group.checks_requested.json", Event{Name: "merge_group", Action: "checks_requested",
 			HeadSHA: "2ffea6db159f6b6c47a24e778fb9ef40cf6b1c7d", BaseSHA: "380387fbc80638b734a49e1be1c4dfec1c01b33c",
 			HeadRef: "gh-readonly-queue/main/pr-104-929f8209d40f77f4abc622a499c93a83babdbe64", BaseRef: "main", Branch: "main", PR: 104}},
-		{"workflow_dispatch.json", Plan{Event: "workflow_dispatch", HeadSHA: env.SHA, HeadRef: "main", Branch: "main"}},
-		{"schedule.json", Plan{Event: "schedule", HeadSHA: env.SHA, HeadRef: "main", Branch: "main"}},
+		{"workflow_dispatch.json", Event{Name: "workflow_dispatch", HeadSHA: env.SHA, HeadRef: "main", Branch: "main"}},
+		{"schedule.json", Event{Name: "schedule", HeadSHA: env.SHA, HeadRef: "main", Branch: "main"}},
 	}
 	for _, tc := range cases {
 		t.Run("the "+tc.file+" payload gives its plan", func(t *testing.T) {
@@ -134,6 +134,32 @@ func TestSafeKey(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := SafeKey(tc.in); got != tc.want {
 				t.Errorf("SafeKey(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestEventSemantics(t *testing.T) {
+	for _, c := range []struct {
+		name                    string
+		ev                      Event
+		pr, readOnly, mayDeploy bool
+		number                  int
+		target                  string
+		mergeBase               bool
+	}{
+		{"a pull request from this repository", Event{Name: "pull_request", PR: 7, Branch: "feature/x", BaseRef: "main"}, true, false, true, 7, "main", true},
+		{"a pull request from a fork", Event{Name: "pull_request", PR: 7, Fork: true, Branch: "x", BaseRef: "main"}, true, true, false, 7, "main", true},
+		{"pull_request_target", Event{Name: "pull_request_target", PR: 7, UntrustedHead: true, Branch: "x", BaseRef: "main"}, true, false, false, 7, "main", true},
+		{"a push", Event{Name: "push", Branch: "release/1.2"}, false, false, true, 0, "release/1.2", false},
+		{"a merge group names a pull request but reviews the queue", Event{Name: "merge_group", PR: 9, Branch: "main", BaseRef: "main"}, false, false, true, 0, "main", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, mb := c.ev.Base()
+			if c.ev.IsPullRequest() != c.pr || c.ev.ReadOnly() != c.readOnly || c.ev.MayDeploy() != c.mayDeploy ||
+				c.ev.PullRequest() != c.number || c.ev.TargetBranch() != c.target || mb != c.mergeBase {
+				t.Errorf("pull request %t, read-only %t, may deploy %t, number %d, target %q, merge base %t",
+					c.ev.IsPullRequest(), c.ev.ReadOnly(), c.ev.MayDeploy(), c.ev.PullRequest(), c.ev.TargetBranch(), mb)
 			}
 		})
 	}

@@ -37,7 +37,7 @@ func hostile() *report.Result {
 	return res
 }
 
-func hostilePlan(t *testing.T) *Plan {
+func hostilePlan(t *testing.T) *Event {
 	p := testPlan(t, "pull_request.opened.json")
 	p.Title = "title ::error::pwned\n<!-- x -->|`t`"
 	p.Branch = "feature/::set-output name=x::y%0A|`b`<!--"
@@ -59,7 +59,7 @@ func TestGoldenOutputs(t *testing.T) {
 		t.Run("the "+tc.name+" comment, summary and annotations match their golden files", func(t *testing.T) {
 			env := testEnv("https://api.github.com")
 			plan := testPlan(t, tc.plan)
-			p := &Publisher{Env: env, Plan: plan, Clock: githubtest.NewClock(), Log: NewLog(&bytes.Buffer{}, false)}
+			p := &Publisher{Env: env, Event: plan, Clock: githubtest.NewClock(), Log: NewLog(&bytes.Buffer{}, false)}
 			c := Comment{Key: env.Key(), Body: p.markdown(tc.res, MaxCommentSize-commentReserve, false), Digest: "0123456789abcdef"}
 			golden(t, tc.name+".comment.md", composeBody(c, []HistoryEntry{{Commit: "ec26c3e", Verdict: "blocking", Count: 2}, {Commit: "bbbbbbb", Verdict: "clear"}}))
 
@@ -85,7 +85,7 @@ func TestHostileTextCannotInjectCommandsOrBreakMarkdown(t *testing.T) {
 	res := hostile()
 	plan := hostilePlan(t)
 	env := testEnv("https://api.github.com")
-	p := &Publisher{Env: env, Plan: plan, Clock: githubtest.NewClock()}
+	p := &Publisher{Env: env, Event: plan, Clock: githubtest.NewClock()}
 
 	t.Run("the log carries no command but tollgate's own", func(t *testing.T) {
 		var log bytes.Buffer

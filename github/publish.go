@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/tollgate-dev/tollgate/model"
 	"github.com/tollgate-dev/tollgate/report"
 )
 
@@ -15,7 +16,7 @@ import (
 // command annotations in the log.
 type Publisher struct {
 	Env   *Env
-	Plan  *Plan
+	Event *Event
 	Svc   Services
 	Clock Clock
 	Log   *Log
@@ -44,12 +45,12 @@ const commentReserve = 2000
 func (p *Publisher) Publish(ctx context.Context, res *report.Result) Outcome {
 	var out Outcome
 	switch {
-	case p.Plan.ReadOnly():
+	case p.Event.ReadOnly():
 		out.ReadOnly, out.Why = true, "this pull request comes from a fork, so GitHub gave the run a read-only token"
 	case p.Env.Inputs.Token == "":
 		out.ReadOnly, out.Why = true, "the github-token input is empty"
 	}
-	if !out.ReadOnly && p.Plan.HeadSHA != "" {
+	if !out.ReadOnly && p.Event.HeadSHA != "" {
 		out.Check, out.Errors = p.publishCheck(ctx, res, out.Errors)
 	}
 	if !out.ReadOnly && p.wantsComment() {
@@ -74,7 +75,7 @@ func (p *Publisher) Publish(ctx context.Context, res *report.Result) Outcome {
 		kept = append(kept, err)
 	}
 	out.Errors = kept
-	if out.ReadOnly || (out.Check.ID == 0 && p.Plan.HeadSHA != "") {
+	if out.ReadOnly || (out.Check.ID == 0 && p.Event.HeadSHA != "") {
 		out.LogAnnotations = p.Log.Annotate(res.Active(), MaxLogAnnotations)
 	}
 	return out
@@ -88,8 +89,7 @@ func appendErr(errs []error, err error) []error {
 }
 
 func (p *Publisher) wantsComment() bool {
-	return p.Plan.PR > 0 && p.Env.Inputs.Comment != "never" &&
-		(p.Plan.Event == "pull_request" || p.Plan.Event == "pull_request_target")
+	return p.Event.PR > 0 && p.Env.Inputs.Comment != "never" && p.Event.IsPullRequest()
 }
 
 // Verdict classifies a result for the comment history.
@@ -108,7 +108,7 @@ func Verdict(res *report.Result) HistoryEntry {
 
 // markdown renders the comment or check run body for res.
 func (p *Publisher) markdown(res *report.Result, maxLen int, stable bool) string {
-	o := report.MarkdownOptions{BlobURL: p.Env.BlobURL(p.Plan.HeadSHA), Commit: p.Plan.HeadSHA, RunURL: p.Env.RunURL(), MaxLen: maxLen}
+	o := report.MarkdownOptions{BlobURL: p.Env.BlobURL(p.Event.HeadSHA), Commit: p.Event.HeadSHA, RunURL: p.Env.RunURL(), MaxLen: maxLen}
 	r := res
 	if stable {
 		// What the report says, without what changes on every run.
@@ -126,14 +126,14 @@ func (p *Publisher) markdown(res *report.Result, maxLen int, stable bool) string
 
 func (p *Publisher) publishComment(ctx context.Context, res *report.Result) (CommentResult, error) {
 	entry := Verdict(res)
-	entry.Commit = short(p.Plan.HeadSHA)
+	entry.Commit = short(p.Event.HeadSHA)
 	allClear := entry.Verdict == "clear"
 	maxLen := MaxCommentSize - commentReserve
 	body := p.markdown(res, maxLen, false)
 	stable := p.markdown(res, maxLen, true)
 	if allClear {
 		heading, _, _ := strings.Cut(body, "\n")
-		body = heading + "\n\nNothing to report at commit `" + short(p.Plan.HeadSHA) + "`: " +
+		body = heading + "\n\nNothing to report at commit `" + short(p.Event.HeadSHA) + "`: " +
 			count(res.Stats.Templates, "template", "templates") + " and " + count(res.Stats.Policies, "policy", "policies") + " checked.\n"
 		stable = body
 	}
@@ -142,7 +142,7 @@ func (p *Publisher) publishComment(ctx context.Context, res *report.Result) (Com
 		Entry: entry, AllClear: allClear,
 		Create: p.Env.Inputs.Comment == "always" || entry.Verdict != "clear",
 	}
-	s := &Sticky{Svc: p.Svc.Comments, Owner: p.Env.Owner, Repo: p.Env.Repo, PR: p.Plan.PR}
+	s := &Sticky{Svc: p.Svc.Comments, Owner: p.Env.Owner, Repo: p.Env.Repo, PR: p.Event.PR}
 	return s.Publish(ctx, c)
 }
 
@@ -152,12 +152,12 @@ func (p *Publisher) publishCheck(ctx context.Context, res *report.Result, errs [
 		name += " (" + p.Env.Key() + ")"
 	}
 	run := CheckRun{
-		Name: name, ExternalID: "tollgate:v1:" + p.Env.Key(), HeadSHA: p.Plan.HeadSHA, DetailsURL: p.Env.RunURL(),
+		Name: name, ExternalID: "tollgate:v1:" + p.Env.Key(), HeadSHA: p.Event.HeadSHA, DetailsURL: p.Env.RunURL(),
 		Conclusion: "success", Title: CheckTitle(res),
 		Summary:     p.markdown(res, MaxCheckSummary-100, false),
 		Annotations: Annotations(res.Active(), p.Env.Workspace),
 	}
-	if res.Blocking() > 0 || len(res.Errors) > 0 {
+	if res.Status() != model.Clean {
 		run.Conclusion = "failure"
 	}
 	c := &Checks{Svc: p.Svc.Checks, Owner: p.Env.Owner, Repo: p.Env.Repo, Clock: p.Clock}

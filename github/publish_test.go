@@ -31,7 +31,7 @@ func testEnv(apiURL string) *Env {
 		Inputs: testInputs(), Secrets: []string{testToken}}
 }
 
-func testPlan(t *testing.T, file string) *Plan {
+func testPlan(t *testing.T, file string) *Event {
 	t.Helper()
 	data, err := os.ReadFile("../fixtures/events/" + file)
 	if err != nil {
@@ -68,10 +68,10 @@ type publishRun struct {
 	log string
 }
 
-func publishOnce(t *testing.T, f *githubtest.Server, clock Clock, env *Env, plan *Plan, res *report.Result) publishRun {
+func publishOnce(t *testing.T, f *githubtest.Server, clock Clock, env *Env, plan *Event, res *report.Result) publishRun {
 	t.Helper()
 	var log bytes.Buffer
-	p := &Publisher{Env: env, Plan: plan, Svc: services(t, f, clock), Clock: clock, Log: NewLog(&log, true)}
+	p := &Publisher{Env: env, Event: plan, Svc: services(t, f, clock), Clock: clock, Log: NewLog(&log, true)}
 	return publishRun{out: p.Publish(context.Background(), res), log: log.String()}
 }
 

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tollgate-dev/tollgate/model"
 	"github.com/tollgate-dev/tollgate/report"
 )
 
@@ -19,20 +20,10 @@ const ForkNotice = "read-only token: annotations only; AWS checks skipped (no OI
 // AWSNotice says that no AWS check was asked for.
 const AWSNotice = "AWS checks (IAM Access Analyzer, change-set previews) are not configured: only the offline checks ran; set role-to-assume to add them (docs/oidc.md)"
 
-// CheckFunc runs the checks for a plan. It is the seam where the command
-// plugs in the engine, and where changed-file selection and the semantic
-// diff will plug in: it gets the whole Plan (base and head commits).
-type CheckFunc func(ctx context.Context, plan *Plan) (*report.Result, error)
-
-// Status is the verdict of an action run.
-type Status int
-
-// Statuses, mapped onto exit codes by the command.
-const (
-	StatusClean    Status = iota // nothing blocks
-	StatusBlocking               // findings block
-	StatusFailed                 // the check or publishing failed
-)
+// CheckFunc reviews what the event asks for: the command plugs in the
+// engine's review (which compares with the event's base commit when the
+// scope input is changed). It only decides; the Runner publishes.
+type CheckFunc func(ctx context.Context, ev *Event) (*report.Result, error)
 
 // Runner is one run of the action, from the event to the outputs.
 type Runner struct {
@@ -50,7 +41,7 @@ type Runner struct {
 // Run checks, publishes and writes the summary, the reports and the
 // outputs. The job summary is written whatever fails. The error, when
 // there is one, is the reason the run could not check at all.
-func (r *Runner) Run(ctx context.Context) (Status, error) {
+func (r *Runner) Run(ctx context.Context) (model.Status, error) {
 	for _, s := range r.Env.Secrets {
 		r.Log.Mask(s)
 	}
@@ -58,19 +49,19 @@ func (r *Runner) Run(ctx context.Context) (Status, error) {
 	plan, err := ReadEvent(r.Env)
 	if err != nil {
 		r.fail(files, err)
-		return StatusFailed, err
+		return model.Failed, err
 	}
 	if plan.Skip != "" {
 		r.Log.Notice("tollgate: " + plan.Skip)
 		r.writeSummary(files, "### ✅ tollgate: nothing to check\n\n"+report.Inline(plan.Skip)+"\n")
 		r.setOutputs(files, nil, "", "")
-		return StatusClean, nil
+		return model.Clean, nil
 	}
-	r.Log.Printf("tollgate: %s event, head %s, base %s, pull request #%d %q, branch %q, fork %t", report.Plain(plan.Event), plan.HeadSHA, plan.BaseSHA, plan.PR, report.Plain(plan.Title), report.Plain(plan.Branch), plan.Fork)
+	r.Log.Printf("tollgate: %s event, head %s, base %s, pull request #%d %q, branch %q, fork %t", report.Plain(plan.Name), plan.HeadSHA, plan.BaseSHA, plan.PR, report.Plain(plan.Title), report.Plain(plan.Branch), plan.Fork)
 	res, err := r.Check(ctx, plan)
 	if err != nil {
 		r.fail(files, err)
-		return StatusFailed, err
+		return model.Failed, err
 	}
 	RedactResult(res, r.Env)
 	// Annotations and links need paths from the repository root, also when
@@ -88,7 +79,7 @@ func (r *Runner) Run(ctx context.Context) (Status, error) {
 		localErrs = append(localErrs, err)
 	}
 
-	pub := &Publisher{Env: r.Env, Plan: plan, Clock: r.Clock, Log: r.Log}
+	pub := &Publisher{Env: r.Env, Event: plan, Clock: r.Clock, Log: r.Log}
 	if r.Env.Inputs.Token != "" && !plan.ReadOnly() {
 		t := &Transport{Base: r.Transport, Clock: r.Clock, Policy: r.Policy, Logf: r.Log.Debugf}
 		if pub.Svc, err = NewServices(r.Env.APIURL, r.Env.Inputs.Token, r.UserAgent, t); err != nil {
@@ -115,13 +106,11 @@ func (r *Runner) Run(ctx context.Context) (Status, error) {
 	r.logReport(res)
 	r.setOutputs(files, res, jsonPath, sarifPath)
 
-	switch {
-	case res.Blocking() > 0:
-		return StatusBlocking, nil
-	case len(res.Errors) > 0 || len(out.Errors) > 0:
-		return StatusFailed, nil
+	status := res.Status()
+	if status == model.Clean && len(out.Errors) > 0 {
+		status = model.Failed // the review is clean, but it did not reach GitHub
 	}
-	return StatusClean, nil
+	return status, nil
 }
 
 // fail records a run that could not check: the summary and the log say why.
@@ -173,16 +162,9 @@ func (r *Runner) writeReports(res *report.Result) (jsonPath, sarifPath, sarifNot
 // between stop-commands markers, since it quotes the pull request.
 func (r *Runner) logReport(res *report.Result) {
 	var b bytes.Buffer
-	var err error
-	switch r.Env.Inputs.Format {
-	case "json":
-		err = report.JSON(&b, res)
-	case "sarif":
-		err = report.SARIF(&b, res)
-	case "markdown":
-		err = report.Markdown(&b, res, report.MarkdownOptions{MaxLen: MaxSummarySize})
-	default:
-		err = report.Text(&b, res, report.TextOptions{})
+	f, err := report.LookupFormat(r.Env.Inputs.Format, report.UseAction)
+	if err == nil {
+		err = f.Check(&b, res, report.Options{Markdown: report.MarkdownOptions{MaxLen: MaxSummarySize}})
 	}
 	if err != nil {
 		r.Log.Warning("tollgate: rendering the log report: " + err.Error())
@@ -194,18 +176,18 @@ func (r *Runner) logReport(res *report.Result) {
 }
 
 func (r *Runner) setOutputs(files Files, res *report.Result, jsonPath, sarifPath string) {
-	blocking, findings := 0, 0
+	blocking, findings, environment := 0, 0, ""
 	if res != nil {
-		blocking, findings = res.Blocking(), len(res.Active())
+		blocking, findings, environment = res.Blocking(), len(res.Active()), res.Environment
 	}
 	err := files.SetOutputs([][2]string{
 		{"blocking", strconv.Itoa(blocking)},
 		{"findings", strconv.Itoa(findings)},
 		{"report-json", jsonPath},
 		{"sarif-file", sarifPath},
-		// The environment the branch deploys to; branch-to-environment
-		// mapping is not configured yet, so it is empty.
-		{"environment", ""},
+		// The environment the reviewed change deploys to, from the gitops
+		// mapping; empty when none matches.
+		{"environment", environment},
 	})
 	if err != nil {
 		r.Log.Warning("tollgate: " + err.Error())
@@ -217,13 +199,13 @@ func (r *Runner) setOutputs(files Files, res *report.Result, jsonPath, sarifPath
 // was published and where the reports are.
 func Summary(res *report.Result, p *Publisher, out Outcome, jsonPath, sarifPath, sarifNote string) string {
 	var b strings.Builder
-	if p.Plan.ReadOnly() {
+	if p.Event.ReadOnly() {
 		b.WriteString(ForkNotice + "\n\n")
 	} else if out.ReadOnly {
 		b.WriteString("read-only token: annotations only; " + report.Inline(out.Why) + "\n\n")
 	}
 	b.WriteString(p.markdown(res, MaxSummarySize-16<<10, false))
-	if ctx := planContext(p.Plan); ctx != "" {
+	if ctx := planContext(p.Event); ctx != "" {
 		b.WriteString("\n<sub>" + ctx + "</sub>\n")
 	}
 	b.WriteString("\n#### Published\n\n")
@@ -253,9 +235,9 @@ func Summary(res *report.Result, p *Publisher, out Outcome, jsonPath, sarifPath,
 
 // planContext says what was reviewed, for the summary: the event, the pull
 // request and its title, the branches. All of it is untrusted text.
-func planContext(p *Plan) string {
+func planContext(p *Event) string {
 	var parts []string
-	parts = append(parts, report.Inline(p.Event))
+	parts = append(parts, report.Inline(p.Name))
 	if p.PR > 0 {
 		pr := fmt.Sprintf("pull request #%d", p.PR)
 		if p.Title != "" {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/tollgate-dev/tollgate/github/githubtest"
+	"github.com/tollgate-dev/tollgate/model"
 	"github.com/tollgate-dev/tollgate/report"
 )
 
@@ -22,7 +23,7 @@ func testRunner(t *testing.T, f *githubtest.Server, clock Clock, res *report.Res
 	env.Inputs.OutputDir = filepath.Join(dir, "reports")
 	var log bytes.Buffer
 	return &Runner{Env: env, Log: NewLog(&log, false), Clock: clock, Policy: testPolicy,
-		Check: func(context.Context, *Plan) (*report.Result, error) { return res, nil }}, &log
+		Check: func(context.Context, *Event) (*report.Result, error) { return res, nil }}, &log
 }
 
 func TestRun(t *testing.T) {
@@ -32,7 +33,7 @@ func TestRun(t *testing.T) {
 		clock := githubtest.NewClock()
 		r, log := testRunner(t, f, clock, resultWith(0))
 		status, err := r.Run(context.Background())
-		if err != nil || status != StatusFailed {
+		if err != nil || status != model.Failed {
 			t.Fatalf("status %v, err %v; want StatusFailed", status, err)
 		}
 		var waited int64
@@ -60,11 +61,21 @@ func TestRun(t *testing.T) {
 		f := githubtest.New(t)
 		r, log := testRunner(t, f, githubtest.NewClock(), resultWith(2))
 		r.Env.SummaryFile = filepath.Join(t.TempDir(), "missing-dir", "summary")
-		if status, err := r.Run(context.Background()); err != nil || status != StatusBlocking {
+		if status, err := r.Run(context.Background()); err != nil || status != model.Blocking {
 			t.Fatalf("status %v, err %v", status, err)
 		}
 		if !strings.Contains(log.String(), "the summary follows in the log") || !strings.Contains(log.String(), "### ⛔ tollgate: 2 blocking findings") {
 			t.Errorf("summary not in the log:\n%s", log)
+		}
+	})
+
+	t.Run("a template that could not be read fails the run even when findings block", func(t *testing.T) {
+		f := githubtest.New(t)
+		res := resultWith(2)
+		res.Errors = []string{"stacks/broken.yaml: cannot read: permission denied"}
+		r, _ := testRunner(t, f, githubtest.NewClock(), res)
+		if status, err := r.Run(context.Background()); err != nil || status != model.Failed {
+			t.Fatalf("status %v, err %v; want failed, as tollgate check exits", status, err)
 		}
 	})
 

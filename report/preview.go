@@ -5,65 +5,8 @@ import (
 	"strings"
 )
 
-// Preview is a CloudFormation change set computed against a live stack and
-// deleted after reading: what AWS itself says the change will do.
-type Preview struct {
-	File      string `json:"file,omitempty"`
-	Stack     string `json:"stack"`
-	ChangeSet string `json:"changeSet"`
-	// NewStack is set when the stack does not exist yet.
-	NewStack  bool `json:"newStack,omitempty"`
-	NoChanges bool `json:"noChanges,omitempty"`
-	// Failed and Reason report a change set CloudFormation could not create.
-	Failed bool   `json:"failed,omitempty"`
-	Reason string `json:"reason,omitempty"`
-	// Error is set when the preview could not run at all.
-	Error   string          `json:"error,omitempty"`
-	Changes []PreviewChange `json:"changes,omitempty"`
-}
-
-// PreviewChange is one resource change of a change set.
-type PreviewChange struct {
-	Action       string          `json:"action"`
-	LogicalID    string          `json:"logicalId"`
-	PhysicalID   string          `json:"physicalId,omitempty"`
-	ResourceType string          `json:"resourceType"`
-	Replacement  string          `json:"replacement,omitempty"`
-	Scope        []string        `json:"scope,omitempty"`
-	Details      []PreviewDetail `json:"details,omitempty"`
-	Nested       *Preview        `json:"nested,omitempty"`
-}
-
-// PreviewDetail says which property or cause drives a change.
-type PreviewDetail struct {
-	Attribute          string `json:"attribute,omitempty"`
-	Name               string `json:"name,omitempty"`
-	RequiresRecreation string `json:"requiresRecreation,omitempty"`
-	ChangeSource       string `json:"changeSource,omitempty"`
-	CausingEntity      string `json:"causingEntity,omitempty"`
-	Evaluation         string `json:"evaluation,omitempty"`
-}
-
-// Replacements counts the changes that replace a resource (True), and those
-// that may (Conditional).
-func (p *Preview) Replacements() (always, conditional int) {
-	for _, c := range p.Changes {
-		switch c.Replacement {
-		case "True":
-			always++
-		case "Conditional":
-			conditional++
-		}
-		if c.Nested != nil {
-			a, b := c.Nested.Replacements()
-			always, conditional = always+a, conditional+b
-		}
-	}
-	return always, conditional
-}
-
-// summary is the one-line state of a preview.
-func (p *Preview) summary() string {
+// previewSummary is the one-line state of a preview.
+func previewSummary(p *Preview) string {
 	switch {
 	case p.Error != "":
 		return "preview failed: " + p.Error
@@ -86,8 +29,8 @@ func (p *Preview) summary() string {
 	return s
 }
 
-// causes renders what drives a change: "Properties.BucketName (DirectModification)".
-func (c *PreviewChange) causes() string {
+// changeCauses renders what drives a change: "Properties.BucketName (DirectModification)".
+func changeCauses(c *PreviewChange) string {
 	var parts []string
 	seen := map[string]bool{}
 	for _, d := range c.Details {
@@ -115,7 +58,7 @@ func markdownPreviews(b *budget, ps []Preview) {
 	}
 	b.add("#### Change set preview (against the live stacks)\n\n")
 	for _, p := range ps {
-		b.add(fmt.Sprintf("**%s** (%s): %s\n\n", Inline(p.Stack), Inline(p.File), Inline(p.summary())))
+		b.add(fmt.Sprintf("**%s** (%s): %s\n\n", Inline(p.Stack), Inline(p.File), Inline(previewSummary(&p))))
 		if len(p.Changes) == 0 {
 			continue
 		}
@@ -131,7 +74,7 @@ func markdownPreviewRows(b *budget, p *Preview, prefix string) {
 		if c.Replacement == "True" {
 			repl = "⚠️ **yes**"
 		}
-		b.add(fmt.Sprintf("| %s | %s | %s | %s | %s |\n", Inline(c.Action), CodeSpan(prefix+c.LogicalID), CodeSpan(c.ResourceType), repl, Inline(c.causes())))
+		b.add(fmt.Sprintf("| %s | %s | %s | %s | %s |\n", Inline(c.Action), CodeSpan(prefix+c.LogicalID), CodeSpan(c.ResourceType), repl, Inline(changeCauses(&c))))
 		if c.Nested != nil {
 			markdownPreviewRows(b, c.Nested, prefix+c.LogicalID+"/")
 		}
@@ -141,7 +84,7 @@ func markdownPreviewRows(b *budget, p *Preview, prefix string) {
 // textPreviews renders the change sets for a terminal.
 func textPreviews(ew *errWriter, ps []Preview) {
 	for _, p := range ps {
-		ew.println(fmt.Sprintf("preview %s (%s): %s", Plain(p.Stack), Plain(p.File), Plain(p.summary())))
+		ew.println(fmt.Sprintf("preview %s (%s): %s", Plain(p.Stack), Plain(p.File), Plain(previewSummary(&p))))
 		textPreviewRows(ew, &p, "  ")
 	}
 }
@@ -152,7 +95,7 @@ func textPreviewRows(ew *errWriter, p *Preview, indent string) {
 		if c.Replacement == "True" || c.Replacement == "Conditional" {
 			line += " replacement: " + Plain(c.Replacement)
 		}
-		if cause := c.causes(); cause != "" {
+		if cause := changeCauses(&c); cause != "" {
 			line += " · " + Plain(cause)
 		}
 		ew.println(line)

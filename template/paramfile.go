@@ -284,13 +284,6 @@ func (pf *ParameterFile) Check(t *Template) error {
 // name it.
 func (pf *ParameterFile) Line(name string) int { return pf.pos[name].Line }
 
-func firstN(s []string, n int) []string {
-	if len(s) > n {
-		return append(append([]string(nil), s[:n]...), "…")
-	}
-	return s
-}
-
 func truncateText(s string, n int) string {
 	if r := []rune(s); len(r) > n {
 		return string(r[:n]) + "…"

@@ -58,8 +58,10 @@ type Policy struct {
 	// Synthesized marks policies built from resource properties rather than
 	// written as documents (AWS::Lambda::Permission).
 	Synthesized bool
-	// Attachment names the resource policy's target type as IAM Access
-	// Analyzer knows it ("AWS::S3::Bucket"), when it has one.
+	// Attachment names the resource the policy governs as IAM Access
+	// Analyzer's resource types name it ("AWS::S3::Bucket", and
+	// "AWS::IAM::AssumeRolePolicyDocument" for a trust policy), when it has
+	// one; "" otherwise.
 	Attachment string
 
 	// end is the last line of the document as written.
@@ -84,76 +86,143 @@ type Extraction struct {
 	Bounds []Bound
 }
 
-// policySpec says where the policies of one resource type live.
-type policySpec struct {
-	typ  string
+// ResourceSpec is everything tollgate knows about one resource type that
+// declares policies: where its policies live and of which kind (its
+// finders), what IAM Access Analyzer calls the resource each resource
+// policy attaches to (the finders' attachment), which services its
+// resource policies may name, whether their statements need a Resource,
+// and which IAM quota its identity policies count against. Every rule and
+// backend reads the type's facts from here; there are no side tables.
+type ResourceSpec struct {
+	// Type is the CloudFormation resource type.
+	Type string
 	find []finder
+	// Services are the service prefixes whose actions the type's resource
+	// policies may name (UNSUPPORTED_ACTION_IN_POLICY); AnyService when
+	// tollgate does not restrict them.
+	Services []string
+	// RequiresResource is set when statements of the type's resource
+	// policies need Resource or NotResource, as identity policies do
+	// (MISSING_RESOURCE).
+	RequiresResource bool
+	// PolicyName is what cfn-policy-validator calls the type's resource
+	// policy ("QueuePolicy"); scripts that read its output look for it.
+	PolicyName string
+	// Quota says which IAM size quota the type's identity policies count
+	// against; nil when none applies (POLICY_SIZE_EXCEEDS_IDENTITY_POLICY_QUOTA).
+	Quota []QuotaTarget
 }
+
+// AnyService marks a type whose resource policies may name any service's
+// actions, as far as tollgate checks.
+var AnyService = []string{"*"}
+
+// QuotaTarget is a principal whose inline-policy quota a policy counts
+// against: the declaring resource itself (Prop ""), or the principals a
+// property of it names (RoleName, Roles, ...). Kind "managed" is the
+// quota of one managed policy.
+type QuotaTarget struct {
+	Kind string
+	Prop string
+}
+
+var (
+	ownQuota     = func(kind string) []QuotaTarget { return []QuotaTarget{{Kind: kind}} }
+	quotaVia     = func(kind, prop string) []QuotaTarget { return []QuotaTarget{{kind, prop}} }
+	managedQuota = []QuotaTarget{{Kind: "managed"}}
+	policyQuota  = []QuotaTarget{{"role", "Roles"}, {"user", "Users"}, {"group", "Groups"}}
+	findBy       = func(f ...finder) []finder { return f }
+	services     = func(s ...string) []string { return s }
+	aaRoleTrust  = "AWS::IAM::AssumeRolePolicyDocument"
+	genericName  = "ResourcePolicy"
+)
 
 // finder pulls policies out of a resolved Properties node.
 type finder func(x *extractor, props *Node, path string)
 
-// policySpecs is the registry of resource types that carry policies. Adding
-// a type is one line.
-var policySpecs = []policySpec{
-	{"AWS::IAM::Role", []finder{doc("AssumeRolePolicyDocument", Trust, ""), inline("Policies", Identity), managed("ManagedPolicyArns")}},
-	{"AWS::IAM::User", []finder{inline("Policies", Identity), managed("ManagedPolicyArns")}},
-	{"AWS::IAM::Group", []finder{inline("Policies", Identity), managed("ManagedPolicyArns")}},
-	{"AWS::IAM::Policy", []finder{named("PolicyDocument", "PolicyName", Identity)}},
-	{"AWS::IAM::ManagedPolicy", []finder{named("PolicyDocument", "ManagedPolicyName", Identity)}},
-	{"AWS::IAM::RolePolicy", []finder{named("PolicyDocument", "PolicyName", Identity)}},
-	{"AWS::IAM::UserPolicy", []finder{named("PolicyDocument", "PolicyName", Identity)}},
-	{"AWS::IAM::GroupPolicy", []finder{named("PolicyDocument", "PolicyName", Identity)}},
-	{"AWS::SSO::PermissionSet", []finder{named("InlinePolicy", "Name", Identity), managed("ManagedPolicies")}},
-	{"AWS::S3::BucketPolicy", []finder{doc("PolicyDocument", ResourcePolicy, "AWS::S3::Bucket")}},
-	{"AWS::S3::AccessPoint", []finder{doc("Policy", ResourcePolicy, "AWS::S3::AccessPoint")}},
-	{"AWS::S3::MultiRegionAccessPointPolicy", []finder{doc("Policy", ResourcePolicy, "AWS::S3::MultiRegionAccessPoint")}},
-	{"AWS::S3ObjectLambda::AccessPointPolicy", []finder{doc("PolicyDocument", ResourcePolicy, "AWS::S3ObjectLambda::AccessPoint")}},
-	{"AWS::S3Express::BucketPolicy", []finder{doc("PolicyDocument", ResourcePolicy, "AWS::S3Express::DirectoryBucket")}},
-	{"AWS::S3Express::AccessPoint", []finder{doc("Policy", ResourcePolicy, "")}},
-	{"AWS::SQS::QueuePolicy", []finder{doc("PolicyDocument", ResourcePolicy, "")}},
-	{"AWS::SQS::QueueInlinePolicy", []finder{doc("PolicyDocument", ResourcePolicy, "")}},
-	{"AWS::SNS::TopicPolicy", []finder{doc("PolicyDocument", ResourcePolicy, "")}},
-	{"AWS::SNS::TopicInlinePolicy", []finder{doc("PolicyDocument", ResourcePolicy, "")}},
-	{"AWS::KMS::Key", []finder{doc("KeyPolicy", ResourcePolicy, "")}},
-	{"AWS::KMS::ReplicaKey", []finder{doc("KeyPolicy", ResourcePolicy, "")}},
-	{"AWS::Lambda::Permission", []finder{lambdaPermission}},
-	{"AWS::SecretsManager::ResourcePolicy", []finder{doc("ResourcePolicy", ResourcePolicy, "")}},
-	{"AWS::ECR::Repository", []finder{doc("RepositoryPolicyText", ResourcePolicy, "")}},
-	{"AWS::ECR::RegistryPolicy", []finder{doc("PolicyText", ResourcePolicy, "")}},
-	{"AWS::OpenSearchService::Domain", []finder{doc("AccessPolicies", ResourcePolicy, "")}},
-	{"AWS::Elasticsearch::Domain", []finder{doc("AccessPolicies", ResourcePolicy, "")}},
-	{"AWS::EFS::FileSystem", []finder{doc("FileSystemPolicy", ResourcePolicy, "")}},
-	{"AWS::Glacier::Vault", []finder{doc("AccessPolicy", ResourcePolicy, "")}},
-	{"AWS::Backup::BackupVault", []finder{doc("AccessPolicy", ResourcePolicy, "")}},
-	{"AWS::CodeArtifact::Domain", []finder{doc("PermissionsPolicyDocument", ResourcePolicy, "")}},
-	{"AWS::CodeArtifact::Repository", []finder{doc("PermissionsPolicyDocument", ResourcePolicy, "")}},
-	{"AWS::Events::EventBus", []finder{doc("Policy", ResourcePolicy, "")}},
-	{"AWS::Logs::ResourcePolicy", []finder{doc("PolicyDocument", ResourcePolicy, "")}},
-	{"AWS::Logs::Destination", []finder{doc("DestinationPolicy", ResourcePolicy, "")}},
-	{"AWS::DynamoDB::Table", []finder{doc("ResourcePolicy.PolicyDocument", ResourcePolicy, "AWS::DynamoDB::Table"),
-		doc("StreamSpecification.ResourcePolicy.PolicyDocument", ResourcePolicy, "AWS::DynamoDB::Stream")}},
-	{"AWS::DynamoDB::GlobalTable", []finder{doc("Replicas[].ResourcePolicy.PolicyDocument", ResourcePolicy, "AWS::DynamoDB::Table"),
-		doc("Replicas[].ReplicaStreamSpecification.ResourcePolicy.PolicyDocument", ResourcePolicy, "AWS::DynamoDB::Stream")}},
-	{"AWS::ApiGateway::RestApi", []finder{doc("Policy", ResourcePolicy, "")}},
-	{"AWS::Kinesis::ResourcePolicy", []finder{doc("ResourcePolicy", ResourcePolicy, "")}},
-	{"AWS::Serverless::Function", []finder{samPolicies}},
-	{"AWS::Serverless::StateMachine", []finder{samPolicies}},
+// resourceSpecs is the registry of resource types that carry policies. Adding
+// a type is one line; TestEveryResourceSpecIsComplete fails on a line that
+// leaves a fact out.
+var resourceSpecs = []ResourceSpec{
+	{Type: "AWS::IAM::Role", find: findBy(doc("AssumeRolePolicyDocument", Trust, aaRoleTrust), inline("Policies", Identity), managed("ManagedPolicyArns")), Quota: ownQuota("role")},
+	{Type: "AWS::IAM::User", find: findBy(inline("Policies", Identity), managed("ManagedPolicyArns")), Quota: ownQuota("user")},
+	{Type: "AWS::IAM::Group", find: findBy(inline("Policies", Identity), managed("ManagedPolicyArns")), Quota: ownQuota("group")},
+	{Type: "AWS::IAM::Policy", find: findBy(named("PolicyDocument", "PolicyName", Identity)), Quota: policyQuota},
+	{Type: "AWS::IAM::ManagedPolicy", find: findBy(named("PolicyDocument", "ManagedPolicyName", Identity)), Quota: managedQuota},
+	{Type: "AWS::IAM::RolePolicy", find: findBy(named("PolicyDocument", "PolicyName", Identity)), Quota: quotaVia("role", "RoleName")},
+	{Type: "AWS::IAM::UserPolicy", find: findBy(named("PolicyDocument", "PolicyName", Identity)), Quota: quotaVia("user", "UserName")},
+	{Type: "AWS::IAM::GroupPolicy", find: findBy(named("PolicyDocument", "PolicyName", Identity)), Quota: quotaVia("group", "GroupName")},
+	{Type: "AWS::SSO::PermissionSet", find: findBy(named("InlinePolicy", "Name", Identity), managed("ManagedPolicies")), Quota: []QuotaTarget{}},
+	{Type: "AWS::S3::BucketPolicy", find: findBy(doc("PolicyDocument", ResourcePolicy, "AWS::S3::Bucket")), Services: services("s3"), RequiresResource: true, PolicyName: "BucketPolicy"},
+	{Type: "AWS::S3::AccessPoint", find: findBy(doc("Policy", ResourcePolicy, "AWS::S3::AccessPoint")), Services: services("s3"), PolicyName: "AccessPointPolicy"},
+	{Type: "AWS::S3::MultiRegionAccessPointPolicy", find: findBy(doc("Policy", ResourcePolicy, "AWS::S3::MultiRegionAccessPoint")), Services: AnyService, PolicyName: "AccessPointPolicy"},
+	{Type: "AWS::S3ObjectLambda::AccessPointPolicy", find: findBy(doc("PolicyDocument", ResourcePolicy, "AWS::S3ObjectLambda::AccessPoint")), Services: AnyService, PolicyName: "AccessPointPolicy"},
+	{Type: "AWS::S3Express::BucketPolicy", find: findBy(doc("PolicyDocument", ResourcePolicy, "AWS::S3Express::DirectoryBucket")), Services: AnyService, PolicyName: "BucketPolicy"},
+	{Type: "AWS::S3Express::AccessPoint", find: findBy(doc("Policy", ResourcePolicy, "AWS::S3Express::AccessPoint")), Services: AnyService, PolicyName: "AccessPointPolicy"},
+	{Type: "AWS::SQS::QueuePolicy", find: findBy(doc("PolicyDocument", ResourcePolicy, "AWS::SQS::Queue")), Services: services("sqs"), PolicyName: "QueuePolicy"},
+	{Type: "AWS::SQS::QueueInlinePolicy", find: findBy(doc("PolicyDocument", ResourcePolicy, "AWS::SQS::Queue")), Services: services("sqs"), PolicyName: "QueuePolicy"},
+	{Type: "AWS::SNS::TopicPolicy", find: findBy(doc("PolicyDocument", ResourcePolicy, "AWS::SNS::Topic")), Services: services("sns"), PolicyName: "TopicPolicy"},
+	{Type: "AWS::SNS::TopicInlinePolicy", find: findBy(doc("PolicyDocument", ResourcePolicy, "AWS::SNS::Topic")), Services: services("sns"), PolicyName: "TopicPolicy"},
+	{Type: "AWS::KMS::Key", find: findBy(doc("KeyPolicy", ResourcePolicy, "AWS::KMS::Key")), Services: services("kms"), RequiresResource: true, PolicyName: "KeyPolicy"},
+	{Type: "AWS::KMS::ReplicaKey", find: findBy(doc("KeyPolicy", ResourcePolicy, "AWS::KMS::Key")), Services: services("kms"), RequiresResource: true, PolicyName: "KeyPolicy"},
+	{Type: "AWS::Lambda::Permission", find: findBy(lambdaPermission), Services: services("lambda"), PolicyName: genericName},
+	{Type: "AWS::SecretsManager::ResourcePolicy", find: findBy(doc("ResourcePolicy", ResourcePolicy, "AWS::SecretsManager::Secret")), Services: services("secretsmanager"), PolicyName: genericName},
+	{Type: "AWS::ECR::Repository", find: findBy(doc("RepositoryPolicyText", ResourcePolicy, "AWS::ECR::Repository")), Services: services("ecr"), PolicyName: genericName},
+	{Type: "AWS::ECR::RegistryPolicy", find: findBy(doc("PolicyText", ResourcePolicy, "")), Services: AnyService, PolicyName: genericName},
+	{Type: "AWS::OpenSearchService::Domain", find: findBy(doc("AccessPolicies", ResourcePolicy, "AWS::OpenSearchService::Domain")), Services: services("es"), PolicyName: genericName},
+	{Type: "AWS::Elasticsearch::Domain", find: findBy(doc("AccessPolicies", ResourcePolicy, "")), Services: services("es"), PolicyName: genericName},
+	{Type: "AWS::EFS::FileSystem", find: findBy(doc("FileSystemPolicy", ResourcePolicy, "AWS::EFS::FileSystem")), Services: services("elasticfilesystem"), PolicyName: genericName},
+	{Type: "AWS::Glacier::Vault", find: findBy(doc("AccessPolicy", ResourcePolicy, "AWS::S3::Glacier")), Services: services("glacier"), PolicyName: genericName},
+	{Type: "AWS::Backup::BackupVault", find: findBy(doc("AccessPolicy", ResourcePolicy, "AWS::Backup::BackupVault")), Services: AnyService, PolicyName: genericName},
+	{Type: "AWS::CodeArtifact::Domain", find: findBy(doc("PermissionsPolicyDocument", ResourcePolicy, "AWS::CodeArtifact::Domain")), Services: AnyService, PolicyName: genericName},
+	{Type: "AWS::CodeArtifact::Repository", find: findBy(doc("PermissionsPolicyDocument", ResourcePolicy, "")), Services: AnyService, PolicyName: genericName},
+	{Type: "AWS::Events::EventBus", find: findBy(doc("Policy", ResourcePolicy, "")), Services: services("events"), PolicyName: genericName},
+	{Type: "AWS::Logs::ResourcePolicy", find: findBy(doc("PolicyDocument", ResourcePolicy, "")), Services: AnyService, PolicyName: genericName},
+	{Type: "AWS::Logs::Destination", find: findBy(doc("DestinationPolicy", ResourcePolicy, "")), Services: services("logs"), PolicyName: genericName},
+	{Type: "AWS::DynamoDB::Table", find: findBy(doc("ResourcePolicy.PolicyDocument", ResourcePolicy, "AWS::DynamoDB::Table"),
+		doc("StreamSpecification.ResourcePolicy.PolicyDocument", ResourcePolicy, "AWS::DynamoDB::Stream")), Services: services("dynamodb"), PolicyName: genericName},
+	{Type: "AWS::DynamoDB::GlobalTable", find: findBy(doc("Replicas[].ResourcePolicy.PolicyDocument", ResourcePolicy, "AWS::DynamoDB::Table"),
+		doc("Replicas[].ReplicaStreamSpecification.ResourcePolicy.PolicyDocument", ResourcePolicy, "AWS::DynamoDB::Stream")), Services: services("dynamodb"), PolicyName: genericName},
+	{Type: "AWS::ApiGateway::RestApi", find: findBy(doc("Policy", ResourcePolicy, "AWS::ApiGateway::RestApi")), Services: services("execute-api"), PolicyName: genericName},
+	{Type: "AWS::Kinesis::ResourcePolicy", find: findBy(doc("ResourcePolicy", ResourcePolicy, "AWS::Kinesis::Stream")), Services: services("kinesis"), PolicyName: genericName},
+	{Type: "AWS::Serverless::Function", find: findBy(samPolicies), Quota: ownQuota("role")},
+	{Type: "AWS::Serverless::StateMachine", find: findBy(samPolicies), Quota: ownQuota("role")},
 }
 
 var specByType = func() map[string][]finder {
-	m := make(map[string][]finder, len(policySpecs))
-	for _, s := range policySpecs {
-		m[s.typ] = s.find
+	m := make(map[string][]finder, len(resourceSpecs))
+	for _, s := range resourceSpecs {
+		m[s.Type] = s.find
 	}
 	return m
 }()
 
+var specIndex = func() map[string]*ResourceSpec {
+	m := make(map[string]*ResourceSpec, len(resourceSpecs))
+	for i := range resourceSpecs {
+		m[resourceSpecs[i].Type] = &resourceSpecs[i]
+	}
+	return m
+}()
+
+// SpecOf returns what tollgate knows about a resource type; nil when the
+// type declares no policy tollgate reads.
+func SpecOf(resourceType string) *ResourceSpec { return specIndex[resourceType] }
+
+// Spec returns the facts of the type that declares the policy (never nil
+// for an extracted policy).
+func (p *Policy) Spec() *ResourceSpec {
+	if s := specIndex[p.ResourceType]; s != nil {
+		return s
+	}
+	return &ResourceSpec{Type: p.ResourceType}
+}
+
 // PolicyResourceTypes lists the resource types whose policies are extracted.
 func PolicyResourceTypes() []string {
-	out := make([]string, len(policySpecs))
-	for i, s := range policySpecs {
-		out[i] = s.typ
+	out := make([]string, len(resourceSpecs))
+	for i, s := range resourceSpecs {
+		out[i] = s.Type
 	}
 	return out
 }

@@ -95,6 +95,7 @@ func TestEveryRegisteredTypeYieldsItsPolicies(t *testing.T) {
 				if p.LogicalID != "R" || p.ResourceType != c.typ || p.Document == nil || p.Pos.Line != 4 {
 					t.Errorf("policy %+v", p)
 				}
+				specComplete(t, p)
 			}
 		})
 	}
@@ -257,5 +258,46 @@ func TestJSONStringPoliciesMapToTemplateLines(t *testing.T) {
 	}
 	if len(x.Problems) != 1 || x.Problems[0].Pos.Line != 25 || !strings.Contains(x.Problems[0].Message, "not valid JSON") {
 		t.Errorf("problems = %+v", x.Problems)
+	}
+}
+
+// specComplete fails when the type's line in resourceSpecs leaves out a
+// fact that a policy of this kind needs: every rule and backend reads them
+// from there, so a missing one would silently skip a check.
+func specComplete(t *testing.T, p *Policy) {
+	t.Helper()
+	s := SpecOf(p.ResourceType)
+	if s == nil {
+		t.Fatalf("%s has no resource spec", p.ResourceType)
+	}
+	switch p.Kind {
+	case ResourcePolicy:
+		if s.Services == nil {
+			t.Errorf("%s: Services is not set: list the services its resource policies may name, or AnyService", s.Type)
+		}
+		if s.PolicyName == "" {
+			t.Errorf("%s: PolicyName is not set: what cfn-policy-validator calls its policy (ResourcePolicy when nothing else)", s.Type)
+		}
+	case Identity:
+		if s.Quota == nil {
+			t.Errorf("%s: Quota is not set: the principal whose size quota its identity policies count against ([]QuotaTarget{} for none)", s.Type)
+		}
+	case Trust:
+		if p.Attachment != "AWS::IAM::AssumeRolePolicyDocument" {
+			t.Errorf("%s: a trust policy attaches to AWS::IAM::AssumeRolePolicyDocument, got %q", s.Type, p.Attachment)
+		}
+	}
+	if a := p.Attachment; a != "" && strings.Count(a, "::") != 2 {
+		t.Errorf("%s: attachment %q is not an IAM Access Analyzer resource type such as AWS::S3::Bucket", s.Type, a)
+	}
+}
+
+func TestResourceSpecsAreUniqueAndFindPolicies(t *testing.T) {
+	seen := map[string]bool{}
+	for _, s := range resourceSpecs {
+		if seen[s.Type] || len(s.find) == 0 {
+			t.Errorf("%s: listed twice or without a finder", s.Type)
+		}
+		seen[s.Type] = true
 	}
 }

