@@ -25,6 +25,14 @@ func NewChecker(opts Options, rules []*Rule) (*Checker, error) {
 	return &Checker{opts: opts, rules: rules}, nil
 }
 
+// WithValues returns a checker like k that resolves templates with v (a
+// gitops environment's parameters, say).
+func (k *Checker) WithValues(v template.Values) *Checker {
+	c := *k
+	c.opts.Values = v
+	return &c
+}
+
 // Rules returns the rules this checker runs.
 func (k *Checker) Rules() []*Rule { return k.rules }
 

@@ -82,6 +82,10 @@ type Finding struct {
 	// the fingerprint: which example value is named may change when the
 	// template does.
 	When string `json:"when,omitempty"`
+	// Environment lists the gitops environments a finding holds in, when
+	// the template was checked with each environment's parameters and the
+	// finding does not hold in all of them: "production, staging".
+	Environment string `json:"environment,omitempty"`
 	// Policy names the policy the finding is in ("TrustPolicy", an inline
 	// policy's name, "BucketPolicy"), as cfn-policy-validator names it;
 	// PolicyPath is the element's path inside that policy document.
@@ -108,8 +112,20 @@ type Finding struct {
 
 // Conditions describes when the finding holds, for renderers: "" when it
 // holds with the template's defaults whatever its conditions, else "when
-// Stage=sandbox", "when IsProd is true", or both joined.
+// Stage=sandbox", "when IsProd is true", or both joined; prefixed with
+// the environments it holds in ("in staging, when …") when not all.
 func (f *Finding) Conditions() string {
+	c := f.conditions()
+	if f.Environment == "" {
+		return c
+	}
+	if c == "" {
+		return "in " + f.Environment
+	}
+	return "in " + f.Environment + ", " + c
+}
+
+func (f *Finding) conditions() string {
 	switch {
 	case f.When == "":
 		return f.Branch

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -19,6 +18,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/tollgate-dev/tollgate/model"
+	"github.com/tollgate-dev/tollgate/template"
 )
 
 // CloudFormation is the part of the CloudFormation API tollgate calls.
@@ -298,47 +298,25 @@ func sortedKeys(m map[string]string) []string {
 	return keys
 }
 
-// ReadParameters reads a parameters file in either common shape: a JSON
-// object {"Key": "Value"} or the CLI's [{"ParameterKey": ..., "ParameterValue": ...}].
+// ReadParameters reads a parameters file in any shape
+// template.ParseParameterFile knows: CloudFormation's
+// [{"ParameterKey", "ParameterValue"}], a CodePipeline template
+// configuration, ["K=V"] or {"Key": "Value"}. Parameters marked
+// UsePreviousValue are left out: the stack keeps their deployed values.
 func ReadParameters(path string) (map[string]string, error) {
+	pf, err := readParameterFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return pf.Values, nil
+}
+
+func readParameterFile(path string) (*template.ParameterFile, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("parameters file %s: %w", path, errors.Unwrap(err))
 	}
-	var m map[string]any
-	if err := json.Unmarshal(data, &m); err == nil {
-		out := map[string]string{}
-		for k, v := range m {
-			switch x := v.(type) {
-			case string:
-				out[k] = x
-			case []any:
-				parts := make([]string, len(x))
-				for i, p := range x {
-					parts[i] = fmt.Sprint(p)
-				}
-				out[k] = strings.Join(parts, ",")
-			default:
-				out[k] = fmt.Sprint(x)
-			}
-		}
-		return out, nil
-	}
-	var list []struct {
-		ParameterKey   string
-		ParameterValue string
-	}
-	if err := json.Unmarshal(data, &list); err != nil {
-		return nil, fmt.Errorf("parameters file %s: expected {\"Key\": \"Value\"} or [{\"ParameterKey\": ..., \"ParameterValue\": ...}]: %v", path, err)
-	}
-	out := map[string]string{}
-	for _, p := range list {
-		if p.ParameterKey == "" {
-			return nil, fmt.Errorf("parameters file %s: an entry has no ParameterKey", path)
-		}
-		out[p.ParameterKey] = p.ParameterValue
-	}
-	return out, nil
+	return template.ParseParameterFile(path, data)
 }
 
 // InputError is a template or parameters file named by a plan entry that
@@ -363,9 +341,16 @@ func LoadTarget(file, stack, paramsFile string) (Target, error) {
 	}
 	t.Body = string(body)
 	if paramsFile != "" {
-		if t.Parameters, err = ReadParameters(paramsFile); err != nil {
+		pf, err := readParameterFile(paramsFile)
+		if err != nil {
 			return t, &InputError{err}
 		}
+		// A name the template does not declare would make CloudFormation
+		// refuse the change set; say so at the file's line instead.
+		if err := pf.Check(template.Parse(file, body)); err != nil {
+			return t, &InputError{err}
+		}
+		t.Parameters = pf.Values
 	}
 	return t, nil
 }

@@ -315,3 +315,20 @@ func TestParametersFilesInBothShapes(t *testing.T) {
 		t.Errorf("missing file: %v", err)
 	}
 }
+
+func TestADeployTargetsParametersMustBeTheTemplates(t *testing.T) {
+	dir := t.TempDir()
+	tpl := filepath.Join(dir, "stack.yaml")
+	os.WriteFile(tpl, []byte("Parameters:\n  Env: {Type: String}\nResources:\n  T: {Type: AWS::SNS::Topic}\n"), 0o644)
+	params := filepath.Join(dir, "p.json")
+	os.WriteFile(params, []byte(`{"Parameters": {"Env": "prod", "Envv": "x"}}`), 0o644)
+	_, err := LoadTarget(tpl, "stack", params)
+	var usage interface{ Usage() }
+	if err == nil || !strings.Contains(err.Error(), "p.json:1:32: parameter Envv is not declared by "+tpl+" (did you mean Env?)") || !errors.As(err, &usage) {
+		t.Errorf("err = %v", err)
+	}
+	os.WriteFile(params, []byte(`{"Parameters": {"Env": "prod"}, "Tags": {"a": "b"}}`), 0o644)
+	if target, err := LoadTarget(tpl, "stack", params); err != nil || target.Parameters["Env"] != "prod" {
+		t.Errorf("target %+v, err %v", target, err)
+	}
+}

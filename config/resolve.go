@@ -23,6 +23,11 @@ type Overrides struct {
 	// where it came from in errors ("--block-on", "input fail-on").
 	BlockOn, BlockOnName string
 	Parameters           map[string]string
+	// ParametersFile is --parameters-file: its values pin parameters, under
+	// those of Parameters.
+	ParametersFile string
+	// ParameterValues is --parameter-values: accepted or defaults.
+	ParameterValues string
 	// AllowExternal are accounts and organizations to trust.
 	AllowExternal []string
 	Baseline      string
@@ -48,6 +53,51 @@ type Settings struct {
 	BaselineFile            string
 	// Notices say which data set was chosen, when it is not the built-in one.
 	Notices []string
+	// Parameters are the layers Checks.Values.Parameters was made of, so
+	// that a gitops environment's parameters file can go between them.
+	Parameters ParameterLayers
+}
+
+// ParameterLayers are the parameter values of a run by where they come
+// from. An environment's parameters file goes between the two: flags win
+// over it, and it wins over the configuration file.
+type ParameterLayers struct {
+	// Config holds parameters-file's values under parameters:'s.
+	Config map[string]string
+	// Flags holds --parameters-file's values under --parameter's.
+	Flags map[string]string
+	// Files are the parameters files read, to check that some template
+	// declares each parameter they name.
+	Files []*template.ParameterFile
+}
+
+// Merge returns the values of the layers with env's between them.
+func (l ParameterLayers) Merge(env map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, m := range []map[string]string{l.Config, env, l.Flags} {
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// ReadParameterFile reads and parses a parameters file; its errors name
+// the file and line, and are the user's to fix (exit 2).
+func ReadParameterFile(path string) (*template.ParameterFile, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		msg := "cannot read the parameters file: " + err.Error()
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			msg = "cannot read the parameters file: " + pe.Err.Error()
+		}
+		if errors.Is(err, fs.ErrNotExist) {
+			msg = "parameters file not found"
+		}
+		return nil, &template.ParameterFileError{File: path, Msg: msg}
+	}
+	return template.ParseParameterFile(path, data)
 }
 
 // UsageError is a value given on the command line or in an input that
@@ -80,10 +130,11 @@ func (c *Config) Resolve(o Overrides) (*Settings, error) {
 	if s.Baseline, s.BaselineFile, err = c.baseline(o.Baseline); err != nil {
 		return nil, err
 	}
-	values, err := c.values(o)
+	values, layers, err := c.values(o)
 	if err != nil {
 		return nil, err
 	}
+	s.Parameters = layers
 	types, err := c.blockTypes(o)
 	if err != nil {
 		return nil, err
@@ -114,24 +165,47 @@ func (c *Config) baseline(flagFile string) (*checks.Baseline, string, error) {
 	return b, file, nil
 }
 
-// values are the template values: account, Region and parameters.
-func (c *Config) values(o Overrides) (template.Values, error) {
+// values are the template values: account, Region and parameters, with
+// the layers the parameters came from.
+func (c *Config) values(o Overrides) (template.Values, ParameterLayers, error) {
+	var layers ParameterLayers
 	account := firstNonEmpty(o.Account, c.Account)
 	if account != "" && !awsid.IsAccount(account) {
-		return template.Values{}, usagef("--account %q is not an account ID; expected 12 digits such as 123456789012", account)
+		return template.Values{}, layers, usagef("--account %q is not an account ID; expected 12 digits such as 123456789012", account)
 	}
 	region, source := Region(o.Region, c, o.RegionEnv)
 	if region != "" && !awsid.IsRegion(region) {
-		return template.Values{}, usagef("%s %q is not a Region; expected a name such as eu-west-1", source, region)
+		return template.Values{}, layers, usagef("%s %q is not a Region; expected a name such as eu-west-1", source, region)
 	}
-	params := map[string]string{}
-	for k, v := range c.Parameters {
-		params[k] = v
+	mode := firstNonEmpty(o.ParameterValues, c.ParameterValues, ParameterValuesAccepted)
+	if mode != ParameterValuesAccepted && mode != ParameterValuesDefaults {
+		return template.Values{}, layers, usagef("--parameter-values %q: expected accepted (every value a parameter accepts) or defaults (each Default only)", mode)
 	}
-	for k, v := range o.Parameters {
-		params[k] = v
+	layer := func(file string, values map[string]string) (map[string]string, error) {
+		out := map[string]string{}
+		if file != "" {
+			pf, err := ReadParameterFile(file)
+			if err != nil {
+				return nil, err
+			}
+			layers.Files = append(layers.Files, pf)
+			for k, v := range pf.Values {
+				out[k] = v
+			}
+		}
+		for k, v := range values {
+			out[k] = v
+		}
+		return out, nil
 	}
-	return template.Values{AccountID: account, Region: region, Parameters: params}, nil
+	var err error
+	if layers.Config, err = layer(c.ParametersFile, c.Parameters); err != nil {
+		return template.Values{}, layers, err
+	}
+	if layers.Flags, err = layer(o.ParametersFile, o.Parameters); err != nil {
+		return template.Values{}, layers, err
+	}
+	return template.Values{AccountID: account, Region: region, Parameters: layers.Merge(nil), DefaultsOnly: mode == ParameterValuesDefaults}, layers, nil
 }
 
 func (c *Config) blockTypes(o Overrides) ([]checks.Type, error) {

@@ -47,6 +47,12 @@ type Options struct {
 	// Online are checks that need AWS, run on each template after the
 	// offline ones; their findings merge with the offline findings.
 	Online []Online
+	// Parameters are the layers of Checks.Values.Parameters, and the
+	// parameters files they came from.
+	Parameters config.ParameterLayers
+	// Environments are the gitops environments' parameters files: a
+	// template they name files for is checked once per environment.
+	Environments []EnvironmentParameters
 }
 
 // BaseChecker is an Online backend that also compares a template with its
@@ -73,6 +79,10 @@ type fileOutcome struct {
 	principalPolicies int
 	// stack is the diff against the baseline, when the template changed.
 	stack *diff.StackDiff
+	// declared are the template's parameters; fatal is an error that ends
+	// the run (a parameters file that does not fit the template).
+	declared []string
+	fatal    error
 }
 
 // sniffSize is how much of an oversized file is read to decide whether it
@@ -107,6 +117,9 @@ func Check(ctx context.Context, opts Options) (*report.Result, error) {
 		})
 	}
 	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	if err := checkParameterFiles(opts.Parameters.Files, outcomes); err != nil {
 		return nil, err
 	}
 
@@ -245,6 +258,26 @@ func process(ctx context.Context, checker *checks.Checker, opts *Options, c cand
 			return fileOutcome{}
 		}
 	}
+	sets, err := opts.parameterSets(c.Path, t)
+	if err != nil {
+		return fileOutcome{fatal: err}
+	}
+	var out fileOutcome
+	if sets == nil {
+		out = checkFile(ctx, checker, opts, c, t, data)
+	} else {
+		out = opts.checkEnvironments(checker, sets, func(k *checks.Checker) fileOutcome {
+			return checkFile(ctx, k, opts, c, t, data)
+		})
+	}
+	for name := range t.Parameters {
+		out.declared = append(out.declared, name)
+	}
+	return out
+}
+
+// checkFile checks one parsed template with checker.
+func checkFile(ctx context.Context, checker *checks.Checker, opts *Options, c candidate, t *template.Template, data []byte) fileOutcome {
 	notices := append([]string(nil), t.Notes...)
 	// online runs the online backends; base is the template at the base
 	// revision, when the run compares with one.
@@ -283,6 +316,51 @@ func process(ctx context.Context, checker *checks.Checker, opts *Options, c cand
 		notices:           notices,
 	}
 	return out
+}
+
+// checkParameterFiles refuses parameters files that name a parameter no
+// checked template declares: a misspelt name would pin nothing.
+func checkParameterFiles(files []*template.ParameterFile, outcomes []fileOutcome) error {
+	for _, o := range outcomes {
+		if o.fatal != nil {
+			return o.fatal
+		}
+	}
+	if len(files) == 0 {
+		return nil
+	}
+	declared := &template.Template{File: "any checked template", Parameters: map[string]*template.Parameter{}}
+	templates := 0
+	for _, o := range outcomes {
+		if o.template == nil {
+			continue
+		}
+		templates++
+		for _, name := range o.declared {
+			declared.Parameters[name] = &template.Parameter{Name: name}
+		}
+	}
+	if templates == 0 {
+		return nil
+	}
+	if templates == 1 {
+		declared.File = outcomes[firstTemplate(outcomes)].template.File
+	}
+	for _, pf := range files {
+		if err := pf.Check(declared); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func firstTemplate(outcomes []fileOutcome) int {
+	for i, o := range outcomes {
+		if o.template != nil {
+			return i
+		}
+	}
+	return 0
 }
 
 // looksLikeTemplate decides whether a file that does not parse was meant to
@@ -328,6 +406,7 @@ func FromSettings(s *config.Settings, tool report.Tool) Options {
 		Paths: s.Paths, Include: s.Include, Exclude: s.Exclude,
 		Checks: s.Checks, Block: s.Block, Tool: tool,
 		Baseline: s.Baseline, BaselineFile: s.BaselineFile,
-		Notices: append([]string(nil), s.Notices...),
+		Notices:    append([]string(nil), s.Notices...),
+		Parameters: s.Parameters,
 	}
 }

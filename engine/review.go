@@ -91,6 +91,9 @@ func review(ro ReviewOptions, src templateSource, cloudside *reviewAWS) github.C
 			return nil, err
 		}
 		opts := FromSettings(s, ro.Tool)
+		if err := WithEnvironments(ctx, cfg, &opts); err != nil {
+			return nil, err
+		}
 		if none {
 			opts.Block = checks.BlockPolicy{}
 		}

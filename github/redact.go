@@ -10,7 +10,7 @@ func RedactResult(res *report.Result, e *Env) {
 	}
 	for i := range res.Findings {
 		f := &res.Findings[i]
-		for _, s := range []*string{&f.Message, &f.Fix, &f.File, &f.Resource, &f.ResourceType, &f.Path, &f.Branch, &f.When} {
+		for _, s := range []*string{&f.Message, &f.Fix, &f.File, &f.Resource, &f.ResourceType, &f.Path, &f.Branch, &f.When, &f.Environment} {
 			*s = e.Redact(*s)
 		}
 		if f.Suppression != nil {

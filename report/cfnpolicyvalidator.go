@@ -63,6 +63,7 @@ type CfnTollgate struct {
 	Path        string `json:"path,omitempty"`
 	Branch      string `json:"branch,omitempty"`
 	When        string `json:"when,omitempty"`
+	Environment string `json:"environment,omitempty"`
 	Fix         string `json:"fix,omitempty"`
 	Fingerprint string `json:"fingerprint"`
 }
@@ -74,7 +75,7 @@ func NewCfnPolicyValidatorReport(r *Result) CfnPolicyValidatorReport {
 	out := CfnPolicyValidatorReport{BlockingFindings: []CfnFinding{}, NonBlockingFindings: []CfnFinding{}, Errors: r.Errors}
 	for _, f := range r.Active() {
 		msg := f.Message
-		if f.When != "" {
+		if f.When != "" || f.Environment != "" {
 			// Scripts that read only the message still learn that the
 			// finding needs non-default parameter values.
 			msg += " (" + f.Conditions() + ")"
@@ -84,7 +85,7 @@ func NewCfnPolicyValidatorReport(r *Result) CfnPolicyValidatorReport {
 			PolicyName: f.Policy,
 			Details: CfnDetails{FindingDetails: f.Message, FindingType: string(f.Type), IssueCode: f.Code,
 				LearnMoreLink: f.LearnMore, Locations: []CfnLocation{},
-				Tollgate: CfnTollgate{File: f.File, Line: f.Line, Column: f.Column, Path: f.Path, Branch: f.Branch, When: f.When, Fix: f.Fix, Fingerprint: f.Fingerprint}},
+				Tollgate: CfnTollgate{File: f.File, Line: f.Line, Column: f.Column, Path: f.Path, Branch: f.Branch, When: f.When, Environment: f.Environment, Fix: f.Fix, Fingerprint: f.Fingerprint}},
 		}
 		if f.PolicyPath != "" {
 			cf.Details.Locations = append(cf.Details.Locations, CfnLocation{Path: policyPathElements(f.PolicyPath)})

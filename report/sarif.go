@@ -223,6 +223,9 @@ func sarifResultFor(f checks.Finding, ruleIndex int) sarifResult {
 	if f.When != "" {
 		res.Properties["when"] = f.When
 	}
+	if f.Environment != "" {
+		res.Properties["environment"] = f.Environment
+	}
 	if f.Suppression != nil {
 		kind := "external"
 		if f.Suppression.Kind == "inline" {

@@ -42,6 +42,9 @@ type ParameterFileError struct {
 	Msg  string
 }
 
+// Usage marks the error as the user's to fix: the run exits with status 2.
+func (e *ParameterFileError) Usage() {}
+
 func (e *ParameterFileError) Error() string {
 	if e.Pos.Line > 0 {
 		return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Pos.Line, e.Pos.Col, e.Msg)

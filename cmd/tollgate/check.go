@@ -14,8 +14,8 @@ import (
 
 type checkOptions struct {
 	format, output, configFile string
-	account, region            string
-	blockOn                    string
+	account, region, blockOn   string
+	paramsFile, paramValues    string
 	noColor                    bool
 	params                     cli.KeyValues
 	allowExternal              cli.List
@@ -44,7 +44,9 @@ func reportFlags(name string, o *checkOptions, use report.Use) *flag.FlagSet {
 	fs.StringVar(&o.region, "region", "", "`REGION` the templates deploy to, e.g. eu-west-1 (default: region in the config, else $AWS_REGION, else $AWS_DEFAULT_REGION)")
 	fs.StringVar(&o.blockOn, "block-on", "", "comma-separated finding `TYPES` that block (default ERROR,SECURITY_WARNING)")
 	fs.BoolVar(&o.noColor, "no-color", false, "never colour the output (NO_COLOR is respected too)")
-	fs.Var(&o.params, "parameter", "template parameter value `KEY=VALUE` (repeatable)")
+	fs.Var(&o.params, "parameter", "pin a template parameter: `KEY=VALUE` (repeatable; wins over --parameters-file)")
+	fs.StringVar(&o.paramsFile, "parameters-file", "", "pin the parameters a `FILE` gives: CloudFormation's [{ParameterKey, ParameterValue}], CodePipeline's {Parameters}, or [\"K=V\"]")
+	fs.StringVar(&o.paramValues, "parameter-values", "", "values of unpinned parameters to check: accepted (default: every value each accepts) or defaults")
 	return fs
 }
 
@@ -59,8 +61,6 @@ func checkFlags(o *checkOptions) *flag.FlagSet {
 	fs.StringVar(&o.dataDir, "data-dir", "", "IAM data cache `DIR` of 'tollgate data refresh' (default: $TOLLGATE_DATA_DIR, else the user cache dir)")
 	return fs
 }
-
-var ()
 
 func runCheck(ctx context.Context, args []string, e *env) (int, error) {
 	var o checkOptions
@@ -125,8 +125,8 @@ func writeBaseline(res *report.Result, o *checkOptions, opts engine.Options, e *
 
 // checkEngineOptions merges the configuration and the flags; flags win.
 func checkEngineOptions(cfg *config.Config, o *checkOptions, paths []string) (engine.Options, error) {
-	ov := config.Overrides{Account: o.account, Region: o.region, BlockOn: o.blockOn, Parameters: o.params,
-		AllowExternal: o.allowExternal, Baseline: o.baseline, DataDir: o.dataDir, Paths: paths,
+	ov := config.Overrides{Account: o.account, Region: o.region, BlockOn: o.blockOn, Parameters: o.params, ParametersFile: o.paramsFile,
+		ParameterValues: o.paramValues, AllowExternal: o.allowExternal, Baseline: o.baseline, DataDir: o.dataDir, Paths: paths,
 		AllowDynamicRef: o.allowDynamicRef, RegionEnv: o.getenv}
 	if o.env != nil {
 		ov.Getenv = o.env.getenv
@@ -138,7 +138,7 @@ func checkEngineOptions(cfg *config.Config, o *checkOptions, paths []string) (en
 	if err != nil {
 		return engine.Options{}, err
 	}
-	return engine.FromSettings(s, tool()), nil
+	return engine.ForConfig(context.Background(), cfg, s, tool())
 }
 
 // writeReport renders the result in the chosen format to the chosen place.

@@ -35,7 +35,8 @@ func deployFlags(o *deployOptions) *flag.FlagSet {
 	fs.StringVar(&o.region, "region", "", "`REGION` (instead of --entry)")
 	fs.StringVar(&o.account, "account", "", "account `ID` the stack must deploy to (checked against the credentials)")
 	fs.StringVar(&o.role, "role", "", "role `ARN` to assume (instead of --entry)")
-	fs.StringVar(&o.parameters, "parameters", "", "parameters `FILE` (instead of --entry)")
+	fs.StringVar(&o.parameters, "parameters-file", "", "parameters `FILE` (instead of --entry): CloudFormation's, CodePipeline's or [\"K=V\"]")
+	fs.StringVar(&o.parameters, "parameters", "", "the same as --parameters-file")
 	fs.BoolVar(&o.dryRun, "dry-run", false, "create and print the change set, then delete it without executing")
 	return fs
 }

@@ -163,3 +163,23 @@ func TestEveryCommandHasHelp(t *testing.T) {
 		})
 	}
 }
+
+func TestParametersFilesPinAndFailWithTheirLine(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "staging.json")
+	bad := filepath.Join(dir, "typo.json")
+	os.WriteFile(good, []byte(`[{"ParameterKey": "Environment", "ParameterValue": "staging"}]`), 0o644)
+	os.WriteFile(bad, []byte("[\"Environment=staging\",\n \"Enviroment=production\"]"), 0o644)
+	o := runArgs(t, nil, "check", example, "--account", "123456789012", "--parameters-file", good)
+	if o.code != exitBlocking || !strings.Contains(o.stdout, "3 findings (3 blocking)") || strings.Contains(o.stdout, "kmss") {
+		t.Errorf("with the staging file pinned: %d\n%s%s", o.code, o.stdout, o.stderr)
+	}
+	o = runArgs(t, nil, "check", example, "--account", "123456789012", "--parameters-file", bad)
+	if o.code != exitUsage || !strings.Contains(o.stderr, "typo.json:2:2: parameter Enviroment is not declared by any checked template (did you mean Environment?)") {
+		t.Errorf("with a misspelt name: %d\n%s%s", o.code, o.stdout, o.stderr)
+	}
+	o = runArgs(t, nil, "check", example, "--parameter-values", "defaults")
+	if o.code != exitBlocking || strings.Contains(o.stdout, "kmss") {
+		t.Errorf("--parameter-values defaults: %d\n%s%s", o.code, o.stdout, o.stderr)
+	}
+}
