@@ -510,7 +510,10 @@ func label(h, f []Assumption, keep Assumption) string {
 		return shortLabel(t)
 	}
 	k := append([]string(nil), names...)
-	for i := 0; i < len(k); {
+	if len(names) <= 64 {
+		k = greedyBits(h, f, names)
+	}
+	for i := 0; len(names) > 64 && i < len(k); {
 		trial := append(append([]string(nil), k[:i]...), k[i+1:]...)
 		hk := map[string]bool{}
 		for _, a := range h {
@@ -551,38 +554,114 @@ func label(h, f []Assumption, keep Assumption) string {
 	return strings.Join(terms, " or ")
 }
 
+// greedyBits leaves out, one by one, each condition whose value does not
+// matter within h among f (label's fallback), on bit sets.
+func greedyBits(h, f []Assumption, names []string) []string {
+	bits := func(a Assumption) uint64 {
+		var b uint64
+		for i, c := range names {
+			if a[c] {
+				b |= 1 << i
+			}
+		}
+		return b
+	}
+	hb := make([]uint64, len(h))
+	inH := map[uint64]bool{}
+	for i, a := range h {
+		hb[i] = bits(a)
+		inH[hb[i]] = true
+	}
+	var outside []uint64 // feasible combinations not in h
+	for _, a := range f {
+		if b := bits(a); !inH[b] {
+			outside = append(outside, b)
+		}
+	}
+	mask := uint64(1)<<len(names) - 1
+	if len(names) == 64 {
+		mask = ^uint64(0)
+	}
+	for i := range names {
+		trial := mask &^ (1 << i)
+		hk := map[uint64]bool{}
+		for _, b := range hb {
+			hk[b&trial] = true
+		}
+		closed := true
+		for _, b := range outside {
+			if hk[b&trial] {
+				closed = false
+				break
+			}
+		}
+		if closed {
+			mask = trial
+		}
+	}
+	var k []string
+	for i, c := range names {
+		if mask>>i&1 == 1 {
+			k = append(k, c)
+		}
+	}
+	return k
+}
+
 // smallestConjunction looks for the fewest conditions (at most three) whose
 // values, shared by every combination in h, pick out exactly h among the
 // feasible combinations f: "IsDev is true" rather than "IsProd is false
-// and IsTest is false" when one parameter decides both.
-func smallestConjunction(h, f []Assumption, names []string, proj func(Assumption, []string) string, full map[string]bool) ([]string, bool) {
-	var common []string
-	for _, c := range names {
+// and IsTest is false" when one parameter decides both. Combinations are
+// bit sets over names, so a policy with thirty conditions stays cheap.
+func smallestConjunction(h, f []Assumption, names []string, _ func(Assumption, []string) string, _ map[string]bool) ([]string, bool) {
+	if len(names) > 64 || len(h) == 0 {
+		return nil, false
+	}
+	bits := func(a Assumption) uint64 {
+		var b uint64
+		for i, c := range names {
+			if a[c] {
+				b |= 1 << i
+			}
+		}
+		return b
+	}
+	inH := map[uint64]bool{}
+	for _, a := range h {
+		inH[bits(a)] = true
+	}
+	fb := make([]uint64, len(f))
+	for i, a := range f {
+		fb[i] = bits(a)
+	}
+	h0 := bits(h[0])
+	var common []int
+	for i := range names {
 		same := true
 		for _, a := range h[1:] {
-			if a[c] != h[0][c] {
+			if bits(a)>>i&1 != h0>>i&1 {
 				same = false
 				break
 			}
 		}
 		if same {
-			common = append(common, c)
+			common = append(common, i)
 		}
 	}
-	matches := func(k []string) bool {
-		want := proj(h[0], k)
-		for _, a := range f {
-			if proj(a, k) == want && !full[proj(a, names)] {
+	matches := func(mask uint64) bool {
+		want := h0 & mask
+		for _, b := range fb {
+			if b&mask == want && !inH[b] {
 				return false
 			}
 		}
 		return true
 	}
-	if len(h) == len(f) && matches(nil) {
+	if len(h) == len(f) && matches(0) {
 		return nil, true
 	}
 	for size := 1; size <= min(3, len(common)); size++ {
-		if size == 2 && len(common) > 40 || size == 3 && len(common) > 12 {
+		if size == 3 && len(common) > 16 {
 			break
 		}
 		idx := make([]int, size)
@@ -590,14 +669,17 @@ func smallestConjunction(h, f []Assumption, names []string, proj func(Assumption
 			idx[i] = i
 		}
 		for {
-			k := make([]string, size)
-			for i, j := range idx {
-				k[i] = common[j]
+			var mask uint64
+			for _, j := range idx {
+				mask |= 1 << common[j]
 			}
-			if matches(k) {
+			if matches(mask) {
+				k := make([]string, size)
+				for i, j := range idx {
+					k[i] = names[common[j]]
+				}
 				return k, true
 			}
-			// Next combination of size indexes.
 			i := size - 1
 			for i >= 0 && idx[i] == len(common)-size+i {
 				i--
