@@ -2,6 +2,7 @@ package template
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -57,5 +58,20 @@ func BenchmarkParseNestedLoops(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		Parse("product.yaml", src)
+	}
+}
+
+// BenchmarkExtractBranches extracts policies whose conditions read
+// parameters: five conditions (checked one by one) and thirty (64 checked
+// one by one, the rest merged).
+func BenchmarkExtractBranches(b *testing.B) {
+	for _, n := range []int{5, 30} {
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			tpl := Parse("many.yaml", []byte(wildcardBehind(n, false)))
+			b.ReportAllocs()
+			for b.Loop() {
+				Extract(tpl, NewResolver(tpl, Values{}))
+			}
+		})
 	}
 }
