@@ -29,9 +29,9 @@ import (
 // as independent booleans (more combinations, never fewer).
 const maxCombos = 4096
 
-// maxGroupConds bounds the conditions of a group taken as independent
-// booleans.
-const maxGroupConds = 16
+// maxIndependent bounds the conditions of a group taken as independent
+// booleans whose combinations are listed (see independent).
+const maxIndependent = 8
 
 type space struct {
 	t *Template
@@ -115,6 +115,9 @@ type group struct {
 	// defaults holds, for the other conditions, their value under the
 	// defaults.
 	defaults map[string]bool
+	// def holds, for a group taken as independent, each condition's value
+	// under the defaults.
+	def []tri
 }
 
 func newSpace(t *Template, v Values) *space {
@@ -629,14 +632,17 @@ func (s *space) enumerate(g *group) {
 // independent takes the group's conditions as independent booleans, when
 // their parameters have too many classes to enumerate: more combinations
 // than can happen, never fewer. Which ones the defaults reach comes from
-// evaluating each condition with the defaults.
+// evaluating each condition with the defaults. Only the combinations of
+// the first maxIndependent conditions are listed (the others at their
+// default value, false when the defaults do not decide them); total counts
+// them all, so a scope with such a group is checked in the merged
+// evaluation, and vectorFor makes any other combination on demand.
 func (s *space) independent(g *group) {
 	g.exact = false
-	n := min(len(g.conds), maxGroupConds)
-	def := make([]tri, len(g.conds))
+	g.def = make([]tri, len(g.conds))
 	for i, c := range g.conds {
-		def[i] = s.def.condition(c)
-		switch def[i] {
+		g.def[i] = s.def.condition(c)
+		switch g.def[i] {
 		case triTrue:
 			g.defaults[c] = true
 		case triFalse:
@@ -645,23 +651,47 @@ func (s *space) independent(g *group) {
 			g.layer1[c] = true
 		}
 	}
+	n := min(len(g.conds), maxIndependent)
 	for mask := 0; mask < 1<<n; mask++ {
 		vals := make([]bool, len(g.conds))
-		dflt := true
-		var away []string
-		for i, c := range g.conds {
+		for i := range g.conds {
 			if i < n {
 				vals[i] = mask&(1<<i) != 0
-			}
-			if d := def[i]; (d == triTrue && !vals[i]) || (d == triFalse && vals[i]) {
-				dflt = false
-				away = append(away, c+" is "+strconv.FormatBool(vals[i]))
+			} else {
+				vals[i] = g.def[i] == triTrue
 			}
 		}
-		g.vecs = append(g.vecs, vector{vals: vals, order: mask, dflt: dflt, when: strings.Join(away, ", "),
-			unset: g.unsetFor(s, dflt)})
+		g.vecs = append(g.vecs, s.independentVector(g, vals, mask))
 	}
 	sortVectors(g.vecs)
+}
+
+// independentVector describes one combination of an independent group.
+func (s *space) independentVector(g *group, vals []bool, order int) vector {
+	dflt := true
+	var away []string
+	for i, c := range g.conds {
+		if d := g.def[i]; (d == triTrue && !vals[i]) || (d == triFalse && vals[i]) {
+			dflt = false
+			away = append(away, c+" is "+strconv.FormatBool(vals[i]))
+		}
+	}
+	return vector{vals: vals, order: order, dflt: dflt, when: strings.Join(away, ", "), unset: g.unsetFor(s, dflt)}
+}
+
+// vectorFor makes the combination of an independent group that fixed
+// asks for, when the listed ones hold none.
+func (s *space) vectorFor(g *group, fixed Assumption) *vector {
+	vals := make([]bool, len(g.conds))
+	for i, c := range g.conds {
+		if v, ok := fixed[c]; ok {
+			vals[i] = v
+		} else {
+			vals[i] = g.def[i] == triTrue
+		}
+	}
+	v := s.independentVector(g, vals, len(g.vecs))
+	return &v
 }
 
 // unsetFor lists the parameters a non-default outcome of an independent
@@ -859,7 +889,21 @@ func (s *space) variants(conds []string, fixed Assumption, limit int) (vs []Vari
 			}
 			lists[gi] = append(lists[gi], v)
 		}
-		total = min(total*len(lists[gi]), limit+1)
+		count := len(lists[gi])
+		if !g.exact {
+			if count == 0 {
+				lists[gi] = []*vector{s.vectorFor(g, fixed)}
+			}
+			// Fixed conditions take one value each of the combinations.
+			free := 0
+			for _, c := range g.conds {
+				if _, ok := fixed[c]; !ok {
+					free++
+				}
+			}
+			count = max(len(lists[gi]), 1<<min(free, 30))
+		}
+		total = min(total*count, limit+1)
 		if total == 0 {
 			return nil, 0
 		}

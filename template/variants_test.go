@@ -375,3 +375,48 @@ Conditions:
 		t.Errorf("the first variant is not the default's: %s", x.Policies[0].When)
 	}
 }
+
+func TestConditionsTooCorrelatedToEnumerateAreStillAllChecked(t *testing.T) {
+	// Three parameters compared with sixteen values each, tied by one
+	// condition: 17^3 combinations of classes, past the enumeration bound,
+	// so the group's conditions are taken as independent. The wildcard
+	// behind the last of them is still found.
+	var b strings.Builder
+	b.WriteString("Parameters:\n  A: {Type: String}\n  B: {Type: String}\n  C: {Type: String}\nConditions:\n")
+	b.WriteString("  All: !And [!Equals [!Ref A, a0], !Equals [!Ref B, b0], !Equals [!Ref C, c0]]\n")
+	var items []string
+	for _, p := range []string{"A", "B", "C"} {
+		for i := range 16 {
+			name := fmt.Sprintf("%s%d", p, i)
+			fmt.Fprintf(&b, "  Is%s: !Equals [!Ref %s, %s]\n", name, p, strings.ToLower(name))
+			items = append(items, fmt.Sprintf("              - !If [Is%s, arn:aws:s3:::%s, !Ref AWS::NoValue]", name, name))
+		}
+	}
+	items = append(items, `              - !If [All, "*", !Ref AWS::NoValue]`)
+	b.WriteString(`Resources:
+  Policy:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      PolicyDocument:
+        Statement:
+          - Effect: Allow
+            Action: "*"
+            Resource:
+` + strings.Join(items, "\n") + "\n")
+	tpl := mustParse(t, "correlated.yaml", b.String())
+	x := Extract(tpl, NewResolver(tpl, Values{}))
+	found := false
+	for _, p := range x.Policies {
+		for _, r := range p.Document.Get("Statement").Items[0].Get("Resource").Items {
+			if s, _ := r.Str(); s == "*" {
+				found = true
+				if _, _, ok := p.Reach(r); !ok {
+					t.Error("the wildcard is found but said unreachable")
+				}
+			}
+		}
+	}
+	if !found || len(x.Bounds) != 1 {
+		t.Errorf("wildcard found %v, bounds %+v", found, x.Bounds)
+	}
+}
