@@ -463,6 +463,27 @@ func TestIAMChanges(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a change in a branch only a non-default value reaches is that branch's", func(t *testing.T) {
+		base := `Parameters:
+  Stage: {Type: String, Default: prod, AllowedValues: [prod, sandbox]}
+Conditions:
+  IsSandbox: !Equals [!Ref Stage, sandbox]
+Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - Effect: Allow
+            Action: sts:AssumeRole
+            Principal: !If [IsSandbox, {AWS: "arn:aws:iam::111122223333:root"}, {Service: ec2.amazonaws.com}]
+`
+		head := strings.Replace(base, `{AWS: "arn:aws:iam::111122223333:root"}`, `{AWS: "*"}`, 1)
+		sd := run(t, base, head)
+		if len(sd.IAM) != 1 || sd.IAM[0].Change != Widened || sd.IAM[0].Branch != "when Stage=sandbox" {
+			t.Errorf("IAM changes: %+v", sd.IAM)
+		}
+	})
 	t.Run("a trust policy that lets any account in widens and names the principal", func(t *testing.T) {
 		base := role(allow("s3:GetObject", "'*'"))
 		head := strings.Replace(base, "Principal: {Service: ec2.amazonaws.com}", "Principal: {AWS: '*'}", 1)

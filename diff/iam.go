@@ -91,6 +91,20 @@ func (d *differ) policies(s *side, isBase bool) ([]*iamPolicy, []template.Manage
 			changed[rc.LogicalID] = true
 		}
 	}
+	// A resource whose text changed where the defaults do not look (the
+	// branch of an Fn::If only a non-default parameter value reaches)
+	// resolves alike on both sides, yet its policies may differ there.
+	if d.base != nil && d.head != nil && d.base.t != nil && d.head.t != nil {
+		for _, r := range s.t.Resources {
+			other := d.head.t
+			if !isBase {
+				other = d.base.t
+			}
+			if o := other.Resource(r.LogicalID); o != nil && !changed[r.LogicalID] && !template.Equal(o.Properties, r.Properties) {
+				changed[r.LogicalID] = true
+			}
+		}
+	}
 	sub := *s.t
 	sub.Resources = nil
 	for _, r := range s.t.Resources {
@@ -101,6 +115,9 @@ func (d *differ) policies(s *side, isBase bool) ([]*iamPolicy, []template.Manage
 	ex := template.Extract(&sub, s.c.r)
 	out := make([]*iamPolicy, 0, len(ex.Policies))
 	for _, p := range ex.Policies {
+		if p.Merged != nil {
+			continue // every branch at once: no policy that deploys
+		}
 		id := p.LogicalID
 		if isBase {
 			if n, ok := d.ren[id]; ok {
@@ -109,7 +126,7 @@ func (d *differ) policies(s *side, isBase bool) ([]*iamPolicy, []template.Manage
 		}
 		rel := strings.TrimPrefix(p.Path, "Resources."+p.LogicalID+".Properties")
 		rel = strings.TrimPrefix(rel, ".")
-		ip := &iamPolicy{key: id + "\x00" + rel + "\x00" + p.Branch, p: p, rel: rel}
+		ip := &iamPolicy{key: id + "\x00" + rel + "\x00" + p.Branch + "\x00" + p.When, p: p, rel: rel}
 		doc := policy.Parse(p.Document)
 		for _, st := range doc.Statements {
 			ip.stmts = append(ip.stmts, d.reduce(st, isBase))
@@ -424,7 +441,7 @@ func grantText(s *stmt) string {
 
 func (d *differ) addStatement(p *iamPolicy, b, h *stmt) {
 	sc := &StatementChange{Resource: p.p.LogicalID, ResourceType: p.p.ResourceType, Policy: p.rel,
-		Kind: p.p.Kind.String(), Branch: p.p.Branch}
+		Kind: p.p.Kind.String(), Branch: branchLabel(p.p)}
 	if p.p.Name != "" {
 		sc.Policy += " (" + p.p.Name + ")"
 	}
@@ -866,4 +883,16 @@ func (d *differ) managed(base, head []template.ManagedPolicyRef) {
 			Policy: strings.TrimPrefix(m.Path, "Resources."+m.LogicalID+".Properties."), Kind: "managed", Change: Narrowed,
 			Summary: "detaches the managed policy " + arn})
 	}
+}
+
+// branchLabel names the branch of a policy: its conditions, and the
+// non-default parameter values that reach it ("when Stage=sandbox").
+func branchLabel(p *template.Policy) string {
+	switch {
+	case p.When == "":
+		return p.Branch
+	case p.Branch == "":
+		return "when " + p.When
+	}
+	return "when " + p.When + " and " + strings.TrimPrefix(p.Branch, "when ")
 }
