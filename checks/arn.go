@@ -224,7 +224,7 @@ func diagnoseARN(m *matcher, data *iamdata.Set, info *arnInfo) {
 			"write the 12-digit account ID (keep leading zeros, and quote it in YAML), ${AWS::AccountId}, or *")
 		return
 	}
-	formats := data.ARNFormats(service)
+	formats := arnFormats(data, service)
 	if len(formats) == 0 {
 		return
 	}
