@@ -160,6 +160,11 @@ func diagnoseARN(m *matcher, data *iamdata.Set, info *arnInfo) {
 	text := info.text
 	set := func(code, msg, fix string) { info.code, info.message, info.fix = code, msg, fix }
 	shown := info.shown
+	if strings.Contains(text, "${AWS::") {
+		// A pseudo parameter outside Fn::Sub: its "::" would garble the
+		// fields, and SUB_NEEDED says what is wrong.
+		return
+	}
 	fields := strings.SplitN(text, ":", 6)
 	if fields[0] != "arn" {
 		if hasHole(fields[0]) {

@@ -137,6 +137,7 @@ func Rules() []*Rule {
 		ruleInvalidEffect(),
 		ruleMissingAction(),
 		ruleMissingResource(),
+		ruleSubNeeded(),
 		// Actions.
 		ruleInvalidServiceInAction(),
 		ruleInvalidAction(),

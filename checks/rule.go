@@ -74,6 +74,8 @@ type TemplateContext struct {
 	out      *[]Finding
 	// arns caches ARN diagnoses by text: several rules read each ARN.
 	arns map[string]*arnInfo
+	// refs maps the positions of Refs to parameters to their names.
+	refs map[template.Pos]string
 	// match decides pattern intersections with reused buffers.
 	match matcher
 	supp  *suppressions
