@@ -138,6 +138,7 @@ func Rules() []*Rule {
 		ruleMissingAction(),
 		ruleMissingResource(),
 		ruleSubNeeded(),
+		ruleUniqueSidsRequired(),
 		// Actions.
 		ruleInvalidServiceInAction(),
 		ruleInvalidAction(),
