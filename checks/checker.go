@@ -139,6 +139,7 @@ func Rules() []*Rule {
 		ruleMissingResource(),
 		ruleSubNeeded(),
 		ruleUniqueSidsRequired(),
+		ruleDynamicReferenceWithoutVersion(),
 		// Actions.
 		ruleInvalidServiceInAction(),
 		ruleInvalidAction(),

@@ -61,6 +61,10 @@ type Options struct {
 	// (o-xxxxxxxxxx) that principals may come from without being external.
 	TrustedAccounts []string
 	TrustedOrgs     []string
+	// AllowDynamicRefWithoutVersion accepts {{resolve:ssm:NAME}} without a
+	// version in policies (cfn-policy-validator's
+	// --allow-dynamic-ref-without-version).
+	AllowDynamicRefWithoutVersion bool
 }
 
 // TemplateContext is what a template rule sees.
