@@ -12,6 +12,8 @@ import (
 type Checker struct {
 	opts  Options
 	rules []*Rule
+	// depth counts the templates this one is written inside (StackSets).
+	depth int
 }
 
 // NewChecker returns a checker running rules (all of Rules() when nil).
@@ -37,8 +39,11 @@ type TemplateResult struct {
 	PrincipalPolicies int
 	// Resources is how many resources the template declares.
 	Resources int
-	// Extraction holds the template's policies, for the online backends.
+	// Extraction holds the template's policies, for the online backends,
+	// and the places it declares access that were not read (Unchecked).
 	Extraction *template.Extraction
+	// Notices say, one per place, what was not checked.
+	Notices []string
 }
 
 // Check runs every rule on one parsed template.
@@ -109,7 +114,13 @@ func (k *Checker) checkWith(t *template.Template, online func(*template.Extracti
 			}
 		}
 	}
+	if t.Root != nil {
+		out = append(out, k.checkEmbedded(t, tc.Extraction)...)
+	}
 	res := TemplateResult{Findings: Finalize(out), Policies: len(tc.Policies), Resources: len(t.Resources), Extraction: tc.Extraction}
+	if k.depth == 0 {
+		res.Notices = UncheckedNotices(t.File, tc.Extraction)
+	}
 	for _, pc := range tc.Policies {
 		if pc.Policy.Kind != template.Identity {
 			res.PrincipalPolicies++
@@ -126,6 +137,7 @@ func Rules() []*Rule {
 		ruleParseError(),
 		ruleInvalidTemplate(),
 		ruleTemplateTooLarge(),
+		ruleInvalidPolicyProperty(),
 		// Policy grammar.
 		ruleDataTypeMismatch(),
 		ruleInvalidPolicyElement(),

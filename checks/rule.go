@@ -191,10 +191,15 @@ func policyName(p *template.Policy) string {
 	return "ResourcePolicy"
 }
 
-// IsBoundary reports whether the policy is a managed policy that the
-// template uses as a permissions boundary: it caps what a principal may do
-// and grants nothing, so the rules about broad grants do not apply to it.
+// IsBoundary reports whether the policy caps what principals may do and
+// grants nothing, so the rules about broad grants and external principals
+// do not apply to it: a managed policy the template uses as a permissions
+// boundary, or a policy of a type that only limits (ResourceSpec.Limits:
+// VPC endpoint, session and service control policies).
 func (c *PolicyContext) IsBoundary() bool {
+	if c.Policy.Spec().Limits {
+		return true // an endpoint, session or service control policy caps too
+	}
 	if c.Policy.ResourceType != "AWS::IAM::ManagedPolicy" {
 		return false
 	}
@@ -219,6 +224,9 @@ func (c *PolicyContext) grantsPermissions() bool {
 
 // KindNoun names the policy for messages: "trust policy", "bucket policy".
 func (c *PolicyContext) KindNoun() string {
+	if c.Policy.Noun != "" {
+		return c.Policy.Noun
+	}
 	switch c.Policy.Kind {
 	case template.Trust:
 		return "trust policy"
