@@ -206,6 +206,7 @@ func Rules() []*Rule {
 		rulePassRoleWithNotActionAndNotResource(),
 		rulePrivilegeEscalation(),
 		ruleAdministratorAccess(),
+		ruleBroadSensitiveAccess(),
 		rulePolicySize(),
 		// Suppressions, which see the findings of every rule above.
 		ruleInvalidSuppression(),

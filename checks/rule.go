@@ -65,6 +65,8 @@ type Options struct {
 	// version in policies (cfn-policy-validator's
 	// --allow-dynamic-ref-without-version).
 	AllowDynamicRefWithoutVersion bool
+	// Sensitive configures BROAD_SENSITIVE_ACCESS; nil takes the defaults.
+	Sensitive *SensitiveAccess
 }
 
 // TemplateContext is what a template rule sees.
@@ -80,6 +82,8 @@ type TemplateContext struct {
 	arns map[string]*arnInfo
 	// refs maps the positions of Refs to parameters to their names.
 	refs map[template.Pos]string
+	// sens is Options.Sensitive resolved, once per template.
+	sens *sensitivity
 	// match decides pattern intersections with reused buffers.
 	match matcher
 	supp  *suppressions

@@ -95,6 +95,9 @@ func (c *Config) Resolve(o Overrides) (*Settings, error) {
 	s.Paths = firstList(o.Paths, c.Paths, []string{"."})
 	s.Checks = checks.Options{Data: choice.Set, Values: values, TrustedAccounts: accounts, TrustedOrgs: orgs,
 		AllowDynamicRefWithoutVersion: o.AllowDynamicRef || c.AllowDynamicRefWithoutVersion}
+	if b := c.BroadSensitiveAccess; b != nil {
+		s.Checks.Sensitive = &checks.SensitiveAccess{Wildcards: b.Wildcards, Actions: b.Actions, Secrets: b.Secrets, Allow: b.Allow}
+	}
 	s.Block = checks.BlockPolicy{Types: types, Block: c.Block.Codes, Allow: c.Allow.Codes}
 	return s, nil
 }
