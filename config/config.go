@@ -52,8 +52,8 @@ type Config struct {
 	SensitiveActions []string          `yaml:"sensitive-actions"`
 	// BroadSensitiveAccess tunes BROAD_SENSITIVE_ACCESS.
 	BroadSensitiveAccess *SensitiveAccess `yaml:"broad-sensitive-access"`
-	Regions          []string          `yaml:"regions"`
-	GitOps           GitOps            `yaml:"gitops"`
+	Regions              []string         `yaml:"regions"`
+	GitOps               GitOps           `yaml:"gitops"`
 	// AllowDynamicRefWithoutVersion accepts {{resolve:ssm:NAME}} without a
 	// version in policies.
 	AllowDynamicRefWithoutVersion bool `yaml:"allow-dynamic-ref-without-version"`

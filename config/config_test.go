@@ -34,7 +34,7 @@ broad-sensitive-access: {wildcards: [permissions-management], allow: ["ec2:Creat
 		BlockOn: []string{"ERROR", "SECURITY_WARNING", "WARNING"}, Block: Codes{[]string{"REDUNDANT_ACTION"}},
 		Allow: Codes{[]string{"EXTERNAL_PRINCIPAL"}}, TrustedAccounts: []string{"210987654321"}, TrustedOrgs: []string{"o-a1b2c3d4e5"},
 		BroadSensitiveAccess: &SensitiveAccess{Wildcards: []string{"permissions-management"}, Allow: []string{"ec2:CreateNetworkInterface", "logs:*"}},
-		File: ".tollgate.yml"}
+		File:                 ".tollgate.yml"}
 	if diff := cmp.Diff(want, cfg); diff != "" {
 		t.Errorf("config (-want +got):\n%s", diff)
 	}
