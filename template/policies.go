@@ -441,7 +441,7 @@ func mergeBranches(ps []*Policy, base Assumption) []*Policy {
 		group := byPath[path]
 		same := true
 		for _, p := range group[1:] {
-			if !Equal(p.Document, group[0].Document) {
+			if !samePlaced(p.Document, group[0].Document) {
 				same = false
 				break
 			}
@@ -456,7 +456,7 @@ func mergeBranches(ps []*Policy, base Assumption) []*Policy {
 	next:
 		for _, p := range group {
 			for _, s := range seen {
-				if Equal(s.Document, p.Document) {
+				if samePlaced(s.Document, p.Document) {
 					continue next
 				}
 			}

@@ -340,3 +340,104 @@ func TestResourceSpecsAreUniqueAndFindPolicies(t *testing.T) {
 		seen[s.Type] = true
 	}
 }
+
+// TestJSONPoliciesInFnSubMapToTheirLines: a JSON policy written in a block
+// scalar passed through Fn::Sub (short form, long form, list form; with
+// values known or not) reports each element at its own line, as a plain
+// block scalar does. A substituted value with a line break would shift the
+// lines, so such a document stays at the string's line.
+func TestJSONPoliciesInFnSubMapToTheirLines(t *testing.T) {
+	src := `Parameters:
+  Bucket: {Type: String}
+  Multi: {Type: String, Default: "\n"}
+Resources:
+  Short:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      PolicyDocument: !Sub |
+        {"Version": "2012-10-17",
+         "Statement": [{"Effect": "Allow",
+           "Action": "s3:GetObject",
+           "Resource": "arn:${AWS::Partition}:s3:::${Bucket}/*"}]}
+  Long:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      PolicyDocument:
+        Fn::Sub: |
+          {"Statement": [{"Effect": "Allow",
+            "Action": "s3:GetObject", "Resource": "arn:${AWS::Partition}:s3:::b/*"}]}
+  List:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      PolicyDocument:
+        Fn::Sub:
+          - |
+            {"Statement": [{"Effect": "Allow",
+              "Action": "s3:GetObject", "Resource": "arn:aws:s3:::${Name}/*"}]}
+          - Name: !Ref Bucket
+  Shifted:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      PolicyDocument: !Sub |
+        {"Statement": [${Multi}{"Effect": "Allow",
+          "Action": "s3:GetObject"}]}
+`
+	tpl := mustParse(t, "s.yaml", src)
+	x := Extract(tpl, NewResolver(tpl, Values{}))
+	if len(x.Policies) != 4 {
+		t.Fatalf("policies %+v problems %+v", summarize(x.Policies), x.Problems)
+	}
+	want := []struct {
+		action, resource Pos
+	}{
+		{Pos{11, 22}, Pos{12, 24}},
+		{Pos{19, 23}, Pos{19, 51}},
+		{Pos{27, 25}, Pos{27, 53}},
+		{Pos{32, 23}, Pos{32, 23}},
+	}
+	for i, w := range want {
+		st := x.Policies[i].Document.Get("Statement").Items[0]
+		if got := st.Get("Action").Pos; got != w.action {
+			t.Errorf("%s: Action at %v, want %v", x.Policies[i].LogicalID, got, w.action)
+		}
+		if r := st.Get("Resource"); r != nil && r.Pos.Line != w.resource.Line {
+			t.Errorf("%s: Resource at %v, want line %d", x.Policies[i].LogicalID, r.Pos, w.resource.Line)
+		}
+	}
+	if r := x.Policies[0].Document.Get("Statement").Items[0].Get("Resource"); r.Kind != Unknown || r.Value != "arn:aws:s3:::${Bucket}/*" {
+		t.Errorf("Short resource = %s", Describe(r))
+	}
+}
+
+// TestAProblemInBothBranchesIsReportedInEachPlace: a value that differs
+// between the branches of an Fn::If is placed where each branch writes it,
+// so a problem present in both is reported at both lines.
+func TestAProblemInBothBranchesIsReportedInEachPlace(t *testing.T) {
+	src := `Parameters:
+  Env: {Type: String}
+Conditions:
+  IsProd: !Equals [!Ref Env, prod]
+Resources:
+  P:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      PolicyDocument: !If
+        - IsProd
+        - !Sub |
+            {"Statement": [{"Effect": "Allow", "Resource": "*",
+              "Action": "s3:GetObjekt"}]}
+        - Statement:
+            - Effect: Allow
+              Resource: "*"
+              Action: s3:GetObjekt
+`
+	tpl := mustParse(t, "b.yaml", src)
+	x := Extract(tpl, NewResolver(tpl, Values{}))
+	var lines []int
+	for _, p := range x.Policies {
+		lines = append(lines, p.Document.Get("Statement").Items[0].Get("Action").Pos.Line)
+	}
+	if len(lines) != 2 || lines[0] != 13 || lines[1] != 17 {
+		t.Errorf("the two branches' actions are at lines %v, want [13 17]", lines)
+	}
+}
