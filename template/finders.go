@@ -325,6 +325,16 @@ func cloudTrailPolicy(x *extractor, props *Node, prefix string) {
 	doc("ResourcePolicy", ResourcePolicy, attachment)(x, props, prefix)
 }
 
+// kinesisPolicy reads an AWS::Kinesis::ResourcePolicy, which governs a
+// stream or, when its ARN says so, a stream consumer.
+func kinesisPolicy(x *extractor, props *Node, prefix string) {
+	attachment := "AWS::Kinesis::Stream"
+	if arn, ok := props.Get("ResourceArn").Str(); ok && strings.Contains(arn, "/consumer/") {
+		attachment = "AWS::Kinesis::StreamConsumer"
+	}
+	doc("ResourcePolicy", ResourcePolicy, attachment)(x, props, prefix)
+}
+
 // orgPolicy reads the policies of AWS::Organizations::Policy that are
 // written in the IAM policy language: service control policies cap what
 // the accounts' principals may do, resource control policies what may be

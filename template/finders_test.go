@@ -154,3 +154,27 @@ func TestStackSetTemplatesAndNestedStacksAreCollected(t *testing.T) {
 		t.Errorf("unchecked: %s", got)
 	}
 }
+
+func TestAttachmentsComeFromTheARNWhereTheTypeServesSeveral(t *testing.T) {
+	x := extractOne(t, `Resources:
+  Stream:
+    Type: AWS::Kinesis::ResourcePolicy
+    Properties: {ResourceArn: "arn:aws:kinesis:eu-west-1:123456789012:stream/s", ResourcePolicy: {Statement: []}}
+  Consumer:
+    Type: AWS::Kinesis::ResourcePolicy
+    Properties: {ResourceArn: "arn:aws:kinesis:eu-west-1:123456789012:stream/s/consumer/c:1", ResourcePolicy: {Statement: []}}
+  Dashboard:
+    Type: AWS::CloudTrail::ResourcePolicy
+    Properties: {ResourceArn: "arn:aws:cloudtrail:eu-west-1:123456789012:dashboard/d", ResourcePolicy: {Statement: []}}
+  Channel:
+    Type: AWS::CloudTrail::ResourcePolicy
+    Properties: {ResourceArn: !GetAtt C.ChannelArn, ResourcePolicy: {Statement: []}}
+`)
+	var got []string
+	for _, p := range x.Policies {
+		got = append(got, p.Attachment)
+	}
+	if want := "AWS::Kinesis::Stream AWS::Kinesis::StreamConsumer AWS::CloudTrail::Dashboard "; strings.Join(got, " ") != want {
+		t.Errorf("attachments %q, want %q", strings.Join(got, " "), want)
+	}
+}

@@ -238,7 +238,7 @@ var resourceSpecs = []ResourceSpec{
 	{Type: "AWS::DynamoDB::GlobalTable", find: findBy(doc("Replicas[].ResourcePolicy.PolicyDocument", ResourcePolicy, "AWS::DynamoDB::Table"),
 		doc("Replicas[].ReplicaStreamSpecification.ResourcePolicy.PolicyDocument", ResourcePolicy, "AWS::DynamoDB::Stream")), Services: services("dynamodb"), PolicyName: genericName, Required: names("Replicas")},
 	{Type: "AWS::ApiGateway::RestApi", find: findBy(doc("Policy", ResourcePolicy, "AWS::ApiGateway::RestApi")), Services: services("execute-api"), PolicyName: genericName},
-	{Type: "AWS::Kinesis::ResourcePolicy", find: findBy(doc("ResourcePolicy", ResourcePolicy, "AWS::Kinesis::Stream")), Services: services("kinesis"), PolicyName: genericName, Required: names("ResourceArn", "ResourcePolicy")},
+	{Type: "AWS::Kinesis::ResourcePolicy", find: findBy(kinesisPolicy), Services: services("kinesis"), PolicyName: genericName, Required: names("ResourceArn", "ResourcePolicy")},
 	{Type: "AWS::S3::Bucket", find: findBy(bucketACL), Services: services("s3"), PolicyName: "BucketAcl"},
 	{Type: "AWS::S3Outposts::BucketPolicy", find: findBy(doc("PolicyDocument", ResourcePolicy, "AWS::S3Outposts::Bucket")), Services: services("s3-outposts"), PolicyName: "BucketPolicy", Required: names("Bucket", "PolicyDocument")},
 	{Type: "AWS::S3Outposts::AccessPoint", find: findBy(doc("Policy", ResourcePolicy, "AWS::S3Outposts::AccessPoint")), Services: services("s3-outposts"), PolicyName: "AccessPointPolicy", Required: names("Bucket", "Name", "VpcConfiguration")},
