@@ -33,12 +33,19 @@ var extraARNFormats = map[string][]string{
 // resourceARNs returns the ARN formats of a resource type of a service:
 // the service reference's, then the extra forms the service accepts.
 func resourceARNs(data *iamdata.Set, prefix string, rt *iamdata.ResourceType) []string {
-	extra := extraARNFormats[strings.ToLower(prefix)+":"+rt.Name]
-	if len(extra) == 0 {
-		return rt.ARNs
+	if v, ok := withExtras.Load(rt); ok {
+		return v.([]string)
 	}
-	return append(append(make([]string, 0, len(rt.ARNs)+len(extra)), rt.ARNs...), extra...)
+	out := rt.ARNs
+	if extra := extraARNFormats[strings.ToLower(prefix)+":"+rt.Name]; len(extra) > 0 {
+		out = append(append(make([]string, 0, len(rt.ARNs)+len(extra)), rt.ARNs...), extra...)
+	}
+	withExtras.Store(rt, out)
+	return out
 }
+
+// withExtras caches resourceARNs by resource type.
+var withExtras sync.Map // *iamdata.ResourceType → []string
 
 // extraKeys are the keys of extraARNFormats in order, so messages that list
 // formats do not vary between runs.

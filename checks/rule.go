@@ -84,6 +84,8 @@ type TemplateContext struct {
 	refs map[template.Pos]string
 	// sens is Options.Sensitive resolved, once per template.
 	sens *sensitivity
+	// strings walks the strings of documents (SUB_NEEDED).
+	strings stringWalker
 	// match decides pattern intersections with reused buffers.
 	match matcher
 	supp  *suppressions

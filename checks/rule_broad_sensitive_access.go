@@ -70,17 +70,27 @@ func (o *Options) sensitivity() *sensitivity {
 		}
 		return m
 	}
-	out := &sensitivity{wildcards: levels(s.Wildcards, DefaultSensitiveWildcards), actions: levels(s.Actions, DefaultSensitiveActions),
-		secrets: s.Secrets, allow: s.Allow}
-	if out.secrets == nil {
-		out.secrets = DefaultSecretReads
+	secrets := s.Secrets
+	if secrets == nil {
+		secrets = DefaultSecretReads
+	}
+	return &sensitivity{wildcards: levels(s.Wildcards, DefaultSensitiveWildcards), actions: levels(s.Actions, DefaultSensitiveActions),
+		secrets: lowered(secrets), allow: lowered(s.Allow)}
+}
+
+func lowered(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = strings.ToLower(s)
 	}
 	return out
 }
 
+// matchesAny reports whether a lower-case action matches one of the
+// lower-case patterns.
 func matchesAny(patterns []string, action string) bool {
 	for _, p := range patterns {
-		if iamdata.WildcardMatch(strings.ToLower(p), strings.ToLower(action)) {
+		if iamdata.WildcardMatch(p, action) {
 			return true
 		}
 	}
@@ -137,7 +147,7 @@ func (c *PolicyContext) broadAction(v policy.Value) {
 	}
 	text := strings.TrimSpace(v.Text)
 	prefix, name, ok := splitAction(text)
-	if !ok || text == "*" || strings.ContainsAny(prefix, "*?") || matchesAny(c.sens.allow, text) || c.covered(v.Path) {
+	if !ok || text == "*" || strings.ContainsAny(prefix, "*?") || matchesAny(c.sens.allow, strings.ToLower(text)) || c.covered(v.Path) {
 		return
 	}
 	acts := c.Options.Data.MatchActions(prefix, name)
@@ -146,18 +156,25 @@ func (c *PolicyContext) broadAction(v policy.Value) {
 	if wildcard {
 		levels = c.sens.wildcards
 	}
-	byLevel := map[iamdata.AccessLevel][]string{}
+	var byLevel map[iamdata.AccessLevel][]string
 	var secrets []string
+	lp := strings.ToLower(prefix) + ":"
 	for _, a := range acts {
-		full := prefix + ":" + a.Name
+		l, sensitive := sensitiveLevel(a.Access, levels)
+		sensitive = sensitive && len(a.Resources) > 0
+		if !sensitive && len(c.sens.secrets) == 0 {
+			continue
+		}
+		lower := lp + strings.ToLower(a.Name)
 		switch {
-		case matchesAny(c.sens.allow, full):
-		case matchesAny(c.sens.secrets, full):
-			secrets = append(secrets, full)
-		case len(a.Resources) > 0:
-			if l, ok := sensitiveLevel(a.Access, levels); ok {
-				byLevel[l] = append(byLevel[l], full)
+		case matchesAny(c.sens.allow, lower):
+		case matchesAny(c.sens.secrets, lower):
+			secrets = append(secrets, prefix+":"+a.Name)
+		case sensitive:
+			if byLevel == nil {
+				byLevel = map[iamdata.AccessLevel][]string{}
 			}
+			byLevel[l] = append(byLevel[l], prefix+":"+a.Name)
 		}
 	}
 	if len(secrets) == 0 && len(byLevel) == 0 {
@@ -206,9 +223,14 @@ var levelOrder = []iamdata.AccessLevel{iamdata.PermissionsManagement, iamdata.Wr
 // (the reference gives some two: "Permissions management, Write") that is
 // among levels.
 func sensitiveLevel(access iamdata.AccessLevel, levels map[iamdata.AccessLevel]bool) (iamdata.AccessLevel, bool) {
-	have := strings.Split(string(access), ", ")
+	if levels[access] {
+		return access, true
+	}
+	if !strings.Contains(string(access), ", ") {
+		return "", false
+	}
 	for _, l := range levelOrder {
-		if levels[l] && contains(have, string(l)) {
+		if levels[l] && strings.Contains(string(access), string(l)) {
 			return l, true
 		}
 	}

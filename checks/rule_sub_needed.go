@@ -25,7 +25,8 @@ func ruleSubNeeded() *Rule {
 		if c.Doc.Node == nil {
 			return
 		}
-		walkStrings(c.Doc.Node, "", 0, func(n *template.Node, path string) {
+		c.strings.segs = c.strings.segs[:0]
+		c.strings.walk(c.Doc.Node, 0, func(n *template.Node, path string) {
 			ref, ok := templateRef(c.Template, n.Value)
 			if !ok {
 				return
@@ -42,26 +43,53 @@ func ruleSubNeeded() *Rule {
 	return r
 }
 
-// walkStrings visits every known string of a resolved document with its
-// path relative to the document.
-func walkStrings(n *template.Node, path string, depth int, visit func(n *template.Node, path string)) {
+// stringWalker visits every known string of a resolved document that
+// holds "${", with its path relative to the document, built only for
+// those. Its buffer is reused across the policies of a template.
+type stringWalker struct {
+	segs []pathSeg
+}
+
+type pathSeg struct {
+	key string
+	idx int // -1 for a key
+}
+
+func (w *stringWalker) path() string {
+	var b strings.Builder
+	for _, s := range w.segs {
+		switch {
+		case s.idx >= 0:
+			b.WriteString("[" + strconv.Itoa(s.idx) + "]")
+		case b.Len() > 0:
+			b.WriteString("." + s.key)
+		default:
+			b.WriteString(s.key)
+		}
+	}
+	return b.String()
+}
+
+func (w *stringWalker) walk(n *template.Node, depth int, visit func(n *template.Node, path string)) {
 	if n == nil || depth > template.MaxDepth {
 		return
 	}
 	switch n.Kind {
 	case template.String:
-		visit(n, path)
+		if strings.Contains(n.Value, "${") {
+			visit(n, w.path())
+		}
 	case template.Seq:
 		for i, it := range n.Items {
-			walkStrings(it, path+"["+strconv.Itoa(i)+"]", depth+1, visit)
+			w.segs = append(w.segs, pathSeg{idx: i})
+			w.walk(it, depth+1, visit)
+			w.segs = w.segs[:len(w.segs)-1]
 		}
 	case template.Map:
 		for _, f := range n.Fields {
-			p := f.Key
-			if path != "" {
-				p = path + "." + f.Key
-			}
-			walkStrings(f.Value, p, depth+1, visit)
+			w.segs = append(w.segs, pathSeg{key: f.Key, idx: -1})
+			w.walk(f.Value, depth+1, visit)
+			w.segs = w.segs[:len(w.segs)-1]
 		}
 	}
 }
