@@ -2,6 +2,8 @@ package checks
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 
 	"github.com/tollgate-dev/tollgate/policy"
 	"github.com/tollgate-dev/tollgate/template"
@@ -10,8 +12,9 @@ import (
 // Checker runs the rules over templates. It is safe for concurrent use: each
 // Check call has its own state.
 type Checker struct {
-	opts  Options
-	rules []*Rule
+	opts    Options
+	rules   []*Rule
+	managed *managedDocs
 }
 
 // NewChecker returns a checker running rules (all of Rules() when nil).
@@ -22,7 +25,7 @@ func NewChecker(opts Options, rules []*Rule) (*Checker, error) {
 	if rules == nil {
 		rules = Rules()
 	}
-	return &Checker{opts: opts, rules: rules}, nil
+	return &Checker{opts: opts, rules: rules, managed: newManagedDocs(opts.Managed)}, nil
 }
 
 // Rules returns the rules this checker runs.
@@ -39,6 +42,9 @@ type TemplateResult struct {
 	Resources int
 	// Extraction holds the template's policies, for the online backends.
 	Extraction *template.Extraction
+	// Notices say what the checks could not judge fully (policies attached
+	// to principals of other stacks).
+	Notices []string
 }
 
 // Check runs every rule on one parsed template.
@@ -59,7 +65,7 @@ func (k *Checker) CheckWith(t *template.Template, online func(*template.Extracti
 // suppressed like any other.
 func (k *Checker) checkWith(t *template.Template, online func(*template.Extraction) []Finding, cc *ChangeContext) TemplateResult {
 	var out []Finding
-	tc := &TemplateContext{Options: &k.opts, Template: t, out: &out, online: online != nil}
+	tc := &TemplateContext{Options: &k.opts, Template: t, out: &out, online: online != nil, managed: k.managed}
 	if t.Root != nil {
 		r := template.NewResolver(t, k.opts.Values)
 		tc.Extraction = template.Extract(t, r)
@@ -110,6 +116,10 @@ func (k *Checker) checkWith(t *template.Template, online func(*template.Extracti
 		}
 	}
 	res := TemplateResult{Findings: Finalize(out), Policies: len(tc.Policies), Resources: len(t.Resources), Extraction: tc.Extraction}
+	if tc.eff != nil && len(tc.eff.external) > 0 {
+		res.Notices = append(res.Notices, fmt.Sprintf("%s: identity policies attach to principals this template does not declare, so each is "+
+			"judged without that principal's other policies: %s", t.File, strings.Join(tc.eff.external, "; ")))
+	}
 	for _, pc := range tc.Policies {
 		if pc.Policy.Kind != template.Identity {
 			res.PrincipalPolicies++
@@ -191,6 +201,8 @@ func Rules() []*Rule {
 		rulePassRoleWithNotActionAndNotResource(),
 		rulePrivilegeEscalation(),
 		ruleAdministratorAccess(),
+		ruleManagedPolicyNotFound(),
+		ruleInvalidSAMPolicy(),
 		rulePolicySize(),
 		// Suppressions, which see the findings of every rule above.
 		ruleInvalidSuppression(),

@@ -16,6 +16,7 @@ import (
 	"github.com/tollgate-dev/tollgate/config"
 	"github.com/tollgate-dev/tollgate/engine"
 	"github.com/tollgate-dev/tollgate/iamdata"
+	"github.com/tollgate-dev/tollgate/iamdata/managed"
 	"github.com/tollgate-dev/tollgate/report"
 	"github.com/tollgate-dev/tollgate/template"
 )
@@ -193,7 +194,8 @@ func loadConfig(file string) (*config.Config, error) {
 
 // checkEngineOptions merges the configuration and the flags; flags win.
 func checkEngineOptions(cfg *config.Config, o *checkOptions, paths []string) (engine.Options, error) {
-	choice, err := iamdata.Choose(dataDir(o.dataDir, cfg, o.env))
+	dir := dataDir(o.dataDir, cfg, o.env)
+	choice, err := iamdata.Choose(dir)
 	if err != nil {
 		return engine.Options{}, err
 	}
@@ -201,6 +203,15 @@ func checkEngineOptions(cfg *config.Config, o *checkOptions, paths []string) (en
 	var notices []string
 	if choice.Note != "" {
 		notices = append(notices, choice.Note)
+	}
+	// The AWS managed policies: one set for the whole run, whose documents
+	// are read the first time a template attaches them.
+	mchoice, err := managed.Choose(dir)
+	if err != nil {
+		return engine.Options{}, err
+	}
+	if mchoice.Note != "" {
+		notices = append(notices, mchoice.Note)
 	}
 	if err := checkCodes(cfg); err != nil {
 		return engine.Options{}, err
@@ -262,7 +273,7 @@ func checkEngineOptions(cfg *config.Config, o *checkOptions, paths []string) (en
 		Paths: paths, Include: cfg.Include, Exclude: cfg.Exclude,
 		Checks: checks.Options{Data: data,
 			Values:          template.Values{AccountID: account, Region: region, Parameters: params},
-			TrustedAccounts: trustedAccounts, TrustedOrgs: trustedOrgs},
+			TrustedAccounts: trustedAccounts, TrustedOrgs: trustedOrgs, Managed: mchoice.Set},
 		Block:    checks.BlockPolicy{Types: types, Block: cfg.Block.Codes, Allow: cfg.Allow.Codes},
 		Tool:     tool(),
 		Baseline: baseline, BaselineFile: baselineFile,

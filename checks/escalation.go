@@ -1,0 +1,383 @@
+package checks
+
+import (
+	"strings"
+
+	"github.com/tollgate-dev/tollgate/iamdata"
+	"github.com/tollgate-dev/tollgate/policy"
+	"github.com/tollgate-dev/tollgate/template"
+)
+
+// escalation is a set of permissions that lets their holder give itself
+// more: the first (the pivot) granted on every resource, the others on any.
+type escalation struct {
+	actions []string
+	how     string
+	// passTo is the service principal a PassRole pivot passes the role to;
+	// an iam:PassedToService condition that names it leaves the path open.
+	passTo string
+}
+
+// escalations are the known paths, after Rhino Security Labs' catalogue of
+// IAM privilege escalation methods.
+var escalations = []escalation{
+	{actions: []string{"iam:CreatePolicyVersion"}, how: "write a new default version of a managed policy attached to it"},
+	{actions: []string{"iam:SetDefaultPolicyVersion"}, how: "switch a managed policy attached to it to a broader version"},
+	{actions: []string{"iam:AttachUserPolicy"}, how: "attach AdministratorAccess to a user"},
+	{actions: []string{"iam:AttachGroupPolicy"}, how: "attach AdministratorAccess to a group"},
+	{actions: []string{"iam:AttachRolePolicy"}, how: "attach AdministratorAccess to a role"},
+	{actions: []string{"iam:PutUserPolicy"}, how: "write an inline policy granting anything to a user"},
+	{actions: []string{"iam:PutGroupPolicy"}, how: "write an inline policy granting anything to a group"},
+	{actions: []string{"iam:PutRolePolicy"}, how: "write an inline policy granting anything to a role"},
+	{actions: []string{"iam:AddUserToGroup"}, how: "add a user to any group, administrators included"},
+	{actions: []string{"iam:CreateAccessKey"}, how: "create access keys for any user, administrators included"},
+	{actions: []string{"iam:CreateLoginProfile"}, how: "set a console password for any user"},
+	{actions: []string{"iam:UpdateLoginProfile"}, how: "change the console password of any user"},
+	{actions: []string{"iam:UpdateAssumeRolePolicy", "sts:AssumeRole"}, how: "make any role trust it, then assume that role"},
+	{actions: []string{"sts:AssumeRole"}, how: "assume every role that trusts this account"},
+	{actions: []string{"iam:PassRole", "ec2:RunInstances"}, how: "start an instance with any role and use its credentials", passTo: "ec2.amazonaws.com"},
+	{actions: []string{"iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"}, how: "create and run a function with any role", passTo: "lambda.amazonaws.com"},
+	{actions: []string{"iam:PassRole", "lambda:CreateFunction", "lambda:CreateEventSourceMapping"}, how: "create a function with any role and trigger it", passTo: "lambda.amazonaws.com"},
+	{actions: []string{"lambda:UpdateFunctionCode"}, how: "replace the code of any function and act with its role"},
+	{actions: []string{"iam:PassRole", "cloudformation:CreateStack"}, how: "create a stack that acts with any role", passTo: "cloudformation.amazonaws.com"},
+	{actions: []string{"iam:PassRole", "glue:CreateDevEndpoint"}, how: "create a Glue development endpoint with any role", passTo: "glue.amazonaws.com"},
+	{actions: []string{"glue:UpdateDevEndpoint"}, how: "put its SSH key on any Glue development endpoint and use its role"},
+	{actions: []string{"iam:PassRole", "glue:CreateJob", "glue:StartJobRun"}, how: "run a Glue job with any role", passTo: "glue.amazonaws.com"},
+	{actions: []string{"iam:PassRole", "codebuild:CreateProject", "codebuild:StartBuild"}, how: "run a build with any role", passTo: "codebuild.amazonaws.com"},
+	{actions: []string{"iam:PassRole", "ecs:RegisterTaskDefinition", "ecs:RunTask"}, how: "run a container task with any role", passTo: "ecs-tasks.amazonaws.com"},
+	{actions: []string{"iam:PassRole", "sagemaker:CreateNotebookInstance", "sagemaker:CreatePresignedNotebookInstanceUrl"}, how: "open a notebook with any role", passTo: "sagemaker.amazonaws.com"},
+	{actions: []string{"iam:PassRole", "datapipeline:CreatePipeline", "datapipeline:PutPipelineDefinition"}, how: "run a data pipeline with any role", passTo: "datapipeline.amazonaws.com"},
+}
+
+// grantStatement is one statement of what a principal is given, with the
+// source it comes from (an index the caller understands) and the branch
+// it holds in.
+type grantStatement struct {
+	s    *policy.Statement
+	src  int
+	when template.Assumption
+}
+
+// escalationPart is the statement element that grants one action of an
+// escalation path, and the conditions that narrow it.
+type escalationPart struct {
+	action string
+	v      policy.Value
+	g      *grantStatement
+	narrow narrowing
+	// passedTo is set for a PassRole part that an iam:PassedToService
+	// condition limits to the service the path needs.
+	passedTo string
+}
+
+// pathFinder searches statements for the parts of escalation paths.
+type pathFinder struct {
+	data  *iamdata.Set
+	stmts []*grantStatement
+	// denies are the Deny statements that apply in every case (no
+	// condition) on every resource: an action they cover is not granted.
+	denies []*grantStatement
+}
+
+func newPathFinder(data *iamdata.Set, stmts []*grantStatement) *pathFinder {
+	f := &pathFinder{data: data, stmts: stmts}
+	for _, g := range stmts {
+		if g.s.Effect == "Deny" && unconditional(g.s) && onEveryResource(g.s) {
+			f.denies = append(f.denies, g)
+		}
+	}
+	return f
+}
+
+// denied reports whether an unconditional Deny on every resource, in a
+// branch compatible with when, covers action.
+func (f *pathFinder) denied(action string, when template.Assumption) bool {
+	for _, d := range f.denies {
+		if !agree(d.when, when) {
+			continue
+		}
+		if deniesAction(d.s, action) {
+			return true
+		}
+	}
+	return false
+}
+
+// deniesAction reports whether a Deny statement covers action, judging
+// only from known values.
+func deniesAction(s *policy.Statement, action string) bool {
+	if s.Action.Present {
+		for _, v := range s.Action.Values {
+			if v.Known && actionMatches(v.Text, action) {
+				return true
+			}
+		}
+		return false
+	}
+	if s.NotAction.Present && s.NotAction.AllKnown() {
+		for _, v := range s.NotAction.Values {
+			if actionMatches(v.Text, action) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// candidates returns every statement part that allows action: on every
+// resource when pivot is set, on any resource otherwise. For a PassRole
+// pivot, an iam:PassedToService condition that admits passTo is not a
+// narrowing, and one that does not admit it means the statement does not
+// open this path at all.
+func (f *pathFinder) candidates(action string, pivot bool, passTo string) []escalationPart {
+	var out []escalationPart
+	for _, g := range f.stmts {
+		s := g.s
+		if !s.Allows() || pivot && !onEveryResourceFor(s, action) {
+			continue
+		}
+		v, ok := allowsAction(s, action)
+		if !ok {
+			continue
+		}
+		var skip func(*policy.Condition) bool
+		passedTo := ""
+		if strings.EqualFold(action, passRoleAction) {
+			if !passesTo(s, passTo) {
+				continue
+			}
+			skip = func(c *policy.Condition) bool { return strings.EqualFold(c.Key, "iam:PassedToService") }
+			for _, c := range conditionsOn(s, "iam:PassedToService") {
+				if positiveCondition(c) {
+					passedTo = passTo
+				}
+			}
+		}
+		if f.denied(action, g.when) {
+			continue
+		}
+		out = append(out, escalationPart{action: action, v: v, g: g, narrow: conditionsOf(f.data, s, skip), passedTo: passedTo})
+	}
+	return out
+}
+
+// passesTo reports whether a statement's iam:PassedToService conditions
+// let a role be passed to service (always, when it has none).
+func passesTo(s *policy.Statement, service string) bool {
+	for _, c := range conditionsOn(s, "iam:PassedToService") {
+		if !positiveCondition(c) {
+			continue
+		}
+		if service == "" {
+			return false // the path passes to no particular service
+		}
+		op, _ := condOperator(c)
+		admits := false
+		for _, v := range c.Values.Values {
+			if !v.Known {
+				continue
+			}
+			want := strings.ToLower(strings.TrimSpace(v.Text))
+			if op.like && iamdata.WildcardMatch(want, service) || want == service {
+				admits = true
+			}
+		}
+		if !admits {
+			return false
+		}
+	}
+	return true
+}
+
+// onEveryResourceFor reports whether a statement grants action on every
+// resource it could act on: Resource "*", a NotResource, or an ARN whose
+// resource part is only wildcards (arn:aws:iam::*:role/*).
+func onEveryResourceFor(s *policy.Statement, action string) bool {
+	if onEveryResource(s) {
+		return true
+	}
+	for _, v := range s.Resource.Values {
+		if v.Known && coversAll(v.Text) {
+			return true
+		}
+	}
+	return false
+}
+
+// coversAll reports whether a resource pattern names every resource of its
+// type: "*", or an ARN whose resource part is a type followed only by
+// wildcards ("role/*", "function:*").
+func coversAll(s string) bool {
+	s = strings.TrimSpace(s)
+	if strings.Trim(s, "*") == "" {
+		return true
+	}
+	fields := strings.SplitN(s, ":", 6)
+	if len(fields) != 6 {
+		return false
+	}
+	rest := fields[5]
+	if i := strings.IndexAny(rest, "/:"); i > 0 && strings.Trim(rest[:i], "abcdefghijklmnopqrstuvwxyz-") == "" {
+		rest = rest[i+1:]
+	}
+	return strings.Trim(rest, "*") == ""
+}
+
+// agree reports whether two branches can hold together: no condition
+// is assumed true in one and false in the other.
+func agree(a, b template.Assumption) bool {
+	for k, v := range a {
+		if w, ok := b[k]; ok && w != v {
+			return false
+		}
+	}
+	return true
+}
+
+// merge returns the assumptions of both branches (compatible ones).
+func merge(a, b template.Assumption) template.Assumption {
+	if len(a) == 0 {
+		return b
+	}
+	if len(b) == 0 {
+		return a
+	}
+	out := template.Assumption{}
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		out[k] = v
+	}
+	return out
+}
+
+// escalationWay is one way a set of statements opens an escalation path.
+type escalationWay struct {
+	e     *escalation
+	parts []escalationPart
+	when  template.Assumption
+}
+
+// softened reports whether a narrowing condition limits some part.
+func (w escalationWay) softened() bool {
+	for _, p := range w.parts {
+		if p.narrow.narrowed() {
+			return true
+		}
+	}
+	return false
+}
+
+// sources returns the distinct sources of the parts, in part order.
+func (w escalationWay) sources() []int {
+	var out []int
+	for _, p := range w.parts {
+		dup := false
+		for _, s := range out {
+			if s == p.g.src {
+				dup = true
+			}
+		}
+		if !dup {
+			out = append(out, p.g.src)
+		}
+	}
+	return out
+}
+
+// ways returns, for each escalation path the statements open, the best way
+// to open it: without narrowing conditions when possible, then with the
+// fewest sources, choosing parts whose branches agree. prefer, when not
+// nil, ranks the ways of one path (lower is better) after those two.
+func (f *pathFinder) ways(prefer func(escalationWay) int) []escalationWay {
+	var out []escalationWay
+	for i := range escalations {
+		e := &escalations[i]
+		cands := make([][]escalationPart, len(e.actions))
+		ok := true
+		for j, a := range e.actions {
+			cands[j] = f.candidates(a, j == 0, e.passTo)
+			if len(cands[j]) == 0 {
+				ok = false
+				break
+			}
+		}
+		if !ok {
+			continue
+		}
+		var best *escalationWay
+		var bestRank [3]int
+		pick := make([]escalationPart, len(e.actions))
+		var walk func(j int, when template.Assumption)
+		walk = func(j int, when template.Assumption) {
+			if j == len(e.actions) {
+				w := escalationWay{e: e, parts: append([]escalationPart(nil), pick...), when: when}
+				rank := [3]int{0, len(w.sources()), 0}
+				if w.softened() {
+					rank[0] = 1
+				}
+				if prefer != nil {
+					rank[2] = prefer(w)
+				}
+				if best == nil || less(rank, bestRank) {
+					best, bestRank = &w, rank
+				}
+				return
+			}
+			for _, p := range cands[j] {
+				if !agree(when, p.g.when) {
+					continue
+				}
+				pick[j] = p
+				walk(j+1, merge(when, p.g.when))
+			}
+		}
+		walk(0, nil)
+		if best != nil {
+			out = append(out, *best)
+		}
+	}
+	return out
+}
+
+func less(a, b [3]int) bool {
+	for i := range a {
+		if a[i] != b[i] {
+			return a[i] < b[i]
+		}
+	}
+	return false
+}
+
+// wayText describes an escalation way's path: "iam:PassRole on every
+// resource with lambda:CreateFunction and lambda:InvokeFunction lets it
+// create and run a function with any role".
+func wayText(w escalationWay) string {
+	e := w.e
+	path := pivotText(w)
+	if len(e.actions) > 1 {
+		path += " with " + strings.Join(e.actions[1:], " and ")
+	}
+	return path + " lets it " + e.how
+}
+
+// pivotText describes the pivot of a way: "iam:PassRole on every
+// resource", "iam:PassRole on every resource (to lambda.amazonaws.com)".
+func pivotText(w escalationWay) string {
+	t := w.e.actions[0] + " on every resource"
+	if p := w.parts[0].passedTo; p != "" {
+		t += " (to " + p + ")"
+	}
+	return t
+}
+
+// softenedNote says which conditions narrow the parts of a way.
+func softenedNote(data *iamdata.Set, w escalationWay) string {
+	var n narrowing
+	for _, p := range w.parts {
+		n.narrow = append(n.narrow, p.narrow.narrow...)
+	}
+	return "only where " + n.where(data)
+}
