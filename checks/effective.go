@@ -22,7 +22,8 @@ type effective struct {
 
 // grant is one policy document a principal holds, and where it comes from.
 type grant struct {
-	doc *policy.Document
+	doc   *policy.Document
+	facts *docFacts
 	// label names the source in messages: "AppPolicy",
 	// "arn:aws:iam::aws:policy/IAMFullAccess", "its inline policy Logs".
 	label string
@@ -139,7 +140,7 @@ func (c *TemplateContext) ownGrants(p *template.Principal) []grant {
 				if !ok {
 					continue
 				}
-				out = append(out, grant{doc: pc.Doc, label: grantLabel(pol, a), unit: fmt.Sprintf("policy:%p", pol), at: at, when: when, own: true})
+				out = append(out, grant{doc: pc.Doc, facts: c.facts(pc.Doc), label: grantLabel(pol, a), unit: fmt.Sprintf("policy:%p", pol), at: at, when: when, own: true})
 			}
 			continue
 		}
@@ -150,11 +151,11 @@ func (c *TemplateContext) ownGrants(p *template.Principal) []grant {
 		if l.policy == nil {
 			continue
 		}
-		doc, err := c.managed.document(l.policy)
+		doc, facts, err := c.managed.document(c.Options.Data, l.policy)
 		if err != nil {
 			continue // a defect of the data set, found by its own tests
 		}
-		g := grant{doc: doc, label: l.text, managed: l.policy.Name, at: at, when: a.When, own: true}
+		g := grant{doc: doc, facts: facts, label: l.text, managed: l.policy.Name, at: at, when: a.When, own: true}
 		if strings.HasSuffix(l.policy.Path, "service-role/") {
 			// AWS's permissions for a service that acts on the account's
 			// behalf (AWSBatchServiceRole passes roles to the instances
@@ -195,30 +196,22 @@ func lastSegment(path string) string {
 // that several sources open together.
 func (c *TemplateContext) judgePrincipal(e *effective, p *template.Principal, grants []grant) {
 	data := c.Options.Data
-	var stmts []*grantStatement
+	docs := make([]grantDoc, len(grants))
+	cut := false
 	for i, g := range grants {
-		for _, s := range g.doc.Statements {
-			stmts = append(stmts, &grantStatement{s: s, src: i, when: g.when})
-		}
-	}
-	denied := false
-	for _, g := range stmts {
-		s := g.s
-		if s.Effect == "Deny" && unconditional(s) && onEveryResource(s) && (s.Action.Present || s.NotAction.Present) {
-			denied = true
-		}
+		docs[i] = grantDoc{facts: g.facts, src: i, when: g.when}
+		cut = cut || g.facts.cut
 	}
 	admin := false
 	for i, g := range grants {
-		as := adminGrants(data, g.doc.Statements)
-		if len(as) == 0 || denied {
+		if len(g.facts.admin) == 0 || cut {
 			continue
 		}
 		admin = true
 		if g.unit != "" || !g.own {
 			continue // the policy rules (or the group) report it
 		}
-		for _, a := range as {
+		for _, a := range g.facts.admin {
 			msg, typ := adminMessage(data, a, fmt.Sprintf("The AWS managed policy %s gives %s every action on every resource", g.managed, p.Describe()))
 			r := c.grantReport(grants[i], p, "*", msg)
 			r.Type = typ
@@ -229,24 +222,20 @@ func (c *TemplateContext) judgePrincipal(e *effective, p *template.Principal, gr
 		if g.unit != "" || !g.own {
 			continue
 		}
-		for _, s := range g.doc.Statements {
-			shape, ok := passRoleOf(s)
-			if !ok {
-				continue
-			}
+		for _, h := range g.facts.passRoles {
 			sid := ""
-			if s.Sid != "" {
-				sid = " (statement " + s.Sid + ")"
+			if h.s.Sid != "" {
+				sid = " (statement " + h.s.Sid + ")"
 			}
-			r := c.grantReport(g, p, shape.code+":"+shape.subject,
-				fmt.Sprintf("The AWS managed policy %s%s gives %s %s on every role.", g.managed, sid, p.Describe(), shape.subject))
-			e.passRole[shape.code] = append(e.passRole[shape.code], r)
+			r := c.grantReport(g, p, h.shape.code+":"+h.shape.subject,
+				fmt.Sprintf("The AWS managed policy %s%s gives %s %s on every role.", g.managed, sid, p.Describe(), h.shape.subject))
+			e.passRole[h.shape.code] = append(e.passRole[h.shape.code], r)
 		}
 	}
 	if admin {
 		return // administrator access is reported as such
 	}
-	f := newPathFinder(data, stmts)
+	f := newPathFinder(data, docs)
 	judged := func(w escalationWay) bool {
 		srcs := w.sources()
 		unit := grants[srcs[0]].unit
@@ -277,7 +266,7 @@ func (c *TemplateContext) judgePrincipal(e *effective, p *template.Principal, gr
 			continue
 		}
 		// the attachment that completes the path: the last one written
-		last := w.parts[0].g.src
+		last := w.parts[0].src
 		for _, s := range w.sources() {
 			if grants[s].at.after(grants[last].at) {
 				last = s

@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/tollgate-dev/tollgate/iamdata"
@@ -49,13 +50,146 @@ var escalations = []escalation{
 	{actions: []string{"iam:PassRole", "datapipeline:CreatePipeline", "datapipeline:PutPipelineDefinition"}, how: "run a data pipeline with any role", passTo: "datapipeline.amazonaws.com"},
 }
 
-// grantStatement is one statement of what a principal is given, with the
-// source it comes from (an index the caller understands) and the branch
-// it holds in.
-type grantStatement struct {
-	s    *policy.Statement
-	src  int
-	when template.Assumption
+// escalationActions are the actions of every escalation path.
+var escalationActions = func() []string {
+	var out []string
+	for _, e := range escalations {
+		for _, a := range e.actions {
+			if !slices.Contains(out, a) {
+				out = append(out, a)
+			}
+		}
+	}
+	return out
+}()
+
+// docFacts are what the privilege rules need to know of one document,
+// found once: an AWS managed policy's are shared by every principal and
+// template that attaches it.
+type docFacts struct {
+	// allows maps each escalation action to the Allow statements that
+	// grant it; denied holds the actions an unconditional Deny on every
+	// resource takes away.
+	allows map[string][]allowHit
+	denied map[string]bool
+	// cut is set when such a Deny takes any action away, so the document
+	// does not grant every action; admin are its administrator grants
+	// otherwise.
+	cut   bool
+	admin []adminGrant
+	// passRoles are the statements that grant iam:PassRole broadly.
+	passRoles []passRoleHit
+}
+
+type allowHit struct {
+	s *policy.Statement
+	v policy.Value
+}
+
+type passRoleHit struct {
+	s     *policy.Statement
+	shape passRoleShape
+}
+
+// lowerEscalationActions are escalationActions in lower case, as
+// patterns are compared.
+var lowerEscalationActions = func() []string {
+	out := make([]string, len(escalationActions))
+	for i, a := range escalationActions {
+		out[i] = strings.ToLower(a)
+	}
+	return out
+}()
+
+// factsOf reads a document's facts.
+func factsOf(data *iamdata.Set, d *policy.Document) *docFacts {
+	f := &docFacts{allows: map[string][]allowHit{}, denied: map[string]bool{}}
+	for _, s := range d.Statements {
+		switch {
+		case s.Allows():
+			for i, v := range allowedActions(s, lowerEscalationActions) {
+				if v != nil {
+					a := escalationActions[i]
+					f.allows[a] = append(f.allows[a], allowHit{s, *v})
+				}
+			}
+			if shape, ok := passRoleOf(s); ok {
+				f.passRoles = append(f.passRoles, passRoleHit{s, shape})
+			}
+		case s.Effect == "Deny" && unconditional(s) && onEveryResource(s) && (s.Action.Present || s.NotAction.Present):
+			f.cut = true
+			for _, a := range escalationActions {
+				if deniesAction(s, a) {
+					f.denied[a] = true
+				}
+			}
+		}
+	}
+	if !f.cut {
+		f.admin = adminGrants(data, d.Statements)
+	}
+	return f
+}
+
+// allowedActions is allowsAction for many actions (in lower case) at
+// once, lowering each pattern of the statement only once: an AWS managed
+// policy has thousands. It returns, per action, the value that allows it.
+func allowedActions(s *policy.Statement, actions []string) []*policy.Value {
+	out := make([]*policy.Value, len(actions))
+	if s.Action.Present {
+		for i := range s.Action.Values {
+			v := &s.Action.Values[i]
+			if !v.Known {
+				continue
+			}
+			p := strings.ToLower(strings.TrimSpace(v.Text))
+			for j, a := range actions {
+				if out[j] == nil && lowerMatch(p, a) {
+					out[j] = v
+				}
+			}
+		}
+		return out
+	}
+	if !s.NotAction.Present || !s.NotAction.AllKnown() {
+		return out
+	}
+	excepted := make([]bool, len(actions))
+	for _, v := range s.NotAction.Values {
+		p := strings.ToLower(strings.TrimSpace(v.Text))
+		for j, a := range actions {
+			if lowerMatch(p, a) {
+				excepted[j] = true
+			}
+		}
+	}
+	for j := range actions {
+		if !excepted[j] {
+			out[j] = &policy.Value{Node: s.NotAction.Node, Path: s.NotAction.Path, Text: "NotAction", Known: true}
+		}
+	}
+	return out
+}
+
+// lowerMatch is actionMatches on lower-case text, skipping patterns of
+// another service without matching them.
+func lowerMatch(pattern, action string) bool {
+	svc, _, _ := strings.Cut(pattern, ":")
+	if !strings.ContainsAny(svc, "*?") {
+		asvc, _, _ := strings.Cut(action, ":")
+		if svc != asvc {
+			return false
+		}
+	}
+	return iamdata.WildcardMatch(pattern, action)
+}
+
+// grantDoc is one document a principal holds, with the source it comes
+// from (an index the caller understands) and the branch it holds in.
+type grantDoc struct {
+	facts *docFacts
+	src   int
+	when  template.Assumption
 }
 
 // escalationPart is the statement element that grants one action of an
@@ -63,40 +197,29 @@ type grantStatement struct {
 type escalationPart struct {
 	action string
 	v      policy.Value
-	g      *grantStatement
+	src    int
+	when   template.Assumption
 	narrow narrowing
 	// passedTo is set for a PassRole part that an iam:PassedToService
 	// condition limits to the service the path needs.
 	passedTo string
 }
 
-// pathFinder searches statements for the parts of escalation paths.
+// pathFinder searches documents for the parts of escalation paths.
 type pathFinder struct {
-	data  *iamdata.Set
-	stmts []*grantStatement
-	// denies are the Deny statements that apply in every case (no
-	// condition) on every resource: an action they cover is not granted.
-	denies []*grantStatement
+	data *iamdata.Set
+	docs []grantDoc
 }
 
-func newPathFinder(data *iamdata.Set, stmts []*grantStatement) *pathFinder {
-	f := &pathFinder{data: data, stmts: stmts}
-	for _, g := range stmts {
-		if g.s.Effect == "Deny" && unconditional(g.s) && onEveryResource(g.s) {
-			f.denies = append(f.denies, g)
-		}
-	}
-	return f
+func newPathFinder(data *iamdata.Set, docs []grantDoc) *pathFinder {
+	return &pathFinder{data: data, docs: docs}
 }
 
 // denied reports whether an unconditional Deny on every resource, in a
-// branch compatible with when, covers action.
+// branch compatible with when, takes action away.
 func (f *pathFinder) denied(action string, when template.Assumption) bool {
-	for _, d := range f.denies {
-		if !agree(d.when, when) {
-			continue
-		}
-		if deniesAction(d.s, action) {
+	for _, d := range f.docs {
+		if d.facts.denied[action] && agree(d.when, when) {
 			return true
 		}
 	}
@@ -132,32 +255,31 @@ func deniesAction(s *policy.Statement, action string) bool {
 // open this path at all.
 func (f *pathFinder) candidates(action string, pivot bool, passTo string) []escalationPart {
 	var out []escalationPart
-	for _, g := range f.stmts {
-		s := g.s
-		if !s.Allows() || pivot && !onEveryResourceFor(s, action) {
-			continue
-		}
-		v, ok := allowsAction(s, action)
-		if !ok {
-			continue
-		}
-		var skip func(*policy.Condition) bool
-		passedTo := ""
-		if strings.EqualFold(action, passRoleAction) {
-			if !passesTo(s, passTo) {
+	for _, d := range f.docs {
+		for _, h := range d.facts.allows[action] {
+			s := h.s
+			if pivot && !onEveryResourceFor(s, action) {
 				continue
 			}
-			skip = func(c *policy.Condition) bool { return strings.EqualFold(c.Key, "iam:PassedToService") }
-			for _, c := range conditionsOn(s, "iam:PassedToService") {
-				if positiveCondition(c) {
-					passedTo = passTo
+			var skip func(*policy.Condition) bool
+			passedTo := ""
+			if action == passRoleAction {
+				if !passesTo(s, passTo) {
+					continue
+				}
+				skip = func(c *policy.Condition) bool { return strings.EqualFold(c.Key, "iam:PassedToService") }
+				for _, c := range conditionsOn(s, "iam:PassedToService") {
+					if positiveCondition(c) {
+						passedTo = passTo
+					}
 				}
 			}
+			if f.denied(action, d.when) {
+				continue
+			}
+			out = append(out, escalationPart{action: action, v: h.v, src: d.src, when: d.when,
+				narrow: conditionsOf(f.data, s, skip), passedTo: passedTo})
 		}
-		if f.denied(action, g.when) {
-			continue
-		}
-		out = append(out, escalationPart{action: action, v: v, g: g, narrow: conditionsOf(f.data, s, skip), passedTo: passedTo})
 	}
 	return out
 }
@@ -274,14 +396,8 @@ func (w escalationWay) softened() bool {
 func (w escalationWay) sources() []int {
 	var out []int
 	for _, p := range w.parts {
-		dup := false
-		for _, s := range out {
-			if s == p.g.src {
-				dup = true
-			}
-		}
-		if !dup {
-			out = append(out, p.g.src)
+		if !slices.Contains(out, p.src) {
+			out = append(out, p.src)
 		}
 	}
 	return out
@@ -327,11 +443,11 @@ func (f *pathFinder) ways(prefer func(escalationWay) int) []escalationWay {
 				return
 			}
 			for _, p := range cands[j] {
-				if !agree(when, p.g.when) {
+				if !agree(when, p.when) {
 					continue
 				}
 				pick[j] = p
-				walk(j+1, merge(when, p.g.when))
+				walk(j+1, merge(when, p.when))
 			}
 		}
 		walk(0, nil)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"sync"
 
+	"github.com/tollgate-dev/tollgate/iamdata"
 	"github.com/tollgate-dev/tollgate/iamdata/managed"
 	"github.com/tollgate-dev/tollgate/policy"
 	"github.com/tollgate-dev/tollgate/template"
@@ -22,9 +23,10 @@ type managedDocs struct {
 }
 
 type managedDoc struct {
-	once sync.Once
-	doc  *policy.Document
-	err  error
+	once  sync.Once
+	doc   *policy.Document
+	facts *docFacts
+	err   error
 }
 
 func newManagedDocs(set *managed.Set) *managedDocs {
@@ -44,8 +46,9 @@ func (m *managedDocs) Set() (*managed.Set, error) {
 	return m.set, m.err
 }
 
-// document returns the parsed document of an AWS managed policy.
-func (m *managedDocs) document(p *managed.Policy) (*policy.Document, error) {
+// document returns the parsed document of an AWS managed policy and its
+// facts for the privilege rules.
+func (m *managedDocs) document(data *iamdata.Set, p *managed.Policy) (*policy.Document, *docFacts, error) {
 	m.mu.Lock()
 	d := m.docs[p.Path+p.Name]
 	if d == nil {
@@ -60,8 +63,23 @@ func (m *managedDocs) document(p *managed.Policy) (*policy.Document, error) {
 			return
 		}
 		d.doc = policy.Parse(n)
+		d.facts = factsOf(data, d.doc)
 	})
-	return d.doc, d.err
+	return d.doc, d.facts, d.err
+}
+
+// facts returns the privilege facts of a template's document, found once
+// per template.
+func (c *TemplateContext) facts(d *policy.Document) *docFacts {
+	if f, ok := c.docFacts[d]; ok {
+		return f
+	}
+	if c.docFacts == nil {
+		c.docFacts = map[*policy.Document]*docFacts{}
+	}
+	f := factsOf(c.Options.Data, d)
+	c.docFacts[d] = f
+	return f
 }
 
 // managedLookup is what a ManagedPolicyArns entry (or SAM name) refers to.

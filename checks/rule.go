@@ -93,8 +93,10 @@ type TemplateContext struct {
 	managed      *managedDocs
 	managedCache map[string]managedLookup
 	eff          *effective
-	// contexts finds the parsed form of an extracted policy.
+	// contexts finds the parsed form of an extracted policy; docFacts
+	// holds what the privilege rules found in each document.
 	contexts map[*template.Policy]*PolicyContext
+	docFacts map[*policy.Document]*docFacts
 }
 
 // suppressions returns the template's inline suppressions, read once.

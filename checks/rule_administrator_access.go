@@ -32,7 +32,7 @@ func ruleAdministratorAccess() *Rule {
 		if !c.grantsPermissions() {
 			return
 		}
-		for _, a := range adminGrants(c.Options.Data, c.Doc.Statements) {
+		for _, a := range c.facts(c.Doc).admin {
 			rep := c.atNode(a.v.Node, a.v.Path, "*", "", "")
 			rep.Message, rep.Type = adminMessage(c.Options.Data, a, "The statement allows every action on every resource")
 			c.Report(rep)
@@ -54,21 +54,13 @@ type adminGrant struct {
 }
 
 // adminGrants returns the statements of a document that grant
-// administrator access, unless an unconditional Deny on every resource
-// takes some actions away.
+// administrator access (factsOf leaves them out when an unconditional Deny
+// on every resource takes some actions away).
 func adminGrants(data *iamdata.Set, stmts []*policy.Statement) []adminGrant {
 	var out []adminGrant
 	for _, s := range stmts {
 		if v, ok := administratorStatement(s); ok {
 			out = append(out, adminGrant{s: s, v: v, narrow: conditionsOf(data, s, nil)})
-		}
-	}
-	if len(out) == 0 {
-		return nil
-	}
-	for _, s := range stmts {
-		if s.Effect == "Deny" && unconditional(s) && onEveryResource(s) && (s.Action.Present || s.NotAction.Present) {
-			return nil
 		}
 	}
 	return out

@@ -29,19 +29,19 @@ func rulePrivilegeEscalation() *Rule {
 		LearnMore: docsURL + "privilege_escalation",
 	}
 	r.Policy = func(c *PolicyContext) {
-		if !c.grantsPermissions() || len(adminGrants(c.Options.Data, c.Doc.Statements)) > 0 {
+		if !c.grantsPermissions() {
 			return
 		}
-		stmts := make([]*grantStatement, len(c.Doc.Statements))
-		for i, s := range c.Doc.Statements {
-			stmts[i] = &grantStatement{s: s}
+		facts := c.facts(c.Doc)
+		if len(facts.admin) > 0 {
+			return
 		}
 		type anchor struct {
 			ways []escalationWay
 		}
 		var order []string
 		anchors := map[string]*anchor{}
-		for _, w := range newPathFinder(c.Options.Data, stmts).ways(nil) {
+		for _, w := range newPathFinder(c.Options.Data, []grantDoc{{facts: facts}}).ways(nil) {
 			key := w.parts[0].v.Path
 			if anchors[key] == nil {
 				anchors[key] = &anchor{}
@@ -137,9 +137,9 @@ func wayLabel(w escalationWay, label func(src int) string) string {
 		if i == 0 {
 			text = pivotText(w)
 		}
-		j := slices.Index(srcs, p.g.src)
+		j := slices.Index(srcs, p.src)
 		if j < 0 {
-			srcs = append(srcs, p.g.src)
+			srcs = append(srcs, p.src)
 			acts = append(acts, nil)
 			j = len(srcs) - 1
 		}
