@@ -2,7 +2,7 @@ package checks
 
 import (
 	"fmt"
-	"regexp"
+	"github.com/tollgate-dev/tollgate/internal/awsid"
 	"sort"
 	"strings"
 
@@ -133,11 +133,6 @@ func hasHole(s string) bool {
 // partitions are the AWS partitions.
 var partitions = []string{"aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc"}
 
-var (
-	regionRE  = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`)
-	accountRE = regexp.MustCompile(`^\d{12}$`)
-)
-
 // The rules that share this diagnosis: each reports its own code.
 const (
 	codeInvalidARNPrefix      = "INVALID_ARN_PREFIX"
@@ -157,78 +152,15 @@ const (
 // the service reference. Parts that are unknown or wildcards are assumed to
 // be right: a problem is reported only when no value of them could fix it.
 func diagnoseARN(m *matcher, data *iamdata.Set, info *arnInfo) {
-	text := info.text
-	set := func(code, msg, fix string) { info.code, info.message, info.fix = code, msg, fix }
-	shown := info.shown
-	fields := strings.SplitN(text, ":", 6)
-	if fields[0] != "arn" {
-		if hasHole(fields[0]) {
-			return
-		}
-		if strings.EqualFold(fields[0], "arn") {
-			set(codeInvalidARNPrefix, fmt.Sprintf("%q starts with %q; ARNs start with a lower-case \"arn:\".", shown, fields[0]+":"),
-				"write arn: in lower case")
-			return
-		}
-		set(codeInvalidARNPrefix, fmt.Sprintf("%q is not an ARN: a resource is \"*\" or an ARN that starts with \"arn:\".", shown),
-			"write the resource's full ARN (arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE), e.g. arn:aws:s3:::my-bucket for a bucket")
+	p, ok := splitARN(info)
+	if !ok || diagnoseFields(data, info, p) {
 		return
 	}
-	if len(fields) < 6 {
-		if hasHole(text) {
-			return
-		}
-		set(codeMissingARNField, fmt.Sprintf("%q has %d of the 6 fields of an ARN (arn:partition:service:region:account:resource).", shown, len(fields)),
-			"add the missing fields; leave a field empty (::) where the service has none, as in arn:aws:s3:::my-bucket")
-		return
-	}
-	partition, service, region, account, resource := fields[1], fields[2], fields[3], fields[4], fields[5]
-	if !hasHole(partition) && !contains(partitions, partition) {
-		fix := `use the partition "aws" (or aws-cn, aws-us-gov for those partitions), or ${AWS::Partition}`
-		msg := fmt.Sprintf("%q in %q is not an AWS partition.", partition, shown)
-		if s, ok := spelling.Closest(partition, partitions); ok {
-			msg += fmt.Sprintf(" Did you mean %s?", s)
-		}
-		set(codeInvalidPartition, msg, fix)
-		return
-	}
-	if hasHole(service) {
-		return
-	}
-	info.service = service
-	if !data.HasARNService(service) {
-		if lower := strings.ToLower(service); lower != service && (data.HasARNService(lower) || data.HasService(lower)) {
-			set(codeInvalidARNServiceCase, fmt.Sprintf("The service %q in %q must be lower case.", service, shown),
-				"write the service as "+lower)
-			return
-		}
-		if data.HasService(service) {
-			return // a service whose resources have no ARN formats
-		}
-		msg := fmt.Sprintf("%q in %q is not the service of any AWS resource.", service, shown)
-		fix := "use the service of the resource's ARN, e.g. s3, dynamodb, lambda"
-		if s, ok := spelling.Closest(service, data.ARNServices()); ok {
-			msg += fmt.Sprintf(" Did you mean %s?", s)
-			fix = fmt.Sprintf("replace %s with %s", service, s)
-		}
-		set(codeInvalidService, msg, fix)
-		return
-	}
-	if region != "" && !hasHole(region) && !regionRE.MatchString(region) {
-		set(codeInvalidARNRegion, fmt.Sprintf("%q in %q is not a Region.", region, shown),
-			"write a Region such as us-east-1 or eu-west-1, ${AWS::Region}, or * for every Region")
-		return
-	}
-	if account != "" && !hasHole(account) && !accountRE.MatchString(account) && account != "aws" {
-		set(codeInvalidARNAccount, fmt.Sprintf("%q in %q is not an account ID: account IDs have 12 digits.", account, shown),
-			"write the 12-digit account ID (keep leading zeros, and quote it in YAML), ${AWS::AccountId}, or *")
-		return
-	}
-	formats := data.ARNFormats(service)
+	formats := data.ARNFormats(p.service)
 	if len(formats) == 0 {
 		return
 	}
-	res := compileValue(resource)
+	res := compileValue(p.resource)
 	var matched []iamdata.ARNFormat
 	for _, f := range formats {
 		if m.intersects(res, formatPattern(f.Resource)) {
@@ -236,11 +168,106 @@ func diagnoseARN(m *matcher, data *iamdata.Set, info *arnInfo) {
 		}
 	}
 	if len(matched) == 0 {
-		set(codeInvalidARNResource, fmt.Sprintf("The resource part %q of %q matches no resource type of %s. Its resource types are written %s.",
-			display(resource), shown, service, formatList(formats)),
+		info.set(codeInvalidARNResource, fmt.Sprintf("The resource part %q of %q matches no resource type of %s. Its resource types are written %s.",
+			display(p.resource), info.shown, p.service, formatList(formats)),
 			"write the resource part as the service reference gives it for the resource type you mean")
 		return
 	}
+	diagnosePlacement(info, p, matched)
+}
+
+// arnParts are the fields of an ARN after "arn:".
+type arnParts struct {
+	partition, service, region, account, resource string
+}
+
+func (info *arnInfo) set(code, msg, fix string) { info.code, info.message, info.fix = code, msg, fix }
+
+// splitARN splits the ARN into its fields; ok is false when it is not one
+// (reported) or cannot be judged (holes where the fields should be).
+func splitARN(info *arnInfo) (arnParts, bool) {
+	text, shown := info.text, info.shown
+	fields := strings.SplitN(text, ":", 6)
+	if fields[0] != "arn" {
+		switch {
+		case hasHole(fields[0]):
+		case strings.EqualFold(fields[0], "arn"):
+			info.set(codeInvalidARNPrefix, fmt.Sprintf("%q starts with %q; ARNs start with a lower-case \"arn:\".", shown, fields[0]+":"),
+				"write arn: in lower case")
+		default:
+			info.set(codeInvalidARNPrefix, fmt.Sprintf("%q is not an ARN: a resource is \"*\" or an ARN that starts with \"arn:\".", shown),
+				"write the resource's full ARN (arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE), e.g. arn:aws:s3:::my-bucket for a bucket")
+		}
+		return arnParts{}, false
+	}
+	if len(fields) < 6 {
+		if !hasHole(text) {
+			info.set(codeMissingARNField, fmt.Sprintf("%q has %d of the 6 fields of an ARN (arn:partition:service:region:account:resource).", shown, len(fields)),
+				"add the missing fields; leave a field empty (::) where the service has none, as in arn:aws:s3:::my-bucket")
+		}
+		return arnParts{}, false
+	}
+	return arnParts{fields[1], fields[2], fields[3], fields[4], fields[5]}, true
+}
+
+// diagnoseFields judges the partition, service, Region and account; done
+// is set when one is wrong (reported) or the service cannot be judged.
+func diagnoseFields(data *iamdata.Set, info *arnInfo, p arnParts) (done bool) {
+	shown := info.shown
+	if !hasHole(p.partition) && !contains(partitions, p.partition) {
+		msg := fmt.Sprintf("%q in %q is not an AWS partition.", p.partition, shown)
+		if s, ok := spelling.Closest(p.partition, partitions); ok {
+			msg += fmt.Sprintf(" Did you mean %s?", s)
+		}
+		info.set(codeInvalidPartition, msg, `use the partition "aws" (or aws-cn, aws-us-gov for those partitions), or ${AWS::Partition}`)
+		return true
+	}
+	if hasHole(p.service) {
+		return true
+	}
+	info.service = p.service
+	if !data.HasARNService(p.service) {
+		diagnoseService(data, info, p.service)
+		return true
+	}
+	if p.region != "" && !hasHole(p.region) && !awsid.IsRegion(p.region) {
+		info.set(codeInvalidARNRegion, fmt.Sprintf("%q in %q is not a Region.", p.region, shown),
+			"write a Region such as us-east-1 or eu-west-1, ${AWS::Region}, or * for every Region")
+		return true
+	}
+	if p.account != "" && !hasHole(p.account) && !awsid.IsAccount(p.account) && p.account != "aws" {
+		info.set(codeInvalidARNAccount, fmt.Sprintf("%q in %q is not an account ID: account IDs have 12 digits.", p.account, shown),
+			"write the 12-digit account ID (keep leading zeros, and quote it in YAML), ${AWS::AccountId}, or *")
+		return true
+	}
+	return false
+}
+
+// diagnoseService reports a service no resource ARN has: a case slip, or
+// a name with a did-you-mean. Services without ARN formats pass.
+func diagnoseService(data *iamdata.Set, info *arnInfo, service string) {
+	if lower := strings.ToLower(service); lower != service && (data.HasARNService(lower) || data.HasService(lower)) {
+		info.set(codeInvalidARNServiceCase, fmt.Sprintf("The service %q in %q must be lower case.", service, info.shown),
+			"write the service as "+lower)
+		return
+	}
+	if data.HasService(service) {
+		return // a service whose resources have no ARN formats
+	}
+	msg := fmt.Sprintf("%q in %q is not the service of any AWS resource.", service, info.shown)
+	fix := "use the service of the resource's ARN, e.g. s3, dynamodb, lambda"
+	if s, ok := spelling.Closest(service, data.ARNServices()); ok {
+		msg += fmt.Sprintf(" Did you mean %s?", s)
+		fix = fmt.Sprintf("replace %s with %s", service, s)
+	}
+	info.set(codeInvalidService, msg, fix)
+}
+
+// diagnosePlacement judges the Region and account fields against the
+// resource types the resource part matched: fine when one type takes them,
+// else the most telling mismatch is reported.
+func diagnosePlacement(info *arnInfo, p arnParts, matched []iamdata.ARNFormat) {
+	region, account, shown, service := p.region, p.account, info.shown, p.service
 	var regionNotAllowed, regionMissing, accountNotAllowed *iamdata.ARNFormat
 	for i, f := range matched {
 		rOK := true
@@ -269,21 +296,18 @@ func diagnoseARN(m *matcher, data *iamdata.Set, info *arnInfo) {
 	}
 	switch {
 	case accountNotAllowed != nil:
-		f := accountNotAllowed
-		set(codeARNAccountNotAllowed, fmt.Sprintf("%s ARNs of %s have no account field, but %q has %s.",
-			article(f.ResourceType), service, shown, account),
-			"remove the account: "+fmt.Sprintf("arn:%s:%s:%s::%s", partition, service, region, display(resource)))
+		info.set(codeARNAccountNotAllowed, fmt.Sprintf("%s ARNs of %s have no account field, but %q has %s.",
+			article(accountNotAllowed.ResourceType), service, shown, account),
+			"remove the account: "+fmt.Sprintf("arn:%s:%s:%s::%s", p.partition, service, region, display(p.resource)))
 	case regionNotAllowed != nil:
-		f := regionNotAllowed
-		set(codeARNRegionNotAllowed, fmt.Sprintf("%s ARNs of %s have no Region field, but %q has %s.",
-			article(f.ResourceType), service, shown, region),
-			"remove the Region: "+fmt.Sprintf("arn:%s:%s::%s:%s", partition, service, account, display(resource)))
+		info.set(codeARNRegionNotAllowed, fmt.Sprintf("%s ARNs of %s have no Region field, but %q has %s.",
+			article(regionNotAllowed.ResourceType), service, shown, region),
+			"remove the Region: "+fmt.Sprintf("arn:%s:%s::%s:%s", p.partition, service, account, display(p.resource)))
 	case regionMissing != nil:
-		f := regionMissing
-		set(codeMissingARNRegion, fmt.Sprintf("%s ARNs of %s need a Region, but %q has none.", article(f.ResourceType), service, shown),
+		info.set(codeMissingARNRegion, fmt.Sprintf("%s ARNs of %s need a Region, but %q has none.", article(regionMissing.ResourceType), service, shown),
 			"add the Region (${AWS::Region}, a Region such as us-east-1, or * for all)")
 	default:
-		set(codeInvalidARNResource, fmt.Sprintf("%q matches no resource type of %s in its Region and account fields. Its resource types are written %s.", shown, service, formatList(matched)),
+		info.set(codeInvalidARNResource, fmt.Sprintf("%q matches no resource type of %s in its Region and account fields. Its resource types are written %s.", shown, service, formatList(matched)),
 			"write the ARN in the format of the resource type you mean")
 	}
 }

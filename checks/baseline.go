@@ -3,11 +3,8 @@ package checks
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
 	"sort"
 )
 
@@ -97,18 +94,6 @@ func (b *Baseline) Write(w io.Writer) error {
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(b)
-}
-
-// ReadBaseline reads a baseline file.
-func ReadBaseline(path string) (*Baseline, error) {
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%s: baseline file not found; create it with tollgate check --write-baseline %s", path, path)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return ParseBaseline(path, data)
 }
 
 // ParseBaseline reads a baseline from its text; file names it in errors.

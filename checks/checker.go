@@ -147,6 +147,7 @@ func Rules() []*Rule {
 		ruleInvalidEffect(),
 		ruleMissingAction(),
 		ruleMissingResource(),
+		ruleDynamicReferenceWithoutVersion(),
 		// Actions.
 		ruleInvalidServiceInAction(),
 		ruleInvalidAction(),

@@ -1,16 +1,11 @@
 package checks
 
 import (
-	"regexp"
+	"github.com/tollgate-dev/tollgate/internal/awsid"
 	"strings"
 
 	"github.com/tollgate-dev/tollgate/policy"
 	"github.com/tollgate-dev/tollgate/template"
-)
-
-var (
-	accountIDRE = regexp.MustCompile(`^\d{12}$`)
-	orgIDRE     = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
 )
 
 // principalScope is what an AWS principal value grants access to.
@@ -45,7 +40,7 @@ func awsPrincipalScope(v policy.Value, own string) (principalScope, string) {
 		}
 		acct = fields[4]
 	}
-	if !accountIDRE.MatchString(acct) {
+	if !awsid.IsAccount(acct) {
 		return scopeUnknown, ""
 	}
 	if acct == own {
@@ -212,11 +207,11 @@ func (o *Options) judgeValues(c *policy.Condition, key string) (verdict, []strin
 			if c.Base == "StringLike" || c.Base == "ArnLike" {
 				return noLimit, nil // a partial wildcard: cannot tell whose
 			}
-		case accountIDRE.MatchString(id):
+		case awsid.IsAccount(id):
 			if o.Values.AccountID != "" && !o.trusted(id) {
 				ext = append(ext, id)
 			}
-		case orgIDRE.MatchString(id):
+		case awsid.IsOrg(id):
 			if len(o.TrustedOrgs) > 0 && !contains(o.TrustedOrgs, id) {
 				ext = append(ext, id)
 			}

@@ -62,6 +62,10 @@ type Options struct {
 	// (o-xxxxxxxxxx) that principals may come from without being external.
 	TrustedAccounts []string
 	TrustedOrgs     []string
+	// AllowDynamicRefWithoutVersion accepts {{resolve:ssm:NAME}} without a
+	// version in policies (cfn-policy-validator's
+	// --allow-dynamic-ref-without-version).
+	AllowDynamicRefWithoutVersion bool
 	// Managed is the AWS managed policy data set that attached managed
 	// policies are judged by; nil means the built-in one.
 	Managed *managed.Set

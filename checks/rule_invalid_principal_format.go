@@ -2,6 +2,7 @@ package checks
 
 import (
 	"fmt"
+	"github.com/tollgate-dev/tollgate/internal/awsid"
 	"regexp"
 	"strings"
 )
@@ -53,7 +54,7 @@ func ruleInvalidPrincipalFormat() *Rule {
 func principalFormat(typ, s string) (msg, fix string, bad bool) {
 	switch typ {
 	case "AWS":
-		if s == "*" || accountIDRE.MatchString(s) || uniqueIDRE.MatchString(s) || awsPrincipalARN.MatchString(s) {
+		if s == "*" || awsid.IsAccount(s) || uniqueIDRE.MatchString(s) || awsPrincipalARN.MatchString(s) {
 			return "", "", false
 		}
 		switch {

@@ -340,3 +340,32 @@ func ReadParameters(path string) (map[string]string, error) {
 	}
 	return out, nil
 }
+
+// InputError is a template or parameters file named by a plan entry that
+// cannot be read; the run exits with status 2.
+type InputError struct{ Err error }
+
+func (e *InputError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the cause.
+func (e *InputError) Unwrap() error { return e.Err }
+
+// Usage marks the error as one of usage: the run exits with status 2.
+func (e *InputError) Usage() {}
+
+// LoadTarget reads the template and the parameters file ("" for none) of a
+// stack to deploy or preview.
+func LoadTarget(file, stack, paramsFile string) (Target, error) {
+	t := Target{File: file, StackName: stack}
+	body, err := os.ReadFile(file)
+	if err != nil {
+		return t, &InputError{fmt.Errorf("template %s: %v", file, errors.Unwrap(err))}
+	}
+	t.Body = string(body)
+	if paramsFile != "" {
+		if t.Parameters, err = ReadParameters(paramsFile); err != nil {
+			return t, &InputError{err}
+		}
+	}
+	return t, nil
+}

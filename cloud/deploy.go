@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"sort"
 	"strings"
 	"time"
@@ -31,51 +30,32 @@ type DeployOptions struct {
 	ChangeSet string
 	// DryRun creates and prints the change set, then deletes it.
 	DryRun bool
-	// Progress receives a line per stack event as it arrives.
-	Progress io.Writer
+	// Progress, when set, is called with each stack event as it arrives
+	// (report.DeployEventLine renders one).
+	Progress func(Event)
 	Waiting  Waiting
 	// Capabilities acknowledged; default IAM, named IAM and auto-expand.
 	Capabilities []cfntypes.Capability
 }
 
-// Outcome is how a deploy ended.
-type Outcome string
+// The result of a deploy is a model value, so that report renders it
+// without importing cloud.
+type (
+	// Outcome is how a deploy ended.
+	Outcome = model.Outcome
+	// DeployResult is what a deploy did.
+	DeployResult = model.DeployResult
+	// Event is one stack event.
+	Event = model.DeployEvent
+)
 
 // Deploy outcomes.
 const (
-	OutcomeDeployed  Outcome = "deployed"
-	OutcomeNoChanges Outcome = "no-changes"
-	OutcomeDryRun    Outcome = "dry-run"
-	OutcomeFailed    Outcome = "failed"
+	OutcomeDeployed  = model.OutcomeDeployed
+	OutcomeNoChanges = model.OutcomeNoChanges
+	OutcomeDryRun    = model.OutcomeDryRun
+	OutcomeFailed    = model.OutcomeFailed
 )
-
-// DeployResult is what a deploy did.
-type DeployResult struct {
-	Outcome Outcome
-	Stack   string
-	StackID string
-	// Status is the stack's final status.
-	Status string
-	// Preview is the change set that was executed (or would be, on a dry run).
-	Preview model.Preview
-	// Events are this deploy's stack events, oldest first.
-	Events []Event
-	// Failures are the events that failed, oldest first, when it failed.
-	Failures []Event
-	// Outputs are the stack's outputs after the deploy.
-	Outputs map[string]string
-	// Created is set when the deploy created the stack.
-	Created bool
-}
-
-// Event is one stack event.
-type Event struct {
-	Time         time.Time
-	LogicalID    string
-	ResourceType string
-	Status       string
-	Reason       string
-}
 
 // FailedError is a deploy that CloudFormation rolled back or could not
 // apply; its message lists the failing events and the rollback outcome.
@@ -98,13 +78,12 @@ func (e *FailedError) Error() string {
 	return b.String()
 }
 
-// Deploy brings a stack to the template: it creates a change set, prints it,
-// executes it and follows the stack's events until it settles. A change
-// set with nothing to do is deleted and reported as no changes, so reruns
-// succeed. Nothing is left half-done: a change set that fails is deleted,
-// and so is the empty stack a failed first change set leaves behind.
+// Deploy brings a stack to the template: it creates a change set, reads
+// it, executes it and follows the stack's events until it settles. A
+// change set with nothing to do is deleted and reported as no changes, so
+// reruns succeed. Nothing is left half-done: a change set that fails is
+// deleted, and so is the empty stack a failed first change set leaves.
 func Deploy(ctx context.Context, api Deployer, t Target, o DeployOptions) (*DeployResult, error) {
-	w := o.Waiting.withDefaults()
 	res := &DeployResult{Stack: t.StackName}
 	if len(t.Body) > InlineTemplateLimit {
 		return res, fmt.Errorf("%s: the template is %d bytes; CloudFormation takes at most %d inline", t.File, len(t.Body), InlineTemplateLimit)
@@ -113,6 +92,34 @@ func Deploy(ctx context.Context, api Deployer, t Target, o DeployOptions) (*Depl
 	if err != nil {
 		return res, err
 	}
+	in, err := changeSetInput(t, o, live)
+	if err != nil {
+		return res, err
+	}
+	res.Created = in.ChangeSetType == cfntypes.ChangeSetTypeCreate
+	created, err := api.CreateChangeSet(ctx, in)
+	if err != nil && live != nil && noChanges(apiMessage(err).Error()) {
+		// Some endpoints refuse an empty change set outright instead of
+		// creating it FAILED: the same answer, "nothing to do".
+		res.Outcome, res.Status, res.Outputs = OutcomeNoChanges, string(live.StackStatus), outputs(live)
+		return res, nil
+	}
+	if err != nil {
+		return res, fmt.Errorf("creating change set %s on %s: %w", o.ChangeSet, t.StackName, apiMessage(err))
+	}
+	cs := &changeSet{api: api, id: aws.ToString(created.Id), stack: t.StackName, created: res.Created}
+	res.StackID = aws.ToString(created.StackId)
+	res.Preview = model.Preview{File: t.File, Stack: t.StackName, ChangeSet: o.ChangeSet, NewStack: res.Created}
+	if done, err := settleChangeSet(ctx, cs, o, live, res); done || err != nil {
+		return res, err
+	}
+	return res, execute(ctx, cs, o, res)
+}
+
+// changeSetInput is the change set a deploy creates: CREATE for a new
+// stack (or one a preview left in REVIEW_IN_PROGRESS), UPDATE otherwise.
+// Stacks that cannot be updated now are refused with the fix.
+func changeSetInput(t Target, o DeployOptions, live *cfntypes.Stack) (*cfn.CreateChangeSetInput, error) {
 	in := &cfn.CreateChangeSetInput{
 		StackName: aws.String(t.StackName), ChangeSetName: aws.String(o.ChangeSet), TemplateBody: aws.String(t.Body),
 		Capabilities: o.Capabilities, IncludeNestedStacks: aws.Bool(true), ChangeSetType: cfntypes.ChangeSetTypeUpdate,
@@ -124,78 +131,85 @@ func Deploy(ctx context.Context, api Deployer, t Target, o DeployOptions) (*Depl
 	switch {
 	case live == nil || live.StackStatus == cfntypes.StackStatusReviewInProgress:
 		in.ChangeSetType = cfntypes.ChangeSetTypeCreate
-		res.Created = true
 	case strings.HasSuffix(string(live.StackStatus), "_IN_PROGRESS"):
-		return res, fmt.Errorf("stack %s is %s: another operation is running; rerun when it ends", t.StackName, live.StackStatus)
+		return nil, fmt.Errorf("stack %s is %s: another operation is running; rerun when it ends", t.StackName, live.StackStatus)
 	case live.StackStatus == cfntypes.StackStatusRollbackComplete || live.StackStatus == cfntypes.StackStatusRollbackFailed:
-		return res, fmt.Errorf("stack %s is %s: its first deploy failed and it cannot be updated; delete it (aws cloudformation delete-stack --stack-name %s) and deploy again",
+		return nil, fmt.Errorf("stack %s is %s: its first deploy failed and it cannot be updated; delete it (aws cloudformation delete-stack --stack-name %s) and deploy again",
 			t.StackName, live.StackStatus, t.StackName)
 	case strings.HasSuffix(string(live.StackStatus), "_FAILED"):
-		return res, fmt.Errorf("stack %s is %s: fix it in the CloudFormation console (continue the rollback) before deploying", t.StackName, live.StackStatus)
+		return nil, fmt.Errorf("stack %s is %s: fix it in the CloudFormation console (continue the rollback) before deploying", t.StackName, live.StackStatus)
 	}
 	in.Parameters = parameters(t.Parameters, live)
 	for _, k := range sortedKeys(t.Tags) {
 		in.Tags = append(in.Tags, cfntypes.Tag{Key: aws.String(k), Value: aws.String(t.Tags[k])})
 	}
-	created, err := api.CreateChangeSet(ctx, in)
-	if err != nil && live != nil && noChanges(apiMessage(err).Error()) {
-		// Some endpoints refuse an empty change set outright instead of
-		// creating it FAILED: the same answer, "nothing to do".
-		res.Outcome, res.Status, res.Outputs = OutcomeNoChanges, string(live.StackStatus), outputs(live)
-		return res, nil
+	return in, nil
+}
+
+// changeSet is a created change set, and how to clean it up.
+type changeSet struct {
+	api       Deployer
+	id, stack string
+	created   bool
+}
+
+// cleanup deletes the change set, and the empty REVIEW_IN_PROGRESS stack a
+// CREATE change set made, even when the run is cancelled.
+func (c *changeSet) cleanup(ctx context.Context) {
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	c.api.DeleteChangeSet(dctx, &cfn.DeleteChangeSetInput{ChangeSetName: aws.String(c.id), StackName: aws.String(c.stack)})
+	if c.created {
+		c.api.DeleteStack(dctx, &cfn.DeleteStackInput{StackName: aws.String(c.stack)})
 	}
-	if err != nil {
-		return res, fmt.Errorf("creating change set %s on %s: %w", o.ChangeSet, t.StackName, apiMessage(err))
-	}
-	id := aws.ToString(created.Id)
-	res.StackID = aws.ToString(created.StackId)
-	res.Preview = model.Preview{File: t.File, Stack: t.StackName, ChangeSet: o.ChangeSet, NewStack: res.Created}
-	cleanup := func() {
-		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		defer cancel()
-		api.DeleteChangeSet(dctx, &cfn.DeleteChangeSetInput{ChangeSetName: aws.String(id), StackName: aws.String(t.StackName)})
-		if res.Created {
-			// The empty REVIEW_IN_PROGRESS stack a CREATE change set made.
-			api.DeleteStack(dctx, &cfn.DeleteStackInput{StackName: aws.String(t.StackName)})
-		}
-	}
-	if err := readChangeSet(ctx, api, id, t.StackName, w, &res.Preview, 0); err != nil {
-		cleanup()
-		return res, err
+}
+
+// settleChangeSet reads the change set into the preview and ends the
+// deploy (done) when there is nothing to execute: no changes, a change set
+// CloudFormation could not create, or a dry run.
+func settleChangeSet(ctx context.Context, cs *changeSet, o DeployOptions, live *cfntypes.Stack, res *DeployResult) (done bool, err error) {
+	if err := readChangeSet(ctx, cs.api, cs.id, cs.stack, o.Waiting.withDefaults(), &res.Preview, 0); err != nil {
+		cs.cleanup(ctx)
+		return true, err
 	}
 	switch {
 	case res.Preview.NoChanges:
-		cleanup()
+		cs.cleanup(ctx)
 		res.Outcome = OutcomeNoChanges
 		res.Status = string(live.StackStatus)
 		res.Outputs = outputs(live)
-		return res, nil
+		return true, nil
 	case res.Preview.Failed:
-		cleanup()
-		return res, fmt.Errorf("CloudFormation could not create the change set for %s: %s", t.StackName, escape.Plain(res.Preview.Reason))
+		cs.cleanup(ctx)
+		return true, fmt.Errorf("CloudFormation could not create the change set for %s: %s", cs.stack, escape.Plain(res.Preview.Reason))
 	case o.DryRun:
-		cleanup()
+		cs.cleanup(ctx)
 		res.Outcome = OutcomeDryRun
-		return res, nil
+		return true, nil
 	}
+	return false, nil
+}
+
+// execute runs the change set and follows the stack to its end.
+func execute(ctx context.Context, cs *changeSet, o DeployOptions, res *DeployResult) error {
 	// Events before this one belong to earlier operations: remember the
-	// newest event now, and print only what comes after it.
+	// newest event now, and report only what comes after it.
 	seen := map[string]bool{}
-	if !res.Created {
-		if resp, err := api.DescribeStackEvents(ctx, &cfn.DescribeStackEventsInput{StackName: aws.String(t.StackName)}); err == nil {
+	if !cs.created {
+		if resp, err := cs.api.DescribeStackEvents(ctx, &cfn.DescribeStackEventsInput{StackName: aws.String(cs.stack)}); err == nil {
 			for _, e := range resp.StackEvents {
 				seen[aws.ToString(e.EventId)] = true
 			}
 		}
 	}
 	started := time.Now().Add(-5 * time.Minute)
-	if _, err := api.ExecuteChangeSet(ctx, &cfn.ExecuteChangeSetInput{ChangeSetName: aws.String(id), StackName: aws.String(t.StackName)}); err != nil {
-		cleanup()
-		return res, fmt.Errorf("executing change set %s on %s: %w", o.ChangeSet, t.StackName, apiMessage(err))
+	if _, err := cs.api.ExecuteChangeSet(ctx, &cfn.ExecuteChangeSetInput{ChangeSetName: aws.String(cs.id), StackName: aws.String(cs.stack)}); err != nil {
+		cs.cleanup(ctx)
+		return fmt.Errorf("executing change set %s on %s: %w", o.ChangeSet, cs.stack, apiMessage(err))
 	}
-	final, events, err := follow(ctx, api, t.StackName, started, seen, o.Progress, w)
+	final, events, err := follow(ctx, cs.api, cs.stack, started, seen, o.Progress, o.Waiting.withDefaults())
 	if err != nil {
-		return res, err
+		return err
 	}
 	res.Status = string(final.StackStatus)
 	res.Outputs = outputs(final)
@@ -203,7 +217,7 @@ func Deploy(ctx context.Context, api Deployer, t Target, o DeployOptions) (*Depl
 	res.StackID = aws.ToString(final.StackId)
 	if final.StackStatus == cfntypes.StackStatusCreateComplete || final.StackStatus == cfntypes.StackStatusUpdateComplete {
 		res.Outcome = OutcomeDeployed
-		return res, nil
+		return nil
 	}
 	res.Outcome = OutcomeFailed
 	for _, e := range events {
@@ -211,7 +225,7 @@ func Deploy(ctx context.Context, api Deployer, t Target, o DeployOptions) (*Depl
 			res.Failures = append(res.Failures, e)
 		}
 	}
-	return res, &FailedError{Result: res}
+	return &FailedError{Result: res}
 }
 
 // terminal reports whether a stack status ends an operation.
@@ -222,7 +236,7 @@ func terminal(s cfntypes.StackStatus) bool {
 
 // follow polls the stack and its events until the operation settles,
 // printing each new event once.
-func follow(ctx context.Context, api Deployer, stack string, since time.Time, seen map[string]bool, progress io.Writer, w Waiting) (*cfntypes.Stack, []Event, error) {
+func follow(ctx context.Context, api Deployer, stack string, since time.Time, seen map[string]bool, progress func(Event), w Waiting) (*cfntypes.Stack, []Event, error) {
 	var all []Event
 	deadline := time.Now().Add(max(w.Timeout, 2*time.Hour))
 	for {
@@ -233,11 +247,7 @@ func follow(ctx context.Context, api Deployer, stack string, since time.Time, se
 		for _, e := range events {
 			all = append(all, e)
 			if progress != nil {
-				line := fmt.Sprintf("%s %-28s %-32s %s", e.Time.UTC().Format("15:04:05"), e.Status, escape.Plain(e.ResourceType), escape.Plain(e.LogicalID))
-				if e.Reason != "" {
-					line += ": " + escape.Plain(e.Reason)
-				}
-				fmt.Fprintln(progress, line)
+				progress(e)
 			}
 		}
 		live, err := describeStack(ctx, api, stack)

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"github.com/tollgate-dev/tollgate/report"
 	"strings"
 	"testing"
 	"time"
@@ -42,7 +44,7 @@ func TestDeployCreatesUpdatesAndIsIdempotentInMoto(t *testing.T) {
 		t.Helper()
 		var progress bytes.Buffer
 		res, err := Deploy(ctx, api, Target{File: "shop.yaml", StackName: "shop", Body: body, Tags: map[string]string{"tollgate:branch": "main"}},
-			DeployOptions{ChangeSet: ChangeSetName("tollgate-deploy", "run 1"), DryRun: dry, Progress: &progress, Waiting: fastWait()})
+			DeployOptions{ChangeSet: ChangeSetName("tollgate-deploy", "run 1"), DryRun: dry, Progress: func(e Event) { fmt.Fprintln(&progress, report.DeployEventLine(e)) }, Waiting: fastWait()})
 		if err != nil {
 			t.Fatalf("deploy: %v\n%s", err, progress.String())
 		}
@@ -140,7 +142,7 @@ func TestAFailedDeployListsTheFailuresAndTheRollback(t *testing.T) {
 	f.statuses = []cfntypes.ChangeSetStatus{"CREATE_COMPLETE"}
 	f.pages = [][]cfntypes.Change{{change("Modify", "Table", "AWS::DynamoDB::Table", "False", "")}}
 	var progress bytes.Buffer
-	res, err := Deploy(context.Background(), f, Target{StackName: "shop", Body: deployV2}, DeployOptions{ChangeSet: "cs", Progress: &progress, Waiting: fastWait()})
+	res, err := Deploy(context.Background(), f, Target{StackName: "shop", Body: deployV2}, DeployOptions{ChangeSet: "cs", Progress: func(e Event) { fmt.Fprintln(&progress, report.DeployEventLine(e)) }, Waiting: fastWait()})
 	var fe *FailedError
 	if !errors.As(err, &fe) {
 		t.Fatalf("err = %v", err)
@@ -207,7 +209,7 @@ func TestProgressShowsOnlyThisDeploysEvents(t *testing.T) {
 	deploy := func(body string) string {
 		var progress bytes.Buffer
 		if _, err := Deploy(context.Background(), api, Target{StackName: "p", Body: body},
-			DeployOptions{ChangeSet: ChangeSetName("x", "1"), Progress: &progress, Waiting: fastWait()}); err != nil {
+			DeployOptions{ChangeSet: ChangeSetName("x", "1"), Progress: func(e Event) { fmt.Fprintln(&progress, report.DeployEventLine(e)) }, Waiting: fastWait()}); err != nil {
 			t.Fatal(err)
 		}
 		return progress.String()

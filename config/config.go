@@ -52,6 +52,9 @@ type Config struct {
 	SensitiveActions []string          `yaml:"sensitive-actions"`
 	Regions          []string          `yaml:"regions"`
 	GitOps           GitOps            `yaml:"gitops"`
+	// AllowDynamicRefWithoutVersion accepts {{resolve:ssm:NAME}} without a
+	// version in policies.
+	AllowDynamicRefWithoutVersion bool `yaml:"allow-dynamic-ref-without-version"`
 	// Baseline is the baseline file that check reads (see --baseline).
 	Baseline string `yaml:"baseline"`
 	// DataDir is the IAM data cache of tollgate data refresh.

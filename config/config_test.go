@@ -58,7 +58,7 @@ func TestWrongConfigurationsSayWhereAndHowToFix(t *testing.T) {
 		{"a nested misspelled key", "block:\n  codez: [A]\n",
 			[]string{`.tollgate.yml:2:3: unknown key "codez" (did you mean "codes"?)`}},
 		{"an unknown key with no near match", "colour: red\n",
-			[]string{`.tollgate.yml:1:1: unknown key "colour" (expected one of access-analyzer, account, allow, baseline, block, block-on, data-dir, exclude, gitops, include, parameters, paths, region, regions, sensitive-actions, trusted-accounts, trusted-orgs, version)`}},
+			[]string{`.tollgate.yml:1:1: unknown key "colour" (expected one of access-analyzer, account, allow, allow-dynamic-ref-without-version, baseline, block, block-on, data-dir, exclude, gitops, include, parameters, paths, region, regions, sensitive-actions, trusted-accounts, trusted-orgs, version)`}},
 		{"an account written as a number", "account: 123456789012\n",
 			[]string{`.tollgate.yml:1:10: account must be a string, not a number; write it in quotes ("123456789012") so leading zeros are kept`}},
 		{"an account that is not 12 digits", "account: \"1234\"\n",

@@ -1,6 +1,7 @@
 package diff
 
 import (
+	"github.com/tollgate-dev/tollgate/internal/awsid"
 	"regexp"
 	"sort"
 	"strconv"
@@ -12,10 +13,46 @@ import (
 // edge is a reference from a property of a resource to another resource.
 type edge struct {
 	target string
-	// spec is the property path without list indexes, for the
-	// specification; disp is the path as reported.
-	spec []string
-	disp string
+	// attr is the attribute a GetAtt reads ("?" when an intrinsic picks
+	// it); "" for a Ref.
+	attr string
+	// path is where the reference is, from the top of Properties.
+	path []pathElem
+}
+
+// spec is the edge's property path without list indexes, for the
+// specification.
+func (e edge) spec() []string {
+	var out []string
+	for _, p := range e.path {
+		if p.key != "" {
+			out = append(out, p.key)
+		}
+	}
+	return out
+}
+
+// disp is the edge's path as reported: "LaunchTemplate.Version".
+func (e edge) disp() string {
+	var b strings.Builder
+	for i, p := range e.path {
+		if p.key == "" {
+			b.WriteString("[" + strconv.Itoa(p.index) + "]")
+			continue
+		}
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(p.key)
+	}
+	return b.String()
+}
+
+// pathElem is one step of a path being walked: a key, or an index when
+// key is "". Strings are built only when a reference needs them.
+type pathElem struct {
+	key   string
+	index int
 }
 
 // canonizer turns template values into canonical values, resolving what can
@@ -23,9 +60,8 @@ type edge struct {
 type canonizer struct {
 	t *template.Template
 	r *template.Resolver
-	// segs and disp track the property path being canonized, for edges.
-	segs  []string
-	disp  []string
+	// path is the property path being canonized, for edges.
+	path  []pathElem
 	edges []edge
 	// quiet is set inside intrinsic functions other than Fn::If: a
 	// reference in their arguments is reported at the function's path.
@@ -41,36 +77,22 @@ func (c *canonizer) push(name string, index int) {
 		return
 	}
 	if index >= 0 {
-		c.disp = append(c.disp, "["+strconv.Itoa(index)+"]")
-		c.segs = append(c.segs, "")
-		return
+		name = ""
 	}
-	c.disp = append(c.disp, name)
-	c.segs = append(c.segs, name)
+	c.path = append(c.path, pathElem{name, index})
 }
 
 func (c *canonizer) pop() {
 	if c.quiet > 0 {
 		return
 	}
-	c.disp = c.disp[:len(c.disp)-1]
-	c.segs = c.segs[:len(c.segs)-1]
+	c.path = c.path[:len(c.path)-1]
 }
 
-// pathStrings renders the current path for an edge.
-func (c *canonizer) edge(target string) {
-	var spec []string
-	var b strings.Builder
-	for i, s := range c.segs {
-		if s != "" {
-			spec = append(spec, s)
-			if i > 0 {
-				b.WriteByte('.')
-			}
-		}
-		b.WriteString(c.disp[i])
-	}
-	c.edges = append(c.edges, edge{target: target, spec: spec, disp: b.String()})
+// edge records a reference from the current path to target (attr as in
+// edge.attr).
+func (c *canonizer) edge(target, attr string) {
+	c.edges = append(c.edges, edge{target: target, attr: attr, path: append([]pathElem(nil), c.path...)})
 }
 
 // canon converts a node as written. It returns nil for a value that is
@@ -195,52 +217,9 @@ func (c *canonizer) fromResolved(n *template.Node, depth int) (*val, bool) {
 	switch n.Kind {
 	case template.Unknown:
 		if len(n.Items) > 0 {
-			v := &val{kind: vConcat, pos: n.Pos}
-			for _, p := range n.Items {
-				x, ok := c.fromResolved(p, depth+1)
-				if !ok || x == nil {
-					return nil, false
-				}
-				if x.kind == vScalar && x.text == "" {
-					continue
-				}
-				if x.kind == vScalar && len(v.items) > 0 && v.items[len(v.items)-1].kind == vScalar {
-					v.items[len(v.items)-1] = scalar(v.items[len(v.items)-1].text+x.text, v.items[len(v.items)-1].pos)
-					continue
-				}
-				v.items = append(v.items, x)
-			}
-			if len(v.items) == 1 {
-				// "${Role.Arn}" is the value itself.
-				return v.items[0], true
-			}
-			if len(v.items) > 0 && v.items[0].kind == vScalar && looksLikePolicyJSON(v.items[0].text) {
-				if p := c.embeddedPolicy(n, depth); p != nil {
-					return p, true
-				}
-			}
-			return v.seal(), true
+			return c.concat(n, depth)
 		}
-		o := n.Origin
-		if o == nil {
-			return nil, false
-		}
-		switch {
-		case o.Func == "Fn::GetAtt" && o.Resource != "":
-			c.edge(o.Resource)
-			return (&val{kind: vRef, text: "GetAtt", target: o.Resource, attr: o.Attribute, pos: n.Pos}).seal(), true
-		case o.Func == "Ref" && o.Resource != "":
-			c.edge(o.Resource)
-			return (&val{kind: vRef, text: "Ref", target: o.Resource, pos: n.Pos}).seal(), true
-		case o.Parameter != "":
-			return (&val{kind: vRef, text: "Param", target: o.Parameter, pos: n.Pos}).seal(), true
-		case o.Pseudo != "":
-			return (&val{kind: vRef, text: "Pseudo", target: o.Pseudo, pos: n.Pos}).seal(), true
-		case o.Func == "Ref":
-			// A Ref to a name the template does not define.
-			return (&val{kind: vRef, text: "Ref", target: strings.TrimPrefix(n.Value, "!Ref "), pos: n.Pos}).seal(), true
-		}
-		return nil, false
+		return c.deployTime(n)
 	case template.String:
 		if looksLikePolicyJSON(n.Value) {
 			if v := c.embeddedPolicy(n, depth); v != nil {
@@ -255,40 +234,103 @@ func (c *canonizer) fromResolved(n *template.Node, depth int) (*val, bool) {
 	case template.Null:
 		return (&val{kind: vNull, pos: n.Pos}).seal(), true
 	case template.Seq:
-		v := &val{kind: vList, pos: n.Pos}
-		for i, it := range n.Items {
-			c.push("", i)
-			x, ok := c.fromResolved(it, depth+1)
-			c.pop()
-			if !ok {
-				return nil, false
-			}
-			if x != nil {
-				v.items = append(v.items, x)
-			}
-		}
-		return v.seal(), true
+		return c.resolvedList(n, depth)
 	case template.Map:
 		if fn, arg, ok := n.Intrinsic(); ok {
 			// Resolved trees keep intrinsics only where resolution stopped.
 			return c.intrinsic(n, fn, arg, depth+1), true
 		}
-		v := &val{kind: vMap, pos: n.Pos}
-		for _, f := range n.Fields {
-			c.push(f.Key, -1)
-			x, ok := c.fromResolved(f.Value, depth+1)
-			c.pop()
-			if !ok {
-				return nil, false
-			}
-			if x != nil {
-				v.fields = append(v.fields, vfield{f.Key, x})
-			}
-		}
-		sortFields(v.fields)
-		return finishMap(v), true
+		return c.resolvedMap(n, depth)
 	}
 	return nil, false
+}
+
+// concat converts a string made of known and deploy-time parts (Fn::Sub,
+// Fn::Join), merging adjacent text.
+func (c *canonizer) concat(n *template.Node, depth int) (*val, bool) {
+	v := &val{kind: vConcat, pos: n.Pos}
+	for _, p := range n.Items {
+		x, ok := c.fromResolved(p, depth+1)
+		if !ok || x == nil {
+			return nil, false
+		}
+		if x.kind == vScalar && x.text == "" {
+			continue
+		}
+		if x.kind == vScalar && len(v.items) > 0 && v.items[len(v.items)-1].kind == vScalar {
+			v.items[len(v.items)-1] = scalar(v.items[len(v.items)-1].text+x.text, v.items[len(v.items)-1].pos)
+			continue
+		}
+		v.items = append(v.items, x)
+	}
+	if len(v.items) == 1 {
+		// "${Role.Arn}" is the value itself.
+		return v.items[0], true
+	}
+	if len(v.items) > 0 && v.items[0].kind == vScalar && looksLikePolicyJSON(v.items[0].text) {
+		if p := c.embeddedPolicy(n, depth); p != nil {
+			return p, true
+		}
+	}
+	return v.seal(), true
+}
+
+// deployTime converts a value known only at deploy time, named by where it
+// comes from, and records references to resources.
+func (c *canonizer) deployTime(n *template.Node) (*val, bool) {
+	o := n.Origin
+	if o == nil {
+		return nil, false
+	}
+	switch {
+	case o.Func == "Fn::GetAtt" && o.Resource != "":
+		c.edge(o.Resource, attrOrSome(o.Attribute))
+		return (&val{kind: vRef, text: "GetAtt", target: o.Resource, attr: o.Attribute, pos: n.Pos}).seal(), true
+	case o.Func == "Ref" && o.Resource != "":
+		c.edge(o.Resource, "")
+		return (&val{kind: vRef, text: "Ref", target: o.Resource, pos: n.Pos}).seal(), true
+	case o.Parameter != "":
+		return (&val{kind: vRef, text: "Param", target: o.Parameter, pos: n.Pos}).seal(), true
+	case o.Pseudo != "":
+		return (&val{kind: vRef, text: "Pseudo", target: o.Pseudo, pos: n.Pos}).seal(), true
+	case o.Func == "Ref":
+		// A Ref to a name the template does not define.
+		return (&val{kind: vRef, text: "Ref", target: strings.TrimPrefix(n.Value, "!Ref "), pos: n.Pos}).seal(), true
+	}
+	return nil, false
+}
+
+func (c *canonizer) resolvedList(n *template.Node, depth int) (*val, bool) {
+	v := &val{kind: vList, pos: n.Pos}
+	for i, it := range n.Items {
+		c.push("", i)
+		x, ok := c.fromResolved(it, depth+1)
+		c.pop()
+		if !ok {
+			return nil, false
+		}
+		if x != nil {
+			v.items = append(v.items, x)
+		}
+	}
+	return v.seal(), true
+}
+
+func (c *canonizer) resolvedMap(n *template.Node, depth int) (*val, bool) {
+	v := &val{kind: vMap, pos: n.Pos}
+	for _, f := range n.Fields {
+		c.push(f.Key, -1)
+		x, ok := c.fromResolved(f.Value, depth+1)
+		c.pop()
+		if !ok {
+			return nil, false
+		}
+		if x != nil {
+			v.fields = append(v.fields, vfield{f.Key, x})
+		}
+	}
+	sortFields(v.fields)
+	return finishMap(v), true
 }
 
 var policyJSONRE = regexp.MustCompile(`^\s*\{[\s\S]*"Statement"`)
@@ -383,8 +425,6 @@ func setOf(v *val, lower bool) *val {
 	return (&val{kind: vList, pos: v.pos, items: sortDedupe(items)}).seal()
 }
 
-var accountIDRE = regexp.MustCompile(`^\d{12}$`)
-
 func normStatement(s *val) *val {
 	if s.kind != vMap {
 		return s
@@ -421,7 +461,7 @@ func normPrincipal(p *val) *val {
 			l := asList(x)
 			items := make([]*val, len(l.items))
 			for i, it := range l.items {
-				if s, ok := it.str(); ok && accountIDRE.MatchString(s) {
+				if s, ok := it.str(); ok && awsid.IsAccount(s) {
 					// An account ID and its root ARN name the same principal.
 					it = scalar("arn:aws:iam::"+s+":root", it.pos)
 				}

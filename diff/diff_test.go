@@ -2,6 +2,7 @@ package diff
 
 import (
 	"fmt"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -101,6 +102,9 @@ func TestNoiseIsNoChange(t *testing.T) {
 		{"CDK's own metadata is no change",
 			"Resources:\n  CDKMetadata:\n    Type: AWS::CDK::Metadata\n    Properties: {Analytics: v2:deflate64:AAA}\n  Q:\n    Type: AWS::SQS::Queue\n    Metadata: {aws:cdk:path: App/Q/Resource}\n",
 			"Resources:\n  CDKMetadata:\n    Type: AWS::CDK::Metadata\n    Properties: {Analytics: v2:deflate64:BBB}\n  Q:\n    Type: AWS::SQS::Queue\n    Metadata: {aws:cdk:path: App/Queue/Resource}\n"},
+		{"an empty Properties or Metadata and none are no change",
+			"Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties: {}\n    Metadata: {}\n",
+			"Resources:\n  Q:\n    Type: AWS::SQS::Queue\n"},
 		{"comments and blank lines are no change",
 			"Resources:\n  Q:\n    Type: AWS::SQS::Queue\n",
 			"# queues\nResources:\n\n  Q:   # the queue\n    Type: AWS::SQS::Queue\n"},
@@ -203,8 +207,11 @@ Outputs:
 	}
 	for _, r := range sd.Resources {
 		if r.LogicalID == "Table" {
-			if r.Indirect || r.Properties[0].Path != "TableName" || r.Properties[0].Before != "orders" || r.Properties[0].After != "orders-v2" {
-				t.Errorf("Table: %+v", r.Properties[0])
+			// Its text did not change: the value follows from the parameter.
+			p := r.Properties[0]
+			if !r.Indirect || p.Path != "TableName" || p.Before != "orders" || p.After != "orders-v2" ||
+				p.Via == nil || p.Via.Kind != "parameter" || p.Via.Name != "Name" || !strings.Contains(p.Cause, "Default orders → orders-v2") {
+				t.Errorf("Table: %+v", p)
 			}
 			continue
 		}
@@ -218,6 +225,74 @@ Outputs:
 	if len(sd.Parameters) != 1 || sd.Parameters[0].Properties[0].Path != "Default" {
 		t.Errorf("parameters: %+v", sd.Parameters)
 	}
+	if d := cmp.Diff([]string{"Table"}, sd.Parameters[0].Affects); d != "" {
+		t.Errorf("the parameter should list the resources whose values it changes (-want +got):\n%s", d)
+	}
+}
+
+func TestInPlaceChangesFollowReferences(t *testing.T) {
+	t.Run("a parameter default used in five resources marks each as following from it", func(t *testing.T) {
+		var b strings.Builder
+		b.WriteString("Parameters:\n  Retention: {Type: Number, Default: 7}\nResources:\n")
+		for i := range 5 {
+			fmt.Fprintf(&b, "  Logs%d:\n    Type: AWS::Logs::LogGroup\n    Properties: {RetentionInDays: !Ref Retention}\n", i)
+		}
+		b.WriteString("  Other:\n    Type: AWS::SQS::Queue\n")
+		base := b.String()
+		sd := run(t, base, strings.Replace(base, "Default: 7", "Default: 14", 1))
+		if d := cmp.Diff([]string{"Logs0 modified never", "Logs1 modified never", "Logs2 modified never", "Logs3 modified never", "Logs4 modified never"}, summary(sd)); d != "" {
+			t.Fatalf("resources (-want +got):\n%s", d)
+		}
+		for _, r := range sd.Resources {
+			p := r.Properties[0]
+			if !r.Indirect || p.Before != "7" || p.After != "14" || p.Via == nil || p.Via.Name != "Retention" {
+				t.Errorf("%s: %+v", r.LogicalID, p)
+			}
+		}
+		if d := cmp.Diff([]string{"Logs0", "Logs1", "Logs2", "Logs3", "Logs4"}, sd.Parameters[0].Affects); d != "" {
+			t.Errorf("affects (-want +got):\n%s", d)
+		}
+	})
+	t.Run("an attribute that follows a property changed in place reaches what reads it", func(t *testing.T) {
+		base := "Resources:\n  Flag:\n    Type: AWS::SSM::Parameter\n    Properties: {Type: String, Value: 'on'}\n" +
+			"  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n      Role: arn:aws:iam::111122223333:role/r\n      Code: {ZipFile: x}\n" +
+			"      Environment: {Variables: {FLAG: !GetAtt Flag.Value, NAME: !Ref Flag}}\n"
+		sd := run(t, base, strings.Replace(base, "Value: 'on'", "Value: 'off'", 1))
+		if d := cmp.Diff([]string{"Flag modified never", "Fn modified never"}, summary(sd)); d != "" {
+			t.Fatalf("resources (-want +got):\n%s", d)
+		}
+		if d := cmp.Diff([]string{"Environment.Variables.FLAG modified never"}, props(sd, "Fn")); d != "" {
+			t.Errorf("only the GetAtt changes; Ref is the unchanged name (-want +got):\n%s", d)
+		}
+		fn := sd.Resources[1]
+		if !fn.Indirect || fn.Properties[0].Via == nil || fn.Properties[0].Via.Attribute != "Value" || !strings.Contains(fn.Properties[0].Cause, "Flag's Value changes in place") {
+			t.Errorf("Fn: %+v %+v", fn, fn.Properties[0])
+		}
+	})
+	t.Run("a new launch template version reaches the group that reads it, and on to an output", func(t *testing.T) {
+		base := "Resources:\n  LT:\n    Type: AWS::EC2::LaunchTemplate\n    Properties: {LaunchTemplateData: {InstanceType: t3.micro}}\n" +
+			"  ASG:\n    Type: AWS::AutoScaling::AutoScalingGroup\n    Properties:\n      MinSize: '1'\n      MaxSize: '2'\n" +
+			"      LaunchTemplate: {LaunchTemplateId: !Ref LT, Version: !GetAtt LT.LatestVersionNumber}\n" +
+			"Outputs:\n  Version:\n    Value: !GetAtt LT.LatestVersionNumber\n  Id:\n    Value: !Ref LT\n"
+		sd := run(t, base, strings.Replace(base, "t3.micro", "t3.small", 1))
+		if d := cmp.Diff([]string{"ASG modified never", "LT modified never"}, summary(sd)); d != "" {
+			t.Fatalf("resources (-want +got):\n%s", d)
+		}
+		if d := cmp.Diff([]string{"LaunchTemplate.Version modified never"}, props(sd, "ASG")); d != "" {
+			t.Errorf("(-want +got):\n%s", d)
+		}
+		if len(sd.Outputs) != 1 || sd.Outputs[0].Name != "Version" {
+			t.Errorf("outputs: %+v", sd.Outputs)
+		}
+	})
+	t.Run("a custom resource that is updated may return new attributes", func(t *testing.T) {
+		base := "Resources:\n  C:\n    Type: Custom::Lookup\n    Properties: {ServiceToken: arn:aws:lambda:us-east-1:111122223333:function:f, Key: a}\n" +
+			"  T:\n    Type: AWS::SNS::Topic\n    Properties: {TopicName: !GetAtt C.Name}\n"
+		sd := run(t, base, strings.Replace(base, "Key: a", "Key: b", 1))
+		if d := cmp.Diff([]string{"T modified conditional", "C modified unknown"}, summary(sd)); d != "" {
+			t.Errorf("the topic name may change, which would replace the topic (-want +got):\n%s", d)
+		}
+	})
 }
 
 func TestRefChainIsFollowedToTheEnd(t *testing.T) {
@@ -502,6 +577,9 @@ func TestSpec(t *testing.T) {
 		{"a conditional property is conditional", "AWS::RDS::DBInstance", []string{"Engine"}, Conditional},
 		{"an unknown type is unknown", "Custom::Mine", []string{"X"}, Unknown},
 		{"an unknown property is unknown", "AWS::SQS::Queue", []string{"NoSuchProperty"}, Unknown},
+		{"a reviewed rule decides where the spec says conditional", "AWS::EC2::Instance", []string{"BlockDeviceMappings", "Ebs", "VolumeSize"}, Always},
+		{"a more specific reviewed rule wins", "AWS::EC2::Instance", []string{"BlockDeviceMappings", "Ebs", "DeleteOnTermination"}, Never},
+		{"a reviewed rule that depends on the resource does not apply without it", "AWS::ElastiCache::ReplicationGroup", []string{"NumNodeGroups"}, Always},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := s.Replacement(tc.typ, tc.path); got != tc.want {
@@ -509,7 +587,7 @@ func TestSpec(t *testing.T) {
 			}
 		})
 	}
-	if !s.Stateful("AWS::RDS::DBCluster") || s.Stateful("AWS::SNS::Topic") {
+	if !s.Stateful("AWS::RDS::DBCluster") || s.Stateful("AWS::SNS::Topic") || !s.Stateful("AWS::MSK::Cluster") || !s.Stateful("AWS::ElastiCache::ServerlessCache") {
 		t.Error("stateful types are wrong")
 	}
 }
@@ -573,5 +651,222 @@ func TestSkippingIdenticalResourcesChangesNothing(t *testing.T) {
 				t.Errorf("skipping identical resources changed the diff (-full +fast):\n%s", d)
 			}
 		})
+	}
+}
+
+// props lists a resource's property changes as "path change replacement".
+func props(sd *StackDiff, id string) []string {
+	var out []string
+	for _, r := range sd.Resources {
+		if r.LogicalID != id {
+			continue
+		}
+		for _, p := range r.Properties {
+			out = append(out, p.Path+" "+p.Change+" "+string(p.Replacement))
+		}
+	}
+	return out
+}
+
+func TestValuesThatAppearAreComparedWithEmpty(t *testing.T) {
+	for _, tc := range []struct {
+		name, base, head string
+		want             []string
+	}{
+		{"a resource that gains Properties changes the properties inside",
+			"Resources:\n  B:\n    Type: AWS::S3::Bucket\n",
+			"Resources:\n  B:\n    Type: AWS::S3::Bucket\n    Properties:\n      VersioningConfiguration: {Status: Enabled}\n      BucketName: logs\n",
+			[]string{"BucketName added always", "VersioningConfiguration.Status added never"}},
+		{"a resource that loses Properties changes each of them",
+			"Resources:\n  T:\n    Type: AWS::SNS::Topic\n    Properties: {TopicName: a, DisplayName: b}\n",
+			"Resources:\n  T:\n    Type: AWS::SNS::Topic\n",
+			[]string{"DisplayName removed never", "TopicName removed always"}},
+		{"tags that appear are listed one by one",
+			"Resources:\n  Q:\n    Type: AWS::SQS::Queue\n",
+			"Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties:\n      Tags: [{Key: team, Value: a}, {Key: cost, Value: b}]\n",
+			[]string{"Tags[0] added never", "Tags[1] added never"}},
+		{"inline policies that appear are listed one by one",
+			"Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument: {Statement: [{Effect: Allow, Principal: {Service: ec2.amazonaws.com}, Action: sts:AssumeRole}]}\n",
+			"Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument: {Statement: [{Effect: Allow, Principal: {Service: ec2.amazonaws.com}, Action: sts:AssumeRole}]}\n" +
+				"      Policies:\n        - PolicyName: read\n          PolicyDocument: {Statement: [{Effect: Allow, Action: s3:GetObject, Resource: '*'}]}\n",
+			[]string{"Policies[0] added never"}},
+		{"metadata that appears is compared key by key",
+			"Resources:\n  I:\n    Type: AWS::EC2::Instance\n    Properties: {ImageId: ami-1}\n",
+			"Resources:\n  I:\n    Type: AWS::EC2::Instance\n    Properties: {ImageId: ami-1}\n    Metadata:\n      AWS::CloudFormation::Init:\n        config:\n          packages: {yum: {httpd: []}}\n          services: {sysvinit: {httpd: {enabled: true}}}\n",
+			[]string{"Metadata.AWS::CloudFormation::Init.config.packages.yum.httpd added never",
+				"Metadata.AWS::CloudFormation::Init.config.services.sysvinit.httpd.enabled added never"}},
+		{"an empty map that appears inside properties is a change of its own",
+			"Resources:\n  I:\n    Type: AWS::EC2::Instance\n    Properties:\n      ImageId: ami-1\n      BlockDeviceMappings: [{DeviceName: /dev/sdb}]\n",
+			"Resources:\n  I:\n    Type: AWS::EC2::Instance\n    Properties:\n      ImageId: ami-1\n      BlockDeviceMappings: [{DeviceName: /dev/sdb, NoDevice: {}}]\n",
+			[]string{"BlockDeviceMappings[0].NoDevice added always"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sd := run(t, tc.base, tc.head)
+			id := ""
+			if len(sd.Resources) == 1 {
+				id = sd.Resources[0].LogicalID
+			}
+			if d := cmp.Diff(tc.want, props(sd, id)); d != "" {
+				t.Errorf("properties (-want +got):\n%s\nresources %v", d, summary(sd))
+			}
+		})
+	}
+}
+
+func TestReviewedUpdateRules(t *testing.T) {
+	instance := func(bdm string) string {
+		return "Resources:\n  I:\n    Type: AWS::EC2::Instance\n    Properties:\n      ImageId: ami-1\n      BlockDeviceMappings:\n" + bdm
+	}
+	vol := func(size, del string) string {
+		return "        - {DeviceName: /dev/xvda, Ebs: {VolumeSize: " + size + ", DeleteOnTermination: " + del + "}}\n"
+	}
+	rg := func(extra, policy string) string {
+		return "Resources:\n  R:\n    Type: AWS::ElastiCache::ReplicationGroup\n" + policy + "    Properties:\n      ReplicationGroupDescription: r\n" + extra
+	}
+	domain := func(version, policy string) string {
+		return "Resources:\n  D:\n    Type: AWS::OpenSearchService::Domain\n" + policy + "    Properties: {EngineVersion: " + version + "}\n"
+	}
+	db := func(props string) string {
+		return "Resources:\n  D:\n    Type: AWS::RDS::DBInstance\n    Properties: {Engine: mysql" + props + "}\n"
+	}
+	cache := func(props string) string {
+		return "Resources:\n  C:\n    Type: AWS::ElastiCache::CacheCluster\n    Properties: {Engine: memcached, CacheNodeType: cache.t3.micro" + props + "}\n"
+	}
+	for _, tc := range []struct {
+		name, base, head string
+		want             []string
+	}{
+		{"an EBS volume size change replaces a running instance", instance(vol("8", "true")), instance(vol("16", "true")),
+			[]string{"BlockDeviceMappings[0].Ebs.VolumeSize modified always"}},
+		{"DeleteOnTermination updates a running instance in place", instance(vol("8", "true")), instance(vol("8", "false")),
+			[]string{"BlockDeviceMappings[0].Ebs.DeleteOnTermination modified never"}},
+		{"a new block device mapping replaces the instance", instance(vol("8", "true")), instance(vol("8", "true") + "        - {DeviceName: /dev/sdf, Ebs: {VolumeSize: 100}}\n"),
+			[]string{"BlockDeviceMappings[1] added always"}},
+		{"a DynamoDB attribute definition whose type changes replaces the table",
+			"Resources:\n  T:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      AttributeDefinitions: [{AttributeName: id, AttributeType: S}]\n",
+			"Resources:\n  T:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      AttributeDefinitions: [{AttributeName: id, AttributeType: N}]\n",
+			[]string{"AttributeDefinitions[0].AttributeType modified always"}},
+		{"a new DynamoDB attribute definition does not replace the table",
+			"Resources:\n  T:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      AttributeDefinitions: [{AttributeName: id, AttributeType: S}]\n",
+			"Resources:\n  T:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      AttributeDefinitions: [{AttributeName: id, AttributeType: S}, {AttributeName: sk, AttributeType: S}]\n",
+			[]string{"AttributeDefinitions[1] added never"}},
+		{"adding an AuthToken replaces a replication group", rg("", ""), rg("      AuthToken: abcdefghijklmnop1234\n", ""),
+			[]string{"AuthToken added always"}},
+		{"changing an AuthToken does not", rg("      AuthToken: abcdefghijklmnop1234\n", ""), rg("      AuthToken: abcdefghijklmnop5678\n", ""),
+			[]string{"AuthToken modified never"}},
+		{"resharding without UseOnlineResharding replaces", rg("      NumNodeGroups: 2\n", ""), rg("      NumNodeGroups: 3\n", ""),
+			[]string{"NumNodeGroups modified always"}},
+		{"resharding with UseOnlineResharding does not", rg("      NumNodeGroups: 2\n", "    UpdatePolicy: {UseOnlineResharding: true}\n"), rg("      NumNodeGroups: 3\n", "    UpdatePolicy: {UseOnlineResharding: true}\n"),
+			[]string{"NumNodeGroups modified never"}},
+		{"an OpenSearch version change replaces the domain by default", domain("OpenSearch_2.11", ""), domain("OpenSearch_2.13", ""),
+			[]string{"EngineVersion modified always"}},
+		{"with EnableVersionUpgrade it upgrades in place", domain("OpenSearch_2.11", "    UpdatePolicy: {EnableVersionUpgrade: true}\n"), domain("OpenSearch_2.13", "    UpdatePolicy: {EnableVersionUpgrade: true}\n"),
+			[]string{"EngineVersion modified never"}},
+		{"removing VPCOptions from a domain replaces it",
+			"Resources:\n  D:\n    Type: AWS::OpenSearchService::Domain\n    Properties: {VPCOptions: {SubnetIds: [subnet-1]}}\n",
+			"Resources:\n  D:\n    Type: AWS::OpenSearchService::Domain\n",
+			[]string{"VPCOptions.SubnetIds removed always"}},
+		{"changing VPCOptions' subnets does not",
+			"Resources:\n  D:\n    Type: AWS::OpenSearchService::Domain\n    Properties: {VPCOptions: {SubnetIds: [subnet-1]}}\n",
+			"Resources:\n  D:\n    Type: AWS::OpenSearchService::Domain\n    Properties: {VPCOptions: {SubnetIds: [subnet-2]}}\n",
+			[]string{"VPCOptions.SubnetIds[0] modified never"}},
+		{"another snapshot identifier replaces a DB instance", db(", DBSnapshotIdentifier: snap-1"), db(", DBSnapshotIdentifier: snap-2"),
+			[]string{"DBSnapshotIdentifier modified always"}},
+		{"removing the source of a read replica promotes it in place", db(", SourceDBInstanceIdentifier: primary"), db(""),
+			[]string{"SourceDBInstanceIdentifier removed never"}},
+		{"a license model change replaces an instance with DB security groups", db(", DBSecurityGroups: [g], LicenseModel: license-included"), db(", DBSecurityGroups: [g], LicenseModel: bring-your-own-license"),
+			[]string{"LicenseModel modified always"}},
+		{"a license model change updates other instances in place", db(", LicenseModel: license-included"), db(", LicenseModel: bring-your-own-license"),
+			[]string{"LicenseModel modified never"}},
+		{"more cache nodes without preferred zones replace a cache cluster", cache(", NumCacheNodes: 1"), cache(", NumCacheNodes: 2"),
+			[]string{"NumCacheNodes modified always"}},
+		{"more cache nodes with preferred zones do not", cache(", NumCacheNodes: 1, PreferredAvailabilityZones: [a]"), cache(", NumCacheNodes: 2, PreferredAvailabilityZones: [a, b]"),
+			[]string{"NumCacheNodes modified never", "PreferredAvailabilityZones[1] added conditional"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sd := run(t, tc.base, tc.head)
+			if len(sd.Resources) != 1 {
+				t.Fatalf("resources %v", summary(sd))
+			}
+			if d := cmp.Diff(tc.want, props(sd, sd.Resources[0].LogicalID)); d != "" {
+				t.Errorf("properties (-want +got):\n%s", d)
+			}
+		})
+	}
+	for _, o := range Overrides() {
+		if !strings.HasPrefix(o.Doc, "https://docs.aws.amazon.com/AWSCloudFormation/") || o.Says == "" || !EmbeddedSpec().Known(o.Type) {
+			t.Errorf("override %s %s: every row cites a CloudFormation page and says what it says, for a known type", o.Type, o.Path)
+		}
+	}
+}
+
+func TestChangeSetView(t *testing.T) {
+	base := `Parameters:
+  Name: {Type: String, Default: orders}
+Resources:
+  Table:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      TableName: !Ref Name
+      KeySchema: [{AttributeName: id, KeyType: HASH}]
+  Alarm:
+    Type: AWS::CloudWatch::Alarm
+    Properties:
+      AlarmName: !Sub "${Table}-throttles"
+      EvaluationPeriods: 1
+  Old:
+    Type: AWS::SNS::Topic
+    Properties: {DisplayName: x, FifoTopic: false, ContentBasedDeduplication: false, TracingConfig: PassThrough}
+  Q:
+    Type: AWS::SQS::Queue
+    DependsOn: Old
+    Properties:
+      Tags: [{Key: team, Value: a}]
+`
+	head := strings.NewReplacer("Default: orders", "Default: orders-v2", "EvaluationPeriods: 1", "EvaluationPeriods: 2",
+		"  Old:", "  New:", "DependsOn: Old", "DependsOn: New", "Value: a}", "Value: b}").Replace(base)
+	sd := run(t, base, head)
+	var got []string
+	for _, c := range sd.ChangeSet {
+		line := c.Action + " " + c.LogicalID + " " + c.ResourceType + " " + c.Replacement + " [" + strings.Join(c.Scope, ",") + "]"
+		for _, d := range c.Details {
+			line += fmt.Sprintf(" %s.%s:%s/%s/%s/%s", d.Attribute, d.Name, d.RequiresRecreation, d.Evaluation, d.ChangeSource, d.CausingEntity)
+		}
+		got = append(got, line)
+	}
+	want := []string{
+		"Modify Alarm AWS::CloudWatch::Alarm Conditional [Properties] Properties.EvaluationPeriods:Never/Static/DirectModification/ Properties.AlarmName:Always/Dynamic/ResourceReference/Table",
+		"Add New AWS::SNS::Topic  []",
+		"Remove Old AWS::SNS::Topic  []",
+		"Modify Q AWS::SQS::Queue False [Tags] Tags.:Never/Static/DirectModification/",
+		"Modify Table AWS::DynamoDB::Table True [Properties] Properties.TableName:Always/Static/ParameterReference/Name",
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("change set (-want +got):\n%s", d)
+	}
+}
+
+func TestPropertiesShapedLikeAPolicyAreComparedKeyByKey(t *testing.T) {
+	bus := func(cond string) string {
+		return "Resources:\n  P:\n    Type: AWS::Events::EventBusPolicy\n    Properties:\n      EventBusName: central\n      StatementId: all\n" +
+			"      Statement: {Effect: Allow, Principal: '*', Action: events:PutEvents, Resource: '*'" + cond + "}\n"
+	}
+	sd := run(t, bus(", Condition: {StringEquals: {aws:PrincipalOrgID: o-1}}"), bus(""))
+	got := props(sd, "P")
+	if len(got) != 1 || !strings.HasPrefix(got[0], "Statement") {
+		t.Errorf("properties %v, want the statement's change alone", got)
+	}
+}
+
+func TestDocsListEveryReviewedRule(t *testing.T) {
+	doc, err := os.ReadFile("../docs/diff.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range Overrides() {
+		name := o.Path[strings.LastIndex(o.Path, ".")+1:]
+		if !strings.Contains(string(doc), "`"+o.Type+"`") || !strings.Contains(string(doc), name) || !strings.Contains(string(doc), o.Doc) {
+			t.Errorf("docs/diff.md does not list the reviewed rule %s %s (%s)", o.Type, o.Path, o.Doc)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package diff
 
 import (
 	"fmt"
+	"github.com/tollgate-dev/tollgate/internal/awsid"
 	"sort"
 	"strings"
 
@@ -208,7 +209,7 @@ func (d *differ) reduce(st *policy.Statement, isBase bool) *stmt {
 		for _, t := range pr.TypeNames() {
 			vals := d.list(pr.Types[t], isBase, false)
 			for i, v := range vals {
-				if t == "AWS" && accountIDRE.MatchString(v) {
+				if t == "AWS" && awsid.IsAccount(v) {
 					vals[i] = "arn:aws:iam::" + v + ":root"
 				}
 			}
@@ -471,69 +472,92 @@ func (d *differ) addStatement(p *iamPolicy, b, h *stmt) {
 // conditions, so it grants more exactly when one of them grows (or a
 // condition goes away); for a Deny, growing takes access away.
 func (d *differ) compareStatements(b, h *stmt) (string, string) {
-	var wide, narrow, other []string
-	// addDim compares one list of the statement. A list grants more when
-	// it gains items; a list of exceptions (NotAction, NotResource,
-	// NotPrincipal) grants more when it loses them. Wildcard actions on the
-	// side that grants more are shown with the number they match.
-	addDim := func(name string, bv, hv []string, covered func(string, []string) bool, exceptions bool) {
-		var added, removed []string
-		for _, v := range hv {
-			if !covered(v, bv) {
-				added = append(added, v)
-			}
+	sd := &stmtDelta{d: d}
+	actionCovered := func(v string, set []string) bool { return d.actionCovered(v, set) }
+	sd.negatable("action", b.hasNotAction, h.hasNotAction, b.actions, h.actions, b.notActions, h.notActions, actionCovered)
+	sd.negatable("resource", b.hasNotRes, h.hasNotRes, b.resources, h.resources, b.notResources, h.notResources, globCovered)
+	sd.principals(b, h)
+	sd.conditions(b, h)
+	return sd.verdict(b, h)
+}
+
+// stmtDelta collects what an edit of one statement grants (wide), takes
+// away (narrow) or changes in a way that cannot be ordered (other), from
+// the point of view of an Allow.
+type stmtDelta struct {
+	d                   *differ
+	wide, narrow, other []string
+}
+
+// dim compares one list of the statement. A list grants more when it
+// gains items; a list of exceptions (NotAction, NotResource, NotPrincipal)
+// grants more when it loses them. Wildcard actions on the side that grants
+// more are shown with the number they match.
+func (sd *stmtDelta) dim(name string, bv, hv []string, covered func(string, []string) bool, exceptions bool) {
+	var added, removed []string
+	for _, v := range hv {
+		if !covered(v, bv) {
+			added = append(added, v)
 		}
-		for _, v := range bv {
-			if !covered(v, hv) {
-				removed = append(removed, v)
-			}
+	}
+	for _, v := range bv {
+		if !covered(v, hv) {
+			removed = append(removed, v)
 		}
-		if exceptions {
-			if len(removed) > 0 {
-				wide = append(wide, name+" "+d.describeAdded(name, removed)+" removed")
-			}
-			if len(added) > 0 {
-				narrow = append(narrow, name+" "+listText(added)+" added")
-			}
-			return
+	}
+	if exceptions {
+		if len(removed) > 0 {
+			sd.wide = append(sd.wide, name+" "+sd.d.describeAdded(name, removed)+" removed")
 		}
 		if len(added) > 0 {
-			wide = append(wide, name+" "+d.describeAdded(name, added)+" added")
+			sd.narrow = append(sd.narrow, name+" "+listText(added)+" added")
 		}
-		if len(removed) > 0 {
-			narrow = append(narrow, name+" "+listText(removed)+" removed")
-		}
+		return
 	}
-	// addNegatable compares a dimension a statement states either as a list
-	// (Action, Resource) or as the exceptions to everything (NotAction,
-	// NotResource).
-	addNegatable := func(noun string, bNot, hNot bool, bList, hList, bExcept, hExcept []string, covered func(string, []string) bool) {
-		switch {
-		case bNot == hNot && !hNot:
-			addDim(noun+"s", bList, hList, covered, false)
-		case bNot == hNot:
-			addDim("excepted "+noun+"s", bExcept, hExcept, covered, true)
-		case hNot:
-			wide = append(wide, "now every "+noun+" except "+listText(hExcept))
-		default:
-			other = append(other, "now only "+listText(hList)+" instead of every "+noun+" except "+listText(bExcept))
-		}
+	if len(added) > 0 {
+		sd.wide = append(sd.wide, name+" "+sd.d.describeAdded(name, added)+" added")
 	}
-	actionCovered := func(v string, set []string) bool { return d.actionCovered(v, set) }
-	addNegatable("action", b.hasNotAction, h.hasNotAction, b.actions, h.actions, b.notActions, h.notActions, actionCovered)
-	addNegatable("resource", b.hasNotRes, h.hasNotRes, b.resources, h.resources, b.notResources, h.notResources, globCovered)
+	if len(removed) > 0 {
+		sd.narrow = append(sd.narrow, name+" "+listText(removed)+" removed")
+	}
+}
+
+// negatable compares a dimension a statement states either as a list
+// (Action, Resource) or as the exceptions to everything (NotAction,
+// NotResource).
+func (sd *stmtDelta) negatable(noun string, bNot, hNot bool, bList, hList, bExcept, hExcept []string, covered func(string, []string) bool) {
+	switch {
+	case bNot == hNot && !hNot:
+		sd.dim(noun+"s", bList, hList, covered, false)
+	case bNot == hNot:
+		sd.dim("excepted "+noun+"s", bExcept, hExcept, covered, true)
+	case hNot:
+		sd.wide = append(sd.wide, "now every "+noun+" except "+listText(hExcept))
+	default:
+		sd.other = append(sd.other, "now only "+listText(hList)+" instead of every "+noun+" except "+listText(bExcept))
+	}
+}
+
+// principals compares Principal (or NotPrincipal) type by type.
+func (sd *stmtDelta) principals(b, h *stmt) {
 	switch {
 	case b.notPrinc != h.notPrinc:
-		other = append(other, "the statement switched between Principal and NotPrincipal")
+		sd.other = append(sd.other, "the statement switched between Principal and NotPrincipal")
 	case b.principals != nil || h.principals != nil:
 		for _, t := range unionKeys(b.principals, h.principals) {
 			if h.notPrinc {
-				addDim("excepted "+t+" principals", b.principals[t], h.principals[t], principalCovered, true)
+				sd.dim("excepted "+t+" principals", b.principals[t], h.principals[t], principalCovered, true)
 			} else {
-				addDim(t+" principals", b.principals[t], h.principals[t], principalCovered, false)
+				sd.dim(t+" principals", b.principals[t], h.principals[t], principalCovered, false)
 			}
 		}
 	}
+}
+
+// conditions compares the condition keys: one removed grants more, one
+// added grants less, and a changed value list widens or narrows by what
+// the operator does with more values.
+func (sd *stmtDelta) conditions(b, h *stmt) {
 	for _, k := range unionKeys(b.conds, h.conds) {
 		bv, bok := b.conds[k]
 		hv, hok := h.conds[k]
@@ -544,39 +568,49 @@ func (d *differ) compareStatements(b, h *stmt) (string, string) {
 		}
 		switch {
 		case !hok:
-			wide = append(wide, "condition "+name+" removed")
+			sd.wide = append(sd.wide, "condition "+name+" removed")
 		case !bok:
-			narrow = append(narrow, "condition "+name+" added")
+			sd.narrow = append(sd.narrow, "condition "+name+" added")
 		default:
-			added, removed := diffStrings(bv, hv)
-			if len(added) == 0 && len(removed) == 0 {
-				continue
-			}
-			base, _, _ := policy.SplitOperator(op)
-			desc := fmt.Sprintf("condition %s: %s", name, changeList(added, removed))
-			switch {
-			case strings.Contains(base, "Not"):
-				// A negated operator matches more when its list shrinks.
-				if len(removed) > 0 {
-					wide = append(wide, desc)
-				} else {
-					narrow = append(narrow, desc)
-				}
-			case strings.HasPrefix(base, "String") || strings.HasPrefix(base, "Arn") || base == "IpAddress":
-				if len(added) > 0 {
-					wide = append(wide, desc)
-				} else {
-					narrow = append(narrow, desc)
-				}
-			default:
-				other = append(other, desc)
-			}
+			sd.conditionValues(op, name, bv, hv)
 		}
 	}
+}
+
+func (sd *stmtDelta) conditionValues(op, name string, bv, hv []string) {
+	added, removed := diffStrings(bv, hv)
+	if len(added) == 0 && len(removed) == 0 {
+		return
+	}
+	base, _, _ := policy.SplitOperator(op)
+	desc := fmt.Sprintf("condition %s: %s", name, changeList(added, removed))
+	switch {
+	case strings.Contains(base, "Not"):
+		// A negated operator matches more when its list shrinks.
+		if len(removed) > 0 {
+			sd.wide = append(sd.wide, desc)
+		} else {
+			sd.narrow = append(sd.narrow, desc)
+		}
+	case strings.HasPrefix(base, "String") || strings.HasPrefix(base, "Arn") || base == "IpAddress":
+		if len(added) > 0 {
+			sd.wide = append(sd.wide, desc)
+		} else {
+			sd.narrow = append(sd.narrow, desc)
+		}
+	default:
+		sd.other = append(sd.other, desc)
+	}
+}
+
+// verdict turns the collected differences into the change and its
+// summary; for a Deny, what grows takes access away.
+func (sd *stmtDelta) verdict(b, h *stmt) (string, string) {
+	wide, narrow := sd.wide, sd.narrow
 	if b.effect != "Allow" {
 		wide, narrow = narrow, wide
 	}
-	parts := append(append(append([]string(nil), wide...), other...), narrow...)
+	parts := append(append(append([]string(nil), wide...), sd.other...), narrow...)
 	summary := strings.Join(parts, "; ")
 	if summary == "" {
 		if b.sid == h.sid {
@@ -590,7 +624,7 @@ func (d *differ) compareStatements(b, h *stmt) (string, string) {
 	switch {
 	case len(wide) > 0:
 		return Widened, summary
-	case len(other) > 0:
+	case len(sd.other) > 0:
 		return Changed, summary
 	case len(narrow) > 0:
 		return Narrowed, summary
@@ -746,7 +780,7 @@ func principalCovered(v string, set []string) bool {
 
 func arnAccount(s string) string {
 	f := strings.SplitN(s, ":", 6)
-	if len(f) == 6 && f[0] == "arn" && accountIDRE.MatchString(f[4]) {
+	if len(f) == 6 && f[0] == "arn" && awsid.IsAccount(f[4]) {
 		return f[4]
 	}
 	return ""

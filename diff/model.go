@@ -109,6 +109,9 @@ type StackDiff struct {
 	Conditions []*SectionChange   `json:"conditions,omitempty"`
 	Mappings   []*SectionChange   `json:"mappings,omitempty"`
 	Outputs    []*SectionChange   `json:"outputs,omitempty"`
+	// ChangeSet is the resource changes as CloudFormation's change set
+	// would list them.
+	ChangeSet []*ChangeSetChange `json:"changeSet"`
 	// BaseResources and HeadResources count the resources on each side.
 	BaseResources int `json:"baseResources"`
 	HeadResources int `json:"headResources"`
@@ -143,7 +146,8 @@ type ResourceChange struct {
 	Pos     *Position `json:"pos,omitempty"`
 	BasePos *Position `json:"basePos,omitempty"`
 	// Indirect is set when the template text of the resource did not change
-	// but a resource it references is replaced, which changes its values.
+	// but values it reads did: a resource it references is replaced or
+	// updated, or a parameter, mapping or condition it uses changed.
 	Indirect bool `json:"indirect,omitempty"`
 }
 
@@ -157,10 +161,21 @@ type PropertyChange struct {
 	// Before and After render the values compactly; empty when absent.
 	Before string `json:"before,omitempty"`
 	After  string `json:"after,omitempty"`
-	// Cause explains a change that the template text does not show: "Bucket
-	// is replaced, so !Ref Bucket changes".
+	// Cause explains a change that the template text does not show:
+	// "Bucket is replaced, so the value that refers to it changes". Via
+	// names what it follows from.
 	Cause string `json:"cause,omitempty"`
+	Via   *Via   `json:"via,omitempty"`
 	Line  int    `json:"line,omitempty"`
+}
+
+// Via is what a change follows from when its own text did not change.
+type Via struct {
+	// Kind is "resource", "parameter", "mapping" or "condition".
+	Kind string `json:"kind"`
+	Name string `json:"name"`
+	// Attribute is the GetAtt attribute read from a resource; "" for Ref.
+	Attribute string `json:"attribute,omitempty"`
 }
 
 // StatementChange is a change to the permissions of one IAM policy.
@@ -209,7 +224,10 @@ type SectionChange struct {
 	Name       string            `json:"name"`
 	Change     string            `json:"change"`
 	Properties []*PropertyChange `json:"properties,omitempty"`
-	Line       int               `json:"line,omitempty"`
+	// Affects lists the resources whose values change because of this
+	// parameter, mapping or condition, though their text does not.
+	Affects []string `json:"affects,omitempty"`
+	Line    int      `json:"line,omitempty"`
 }
 
 // Counts summarises the resource changes of a stack.

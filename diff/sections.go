@@ -1,7 +1,6 @@
 package diff
 
 import (
-	"fmt"
 	"sort"
 
 	"github.com/tollgate-dev/tollgate/template"
@@ -13,7 +12,6 @@ func (d *differ) sections() {
 	d.sd.Conditions = d.section("Conditions", false)
 	d.sd.Mappings = d.section("Mappings", false)
 	d.sd.Outputs = d.section("Outputs", true)
-	d.outputsOfReplaced()
 }
 
 // section compares the entries of one top-level section. Parameters,
@@ -66,10 +64,9 @@ func (d *differ) section(name string, resolve bool) []*SectionChange {
 		}
 		sc := &SectionChange{Name: k, Change: changeKind(b, h), Line: hpos[k].Line}
 		if b != nil && h != nil {
-			pd := &propDiffer{ren: d.ren, spec: d.o.Spec}
+			pd := &propDiffer{ren: d.ren, spec: d.o.Spec, noRepl: true}
 			pd.diff(b, h, nil)
 			for _, p := range pd.out {
-				p.Replacement = ""
 				if p.Path == "Properties" {
 					p.Path = ""
 				}
@@ -113,42 +110,4 @@ func literal(n *template.Node, depth int) *val {
 		return v.seal()
 	}
 	return nil
-}
-
-// outputsOfReplaced marks outputs whose value refers to a replaced
-// resource: their value changes even though their text does not, and
-// stacks that import them must be updated.
-func (d *differ) outputsOfReplaced() {
-	if d.head.t == nil || d.head.t.Root == nil {
-		return
-	}
-	outs := d.head.t.Root.Get("Outputs")
-	if outs == nil || outs.Kind != template.Map {
-		return
-	}
-	changed := map[string]*SectionChange{}
-	for _, sc := range d.sd.Outputs {
-		changed[sc.Name] = sc
-	}
-	for _, f := range outs.Fields {
-		d.head.c.edges = nil
-		d.head.c.canon(f.Value.Get("Value"), 0)
-		for _, e := range d.head.c.edges {
-			rc := d.changes[e.target]
-			if rc == nil || (rc.Replacement != Always && rc.Replacement != Conditional) {
-				continue
-			}
-			sc := changed[f.Key]
-			if sc == nil {
-				sc = &SectionChange{Name: f.Key, Change: Modified, Line: f.KeyPos.Line}
-				changed[f.Key] = sc
-				d.sd.Outputs = append(d.sd.Outputs, sc)
-			}
-			sc.Properties = append(sc.Properties, &PropertyChange{Path: "Value", Change: Modified,
-				Cause: fmt.Sprintf("%s is replaced, so the value that refers to it changes", e.target)})
-			break
-		}
-	}
-	d.head.c.edges = nil
-	sort.SliceStable(d.sd.Outputs, func(i, j int) bool { return d.sd.Outputs[i].Name < d.sd.Outputs[j].Name })
 }

@@ -136,39 +136,110 @@ func (s *Spec) Stateful(typ string) bool {
 // from the top of Properties, list indexes left out) does to a resource of
 // the type: the most disruptive behaviour of the property and of every
 // property above it, since a nested value that forces replacement forces it
-// whatever its parent allows.
+// whatever its parent allows; reviewed rules (overrides.go) decide where
+// they apply. The value is taken to be present on both sides, and rules
+// that depend on the resource's other values do not apply.
 func (s *Spec) Replacement(typ string, path []string) Replacement {
+	segs := make([]pathSeg, len(path))
+	for i, n := range path {
+		segs[i] = pathSeg{name: n, inBase: true, inHead: true}
+	}
+	return s.behaviour(typ, segs, nil)
+}
+
+// behaviour says what changing the value at path does to a resource of
+// the type. The segments say whether each step is present at base and at
+// head, for rules about values that appear or disappear; ctx is the
+// resource, for rules about its other values.
+func (s *Spec) behaviour(typ string, path []pathSeg, ctx *ruleCtx) Replacement {
 	t := s.typeSpec(typ)
 	if t == nil {
 		return Unknown
 	}
-	if len(path) == 0 {
+	names := make([]string, 0, len(path))
+	at := make([]pathSeg, 0, len(path))
+	for _, seg := range path {
+		if seg.name != "" {
+			names = append(names, seg.name)
+			at = append(at, seg)
+		}
+	}
+	if len(names) == 0 {
 		return Never
 	}
-	if !t.props[path[0]] {
+	if !t.props[names[0]] {
 		// A property the type does not have: CloudFormation rejects it, or
 		// the data is older than the type.
 		return Unknown
 	}
-	return t.rules.lookup(path)
+	if ix := overridesByType[typ]; ix != nil {
+		for k := len(names); k > 0; k-- {
+			for _, o := range ix.rows[strings.Join(names[:k], ".")] {
+				if o.when.holds(at[k-1].inBase, at[k-1].inHead) && ctx.holds(o.cond) {
+					return maxReplacement(o.behaviour, t.rules.lookup(names, k))
+				}
+			}
+		}
+	}
+	return t.rules.lookup(names, 0)
 }
 
-func (n *trie) lookup(path []string) Replacement {
+// hasRulesBelow reports whether some rule, generated or reviewed, is about
+// a path strictly below names: only then can a value's parts behave
+// differently from the value.
+func (s *Spec) hasRulesBelow(typ string, names []string) bool {
+	t := s.typeSpec(typ)
+	if t == nil {
+		return false
+	}
+	if ix := overridesByType[typ]; ix != nil {
+		joined := strings.Join(names, ".")
+		for p := range ix.prefixes {
+			if strings.HasPrefix(p, joined+".") {
+				return true
+			}
+		}
+	}
+	return t.rules.hasBelow(names)
+}
+
+// lookup is the most disruptive behaviour along path, counting only the
+// nodes deeper than skip names (those above are decided by a reviewed rule).
+func (n *trie) lookup(path []string, skip int) Replacement {
 	best := Never
-	var walk func(n *trie, path []string)
-	walk = func(n *trie, path []string) {
+	var walk func(n *trie, path []string, depth int)
+	walk = func(n *trie, path []string, depth int) {
 		if n == nil {
 			return
 		}
-		best = maxReplacement(best, n.behaviour)
+		if depth > skip {
+			best = maxReplacement(best, n.behaviour)
+		}
 		if len(path) == 0 || n.children == nil {
 			return
 		}
-		walk(n.children[path[0]], path[1:])
+		walk(n.children[path[0]], path[1:], depth+1)
 		if path[0] != "*" {
-			walk(n.children["*"], path[1:])
+			walk(n.children["*"], path[1:], depth+1)
 		}
 	}
-	walk(n, path)
+	walk(n, path, 0)
 	return best
+}
+
+// hasBelow reports whether the trie has a node strictly below path.
+func (n *trie) hasBelow(path []string) bool {
+	if n == nil {
+		return false
+	}
+	if len(path) == 0 {
+		return len(n.children) > 0
+	}
+	if n.children == nil {
+		return false
+	}
+	if n.children[path[0]].hasBelow(path[1:]) {
+		return true
+	}
+	return path[0] != "*" && n.children["*"].hasBelow(path[1:])
 }

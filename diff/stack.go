@@ -3,7 +3,6 @@ package diff
 import (
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/tollgate-dev/tollgate/iamdata"
@@ -43,15 +42,21 @@ type side struct {
 	c     *canonizer
 	res   map[string]*resState
 	order []string
+	// scanner is reused for every unchanged resource.
+	scanner refScanner
 }
 
 func newSide(t *template.Template, o *Options) *side {
-	s := &side{t: t, res: map[string]*resState{}}
+	s := &side{t: t}
 	if t == nil || t.Root == nil {
+		s.res = map[string]*resState{}
 		return s
 	}
+	s.res = make(map[string]*resState, len(t.Resources))
+	s.order = make([]string, 0, len(t.Resources))
+	states := make([]resState, len(t.Resources))
 	s.c = newCanonizer(t, o.Values)
-	for _, r := range t.Resources {
+	for i, r := range t.Resources {
 		if _, dup := s.res[r.LogicalID]; dup {
 			continue
 		}
@@ -60,7 +65,8 @@ func newSide(t *template.Template, o *Options) *side {
 			// deploy nothing that matters.
 			continue
 		}
-		s.res[r.LogicalID] = &resState{res: r, attrs: map[string]*val{}}
+		states[i].res = r
+		s.res[r.LogicalID] = &states[i]
 		s.order = append(s.order, r.LogicalID)
 	}
 	return s
@@ -78,6 +84,15 @@ func (s *side) canonize(st *resState) {
 				st.props = replaceField(st.props, "Tags", normTags(tags))
 			}
 		}
+		st.props = noEmptyMap(st.props)
+		if st.props != nil && st.props.policy {
+			// Properties shaped like a policy (an EventBus policy's
+			// Statement beside its other properties) are properties: compare
+			// them key by key, with the statements normalised.
+			p := *st.props
+			p.policy = false
+			st.props = &p
+		}
 	}
 	st.edges = s.c.edges
 	s.c.edges = nil
@@ -93,7 +108,10 @@ func (s *side) canonize(st *resState) {
 		if a == "Metadata" {
 			v = dropToolMetadata(v)
 		}
-		if v != nil {
+		if v = noEmptyMap(v); v != nil {
+			if st.attrs == nil {
+				st.attrs = map[string]*val{}
+			}
 			st.attrs[a] = v
 		}
 	}
@@ -120,10 +138,12 @@ func (d *differ) prepare() {
 	context := same("Parameters") && same("Conditions") && same("Mappings") && same("Transform")
 	for _, id := range d.head.order {
 		h := d.head.res[id]
-		if b, ok := d.base.res[id]; ok && context && !d.o.exhaustive && template.Equal(b.res.Node, h.res.Node) {
-			h.unchanged, b.unchanged = true, true
-			h.edges = scanRefs(d.head.t, h.res.Properties)
-			continue
+		if b, ok := d.base.res[id]; ok && context && !d.o.exhaustive {
+			if same, edges := d.sameResource(b.res, h.res); same {
+				h.unchanged, b.unchanged = true, true
+				h.edges = edges
+				continue
+			}
 		}
 		d.head.canonize(h)
 	}
@@ -132,6 +152,29 @@ func (d *differ) prepare() {
 			d.base.canonize(b)
 		}
 	}
+}
+
+// noEmptyMap drops an empty map: Properties: {} and no Properties are the
+// same resource, and so are an empty and a missing Metadata or UpdatePolicy.
+func noEmptyMap(v *val) *val {
+	if v != nil && v.kind == vMap && len(v.fields) == 0 {
+		return nil
+	}
+	return v
+}
+
+// sameResource reports whether a resource is written alike on both sides,
+// with the references of its head's properties.
+func (d *differ) sameResource(b, h *template.Resource) (bool, []edge) {
+	for _, f := range h.Node.Fields {
+		if f.Key != "Properties" && !template.Equal(b.Node.Get(f.Key), f.Value) {
+			return false, nil
+		}
+	}
+	if len(b.Node.Fields) != len(h.Node.Fields) {
+		return false, nil
+	}
+	return d.head.sameRefs(b.Properties, h.Properties)
 }
 
 func replaceField(m *val, key string, x *val) *val {
@@ -152,7 +195,8 @@ func Templates(base, head *template.Template, o Options) *StackDiff {
 	if o.Spec == nil {
 		o.Spec = EmbeddedSpec()
 	}
-	sd := &StackDiff{Resources: []*ResourceChange{}, IAM: []*StatementChange{}, Network: []*RuleChange{}, Exposure: []*ExposureChange{}}
+	sd := &StackDiff{Resources: []*ResourceChange{}, IAM: []*StatementChange{}, Network: []*RuleChange{}, Exposure: []*ExposureChange{},
+		ChangeSet: []*ChangeSetChange{}}
 	switch {
 	case base == nil && head != nil:
 		sd.File, sd.Status = head.File, StackAdded
@@ -193,8 +237,12 @@ func Templates(base, head *template.Template, o Options) *StackDiff {
 	d.prepare()
 	d.resources()
 	d.sections()
+	d.contextCauses()
+	d.propagate()
+	d.outputsAffected()
 	d.security()
 	sortResources(sd.Resources)
+	sd.ChangeSet = changeSet(sd.Resources)
 	return sd
 }
 
@@ -287,7 +335,6 @@ func (d *differ) resources() {
 		d.add(&ResourceChange{LogicalID: id, Type: r.Type, Change: Added, Stateful: spec.Stateful(r.Type),
 			DeletionPolicy: r.DeletionPolicy, UpdateReplacePolicy: r.UpdateReplacePolicy, Pos: d.pos(d.head.t, r.Pos)})
 	}
-	d.propagate()
 }
 
 func (d *differ) add(rc *ResourceChange) {
@@ -310,16 +357,18 @@ func (d *differ) compare(b, h *resState) *ResourceChange {
 		props = append(props, &PropertyChange{Path: "Type", Change: Modified, Replacement: Always,
 			Before: b.res.Type, After: h.res.Type, Line: h.res.Pos.Line})
 	}
+	ctx := &ruleCtx{bProps: b.props, hProps: h.props, hAttrs: h.attrs}
 	for _, a := range resourceAttrs {
 		bv, hv := b.attrs[a], h.attrs[a]
 		if equal(bv, hv, d.ren) {
 			continue
 		}
-		props = append(props, &PropertyChange{Path: a, Change: changeKind(bv, hv), Replacement: Never,
-			Before: render(bv), After: render(hv), Line: lineOf(hv)})
+		pd := &propDiffer{ren: d.ren, typ: h.res.Type, spec: d.o.Spec, ctx: ctx, prefix: a}
+		pd.diff(bv, hv, nil)
+		props = append(props, pd.out...)
 	}
 	if !equal(b.props, h.props, d.ren) {
-		pd := &propDiffer{ren: d.ren, typ: h.res.Type, spec: d.o.Spec}
+		pd := &propDiffer{ren: d.ren, typ: h.res.Type, spec: d.o.Spec, ctx: ctx}
 		pd.diff(b.props, h.props, nil)
 		props = append(props, pd.out...)
 	}
@@ -352,186 +401,6 @@ func lineOf(v *val) int {
 		return 0
 	}
 	return v.pos.Line
-}
-
-// propDiffer walks two property trees and lists what differs.
-type propDiffer struct {
-	ren  renames
-	typ  string
-	spec *Spec
-	out  []*PropertyChange
-}
-
-// pathSeg is one step of a property path: a name, or a list index.
-type pathSeg struct {
-	name  string
-	index int
-}
-
-func (p *propDiffer) record(path []pathSeg, kind string, b, h *val) {
-	var disp strings.Builder
-	var names []string
-	for i, s := range path {
-		if s.name == "" {
-			disp.WriteString("[" + strconv.Itoa(s.index) + "]")
-			continue
-		}
-		if i > 0 {
-			disp.WriteByte('.')
-		}
-		disp.WriteString(s.name)
-		names = append(names, s.name)
-	}
-	pc := &PropertyChange{Path: disp.String(), Change: kind, Before: render(b), After: render(h), Line: lineOf(h)}
-	pc.Replacement = p.spec.Replacement(p.typ, names)
-	if len(names) == 0 {
-		// The whole Properties block appeared or went away.
-		pc.Path = "Properties"
-		pc.Replacement = Never
-		for _, v := range []*val{b, h} {
-			if v != nil && v.kind == vMap {
-				for _, f := range v.fields {
-					pc.Replacement = maxReplacement(pc.Replacement, p.spec.Replacement(p.typ, []string{f.key}))
-				}
-			}
-		}
-	}
-	p.out = append(p.out, pc)
-}
-
-func (p *propDiffer) diff(b, h *val, path []pathSeg) {
-	if equal(b, h, p.ren) {
-		return
-	}
-	if b == nil || h == nil {
-		p.record(path, changeKind(b, h), b, h)
-		return
-	}
-	if b.kind != h.kind || b.policy || h.policy {
-		p.record(path, Modified, b, h)
-		return
-	}
-	switch b.kind {
-	case vMap:
-		i, j := 0, 0
-		for i < len(b.fields) || j < len(h.fields) {
-			switch {
-			case j == len(h.fields) || i < len(b.fields) && b.fields[i].key < h.fields[j].key:
-				p.diff(b.fields[i].val, nil, appendSeg(path, pathSeg{name: b.fields[i].key}))
-				i++
-			case i == len(b.fields) || h.fields[j].key < b.fields[i].key:
-				p.diff(nil, h.fields[j].val, appendSeg(path, pathSeg{name: h.fields[j].key}))
-				j++
-			default:
-				p.diff(b.fields[i].val, h.fields[j].val, appendSeg(path, pathSeg{name: b.fields[i].key}))
-				i++
-				j++
-			}
-		}
-	case vList:
-		p.diffList(b, h, path)
-	default:
-		p.record(path, Modified, b, h)
-	}
-}
-
-func appendSeg(path []pathSeg, s pathSeg) []pathSeg {
-	out := make([]pathSeg, len(path), len(path)+1)
-	copy(out, path)
-	return append(out, s)
-}
-
-// diffList compares lists item by item when they have the same length;
-// otherwise it matches equal items wherever they are, so inserting one
-// rule at the top reports one added rule, not every rule changed.
-func (p *propDiffer) diffList(b, h *val, path []pathSeg) {
-	if len(b.items) == len(h.items) {
-		if isPermutation(b.items, h.items, p.ren) {
-			p.record(path, Modified, b, h)
-			return
-		}
-		for i := range b.items {
-			p.diff(b.items[i], h.items[i], appendSeg(path, pathSeg{index: i}))
-		}
-		return
-	}
-	usedB := make([]bool, len(b.items))
-	usedH := make([]bool, len(h.items))
-	byHash := map[uint64][]int{}
-	for i, it := range b.items {
-		byHash[it.hash] = append(byHash[it.hash], i)
-	}
-	for j, it := range h.items {
-		if idx := byHash[it.hash]; len(idx) > 0 {
-			usedB[idx[0]], usedH[j] = true, true
-			byHash[it.hash] = idx[1:]
-		}
-	}
-	// Items that differ only in some fields pair up in order.
-	var restB, restH []int
-	for i, u := range usedB {
-		if !u {
-			restB = append(restB, i)
-		}
-	}
-	for j, u := range usedH {
-		if !u {
-			restH = append(restH, j)
-		}
-	}
-	n := min(len(restB), len(restH))
-	for k := 0; k < n; k++ {
-		bi, hj := b.items[restB[k]], h.items[restH[k]]
-		if bi.kind == vMap && hj.kind == vMap && similar(bi, hj) {
-			p.diff(bi, hj, appendSeg(path, pathSeg{index: restH[k]}))
-			usedB[restB[k]], usedH[restH[k]] = true, true
-		}
-	}
-	for i, u := range usedB {
-		if !u {
-			p.record(appendSeg(path, pathSeg{index: i}), Removed, b.items[i], nil)
-		}
-	}
-	for j, u := range usedH {
-		if !u {
-			p.record(appendSeg(path, pathSeg{index: j}), Added, nil, h.items[j])
-		}
-	}
-}
-
-func isPermutation(a, b []*val, ren renames) bool {
-	same := true
-	for i := range a {
-		if !equal(a[i], b[i], ren) {
-			same = false
-			break
-		}
-	}
-	if same {
-		return false
-	}
-	count := map[uint64]int{}
-	for _, x := range a {
-		count[x.hash]++
-	}
-	for _, x := range b {
-		count[x.hash]--
-		if count[x.hash] < 0 {
-			return false
-		}
-	}
-	return true
-}
-
-// similar reports whether two maps share at least half their fields.
-func similar(a, b *val) bool {
-	same := 0
-	for _, f := range a.fields {
-		if x := b.get(f.key); x != nil && x.hash == f.val.hash {
-			same++
-		}
-	}
-	return same*2 >= max(len(a.fields), len(b.fields))
 }
 
 // renameThreshold is how alike (0..1) the properties of a removed and an
@@ -617,90 +486,6 @@ func propSimilarity(a, b *val, exactOnly bool) float64 {
 		return 1
 	}
 	return float64(same) / float64(total)
-}
-
-// revEdge is a reference to a resource, seen from the referencing side.
-type revEdge struct {
-	from string
-	edge edge
-}
-
-// propagate follows Ref and GetAtt from every replaced resource to the
-// properties that refer to it: their values change at deploy time, and a
-// property that replaces its resource when changed replaces it. The graph
-// is built once and each reference is visited at most twice (once per
-// level of replacement), so the cost is linear in the template.
-func (d *differ) propagate() {
-	rev := map[string][]revEdge{}
-	for _, id := range d.head.order {
-		for _, e := range d.head.res[id].edges {
-			rev[e.target] = append(rev[e.target], revEdge{from: id, edge: e})
-		}
-	}
-	var queue []string
-	for _, rc := range d.sd.Resources {
-		if rc.Change != Removed && rc.Change != Added && (rc.Replacement == Always || rc.Replacement == Conditional) {
-			queue = append(queue, rc.LogicalID)
-		}
-	}
-	for len(queue) > 0 {
-		id := queue[0]
-		queue = queue[1:]
-		src := d.changes[id]
-		for _, re := range rev[id] {
-			if re.from == id {
-				continue
-			}
-			h := d.head.res[re.from]
-			rc := d.changes[re.from]
-			if rc != nil && (rc.Change == Added || rc.Change == Removed) {
-				continue
-			}
-			level := d.o.Spec.Replacement(h.res.Type, re.edge.spec)
-			if level.rank() > src.Replacement.rank() {
-				level = src.Replacement
-			}
-			verb := "is replaced"
-			if src.Replacement == Conditional {
-				verb = "may be replaced"
-			}
-			cause := fmt.Sprintf("%s %s, so the value that refers to it changes", id, verb)
-			if rc == nil {
-				b := d.base.res[re.from]
-				if b == nil {
-					continue
-				}
-				rc = d.newChange(b, h)
-				rc.Indirect = true
-				d.add(rc)
-			}
-			path := re.edge.disp
-			if path == "" {
-				path = "Properties"
-			}
-			var pc *PropertyChange
-			for _, p := range rc.Properties {
-				if p.Path == path {
-					pc = p
-					break
-				}
-			}
-			if pc == nil {
-				pc = &PropertyChange{Path: path, Change: Modified, Replacement: level, Cause: cause}
-				rc.Properties = append(rc.Properties, pc)
-			} else {
-				if pc.Cause == "" {
-					pc.Cause = cause
-				}
-				pc.Replacement = maxReplacement(pc.Replacement, level)
-			}
-			before := rc.Replacement
-			rc.Replacement = maxReplacement(rc.Replacement, level)
-			if rc.Replacement.rank() > before.rank() && (rc.Replacement == Always || rc.Replacement == Conditional) {
-				queue = append(queue, rc.LogicalID)
-			}
-		}
-	}
 }
 
 // sortResources puts what reviewers must see first: replacements, then

@@ -16,7 +16,7 @@ import (
 
 	"github.com/tollgate-dev/tollgate/checks"
 	"github.com/tollgate-dev/tollgate/diff"
-	"github.com/tollgate-dev/tollgate/gitops"
+	"github.com/tollgate-dev/tollgate/gitrepo"
 	"github.com/tollgate-dev/tollgate/report"
 	"github.com/tollgate-dev/tollgate/template"
 )
@@ -52,7 +52,7 @@ func Diff(ctx context.Context, o DiffOptions) (*report.Result, error) {
 	if dir == "" {
 		dir = "."
 	}
-	repo, err := gitops.Open(dir)
+	repo, err := gitrepo.Open(dir)
 	if err != nil {
 		return nil, usageIf(err)
 	}
@@ -68,65 +68,23 @@ func Diff(ctx context.Context, o DiffOptions) (*report.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	rules := o.Rules
-	if rules == nil {
-		for _, r := range checks.Rules() {
-			if r.Change != nil {
-				rules = append(rules, r)
-			}
-		}
-	}
+	rules := changeRules(o.Rules)
 	checker, err := checks.NewChecker(o.Checks, rules)
 	if err != nil {
 		return nil, err
 	}
-	type outcome struct {
-		stack    *diff.StackDiff
-		findings []checks.Finding
-		err      string
-	}
-	outcomes := make([]outcome, len(changes))
-	g, gctx := errgroup.WithContext(ctx)
 	workers := o.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	g.SetLimit(workers)
 	dopts := diff.Options{Values: o.Checks.Values, Data: o.Checks.Data}
-	for i, c := range changes {
-		g.Go(func() error {
-			if err := gctx.Err(); err != nil {
-				return err
-			}
-			var bt, ht *template.Template
-			var bdata, hdata []byte
-			var err error
-			if c.Status != gitops.Added {
-				p := c.Path
-				if c.PreviousPath != "" {
-					p = c.PreviousPath
-				}
-				if bt, bdata, err = readTemplate(repo, base, p); err != nil {
-					outcomes[i].err = err.Error()
-					return nil
-				}
-			}
-			if c.Status != gitops.Deleted {
-				if ht, hdata, err = readTemplate(repo, head, c.Path); err != nil {
-					outcomes[i].err = err.Error()
-					return nil
-				}
-			}
-			if !isTemplate(bt, bdata) && !isTemplate(ht, hdata) {
-				return nil
-			}
-			sd := diff.Templates(bt, ht, dopts)
-			outcomes[i].stack = sd
-			outcomes[i].findings = checker.CheckChange(bt, ht, sd, nil).Findings
-			return nil
-		})
+	pairs, err := readPairs(ctx, repo, base, head, changes, workers)
+	if err != nil {
+		return nil, err
 	}
-	if err := g.Wait(); err != nil {
+	pairs = pairByContent(pairs, dopts)
+	outcomes, err := diffPairs(ctx, pairs, checker, dopts, workers)
+	if err != nil {
 		return nil, err
 	}
 	res := &report.Result{Tool: o.Tool, Rules: infos(rules),
@@ -142,6 +100,7 @@ func Diff(ctx context.Context, o DiffOptions) (*report.Result, error) {
 		res.Templates = append(res.Templates, report.Template{File: oc.stack.File, Resources: oc.stack.HeadResources})
 		res.Findings = append(res.Findings, oc.findings...)
 	}
+	sortStacks(res.Diffs.Stacks)
 	res.Stats.Files = len(changes)
 	res.Stats.Templates = len(res.Diffs.Stacks)
 	if repo.Shallow() {
@@ -153,18 +112,225 @@ func Diff(ctx context.Context, o DiffOptions) (*report.Result, error) {
 	return res, nil
 }
 
+// changeRules are the rules to run on a diff: those given, or every rule
+// with a Change hook.
+func changeRules(given []*checks.Rule) []*checks.Rule {
+	if given != nil {
+		return given
+	}
+	var rules []*checks.Rule
+	for _, r := range checks.Rules() {
+		if r.Change != nil {
+			rules = append(rules, r)
+		}
+	}
+	return rules
+}
+
+// stackPair is one changed file read at both revisions.
+type stackPair struct {
+	change       gitrepo.Change
+	bt, ht       *template.Template
+	bdata, hdata []byte
+	err          string
+}
+
+// readPairs reads and parses every changed file at base and head, in
+// parallel.
+func readPairs(ctx context.Context, repo *gitrepo.Repo, base, head *gitrepo.Revision, changes []gitrepo.Change, workers int) ([]*stackPair, error) {
+	pairs := make([]*stackPair, len(changes))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(workers)
+	// Each side is read and parsed on its own, so one large changed
+	// template uses two cores.
+	berr := make([]string, len(changes))
+	herr := make([]string, len(changes))
+	for i, c := range changes {
+		p := &stackPair{change: c}
+		pairs[i] = p
+		if c.Status != gitrepo.Added {
+			from := c.Path
+			if c.PreviousPath != "" {
+				from = c.PreviousPath
+			}
+			g.Go(func() error {
+				if err := gctx.Err(); err != nil {
+					return err
+				}
+				var err error
+				if p.bt, p.bdata, err = readTemplate(repo, base, from); err != nil {
+					berr[i] = err.Error()
+				}
+				return nil
+			})
+		}
+		if c.Status != gitrepo.Deleted {
+			g.Go(func() error {
+				if err := gctx.Err(); err != nil {
+					return err
+				}
+				var err error
+				if p.ht, p.hdata, err = readTemplate(repo, head, c.Path); err != nil {
+					herr[i] = err.Error()
+				}
+				return nil
+			})
+		}
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	for i, p := range pairs {
+		if p.err = berr[i]; p.err == "" {
+			p.err = herr[i]
+		}
+	}
+	return pairs, nil
+}
+
+// maxContentPairs bounds how many deleted × added templates are compared
+// by logical IDs, and maxValueComparisons how many of those by values;
+// beyond them no cross-format rename is looked for.
+const (
+	maxContentPairs     = 250000
+	maxValueComparisons = 2000
+)
+
+// pairByContent finds renames that git's byte similarity misses: a
+// deleted and an added template with the same logical IDs and types and
+// mostly equal values (stacks/mail.yaml converted to stacks/mail.json) are
+// one stack, diffed as one renamed file.
+func pairByContent(pairs []*stackPair, o diff.Options) []*stackPair {
+	var gone, born []*stackPair
+	for _, p := range pairs {
+		switch {
+		case p.err != "":
+		case p.change.Status == gitrepo.Deleted && isTemplate(p.bt, p.bdata) && p.bt.Root != nil:
+			gone = append(gone, p)
+		case p.change.Status == gitrepo.Added && isTemplate(p.ht, p.hdata) && p.ht.Root != nil:
+			born = append(born, p)
+		}
+	}
+	if len(gone) == 0 || len(born) == 0 || len(gone)*len(born) > maxContentPairs {
+		return pairs
+	}
+	type cand struct {
+		from, to *stackPair
+		score    float64
+	}
+	// Logical IDs are cheap to compare; values are compared for the most
+	// promising pairs only, up to a budget, so a commit that adds and
+	// deletes many templates of one shape stays fast.
+	var byIDs []cand
+	bornIDs := make([]diff.Stack, len(born))
+	for j, a := range born {
+		bornIDs[j] = diff.StackResources(a.ht)
+	}
+	for _, d := range gone {
+		ids := diff.StackResources(d.bt)
+		for j, a := range born {
+			if score := diff.IDScore(ids, bornIDs[j]); score >= 0.8 {
+				byIDs = append(byIDs, cand{d, a, score + pathAffinity(d.change.Path, a.change.Path)})
+			}
+		}
+	}
+	sort.SliceStable(byIDs, func(i, j int) bool { return byIDs[i].score > byIDs[j].score })
+	var cands []cand
+	for i, c := range byIDs {
+		if i == maxValueComparisons {
+			break
+		}
+		if score, ok := diff.SameStack(c.from.bt, c.to.ht, o); ok {
+			cands = append(cands, cand{c.from, c.to, score + pathAffinity(c.from.change.Path, c.to.change.Path)})
+		}
+	}
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].score > cands[j].score })
+	merged := map[*stackPair]*stackPair{}
+	used := map[*stackPair]bool{}
+	for _, c := range cands {
+		if used[c.from] || used[c.to] {
+			continue
+		}
+		used[c.from], used[c.to] = true, true
+		merged[c.to] = &stackPair{
+			change: gitrepo.Change{Path: c.to.change.Path, PreviousPath: c.from.change.Path, Status: gitrepo.Renamed,
+				BaseHash: c.from.change.BaseHash, HeadHash: c.to.change.HeadHash},
+			bt: c.from.bt, bdata: c.from.bdata, ht: c.to.ht, hdata: c.to.hdata}
+	}
+	out := make([]*stackPair, 0, len(pairs))
+	for _, p := range pairs {
+		if m := merged[p]; m != nil {
+			out = append(out, m)
+		} else if !used[p] {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// pathAffinity ranks near-equal candidates by their paths: a template
+// converted in place (ssm/debian.template to ssm/debian.yaml) is more
+// likely the same stack than one of the same shape elsewhere.
+func pathAffinity(from, to string) float64 {
+	score := 0.0
+	if path.Dir(from) == path.Dir(to) {
+		score += 0.05
+	}
+	stem := func(p string) string { return strings.TrimSuffix(path.Base(p), path.Ext(p)) }
+	if stem(from) == stem(to) {
+		score += 0.05
+	}
+	return score
+}
+
+type diffOutcome struct {
+	stack    *diff.StackDiff
+	findings []checks.Finding
+	err      string
+}
+
+// diffPairs diffs each pair that is a template on either side and runs
+// the change rules on it, in parallel.
+func diffPairs(ctx context.Context, pairs []*stackPair, checker *checks.Checker, o diff.Options, workers int) ([]diffOutcome, error) {
+	outcomes := make([]diffOutcome, len(pairs))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(workers)
+	for i, p := range pairs {
+		g.Go(func() error {
+			if err := gctx.Err(); err != nil {
+				return err
+			}
+			if p.err != "" {
+				outcomes[i].err = p.err
+				return nil
+			}
+			if !isTemplate(p.bt, p.bdata) && !isTemplate(p.ht, p.hdata) {
+				return nil
+			}
+			sd := diff.Templates(p.bt, p.ht, o)
+			outcomes[i].stack = sd
+			outcomes[i].findings = checker.CheckChange(p.bt, p.ht, sd, nil).Findings
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return outcomes, nil
+}
+
 // usageIf marks errors about what the user asked for (a missing revision,
 // a folder outside a repository) so the command exits with status 2.
 func usageIf(err error) error {
-	var re *gitops.RevisionError
-	var nr *gitops.NotRepoError
+	var re *gitrepo.RevisionError
+	var nr *gitrepo.NotRepoError
 	if errors.As(err, &re) || errors.As(err, &nr) {
 		return &UsageError{err}
 	}
 	return err
 }
 
-func revisions(repo *gitops.Repo, baseRev, headRev string, mergeBase bool) (*gitops.Revision, *gitops.Revision, error) {
+func revisions(repo *gitrepo.Repo, baseRev, headRev string, mergeBase bool) (*gitrepo.Revision, *gitrepo.Revision, error) {
 	if headRev == "" {
 		headRev = "HEAD"
 	}
@@ -187,7 +353,7 @@ func revisions(repo *gitops.Repo, baseRev, headRev string, mergeBase bool) (*git
 // pathFilter builds the predicate on repository paths that selects the
 // candidate templates: a template extension, under one of paths, outside
 // the folders discovery skips, and matching include/exclude.
-func pathFilter(repo *gitops.Repo, paths, include, exclude []string) (func(string) bool, error) {
+func pathFilter(repo *gitrepo.Repo, paths, include, exclude []string) (func(string) bool, error) {
 	for _, pats := range [][]string{include, exclude} {
 		for _, p := range pats {
 			if !doublestar.ValidatePattern(p) {
@@ -232,10 +398,10 @@ func pathFilter(repo *gitops.Repo, paths, include, exclude []string) (func(strin
 
 // readTemplate reads and parses a file at a revision; nil when the file
 // is not there.
-func readTemplate(repo *gitops.Repo, rev *gitops.Revision, p string) (*template.Template, []byte, error) {
+func readTemplate(repo *gitrepo.Repo, rev *gitrepo.Revision, p string) (*template.Template, []byte, error) {
 	data, size, err := repo.ReadFile(rev, p, template.MaxSize)
 	if err != nil {
-		if errors.Is(err, gitops.ErrNotExist) {
+		if errors.Is(err, gitrepo.ErrNotExist) {
 			return nil, nil, nil
 		}
 		return nil, nil, fmt.Errorf("%s: cannot read at %s: %w", p, rev.Short(), err)
@@ -243,7 +409,7 @@ func readTemplate(repo *gitops.Repo, rev *gitops.Revision, p string) (*template.
 	if data == nil && size > 0 {
 		return template.Unread(p, size), nil, nil
 	}
-	return template.Parse(p, data), data, nil
+	return template.ParseWith(p, data, template.ParseOptions{Files: revisionFS{repo, rev}, Dir: path.Dir(p)}), data, nil
 }
 
 // isTemplate decides whether a version of a changed file is a template
@@ -263,8 +429,8 @@ func isTemplate(t *template.Template, data []byte) bool {
 // DiffBase is the base revision that `check --diff-base` compares the
 // templates on disk with, so a pull request is judged on what it changes.
 type DiffBase struct {
-	repo *gitops.Repo
-	rev  *gitops.Revision
+	repo *gitrepo.Repo
+	rev  *gitrepo.Revision
 	// from maps a repository path at HEAD to its path at base, for files
 	// that the commits since base renamed.
 	from map[string]string
@@ -274,10 +440,10 @@ type DiffBase struct {
 
 // NewDiffBase opens the repository around dir and resolves rev; with
 // mergeBase, the merge base of rev and HEAD is used, as a pull request
-// does. A shallow clone without the base returns a *gitops.RevisionError
+// does. A shallow clone without the base returns a *gitrepo.RevisionError
 // whose Shallow is set.
 func NewDiffBase(ctx context.Context, dir, rev string, mergeBase bool) (*DiffBase, error) {
-	repo, err := gitops.Open(dir)
+	repo, err := gitrepo.Open(dir)
 	if err != nil {
 		return nil, usageIf(err)
 	}
@@ -291,15 +457,45 @@ func NewDiffBase(ctx context.Context, dir, rev string, mergeBase bool) (*DiffBas
 		return nil, err
 	}
 	b := &DiffBase{repo: repo, rev: base, from: map[string]string{}}
+	var addedOrDeleted []gitrepo.Change
 	for _, c := range changes {
 		switch c.Status {
-		case gitops.Renamed:
+		case gitrepo.Renamed:
 			b.from[c.Path] = c.PreviousPath
-		case gitops.Deleted:
+		case gitrepo.Deleted, gitrepo.Added:
+			addedOrDeleted = append(addedOrDeleted, c)
+		}
+	}
+	// A template moved to another format is one stack: judge it against
+	// its old version, not as new. Pairing reads the committed head.
+	movedFrom := map[string]bool{}
+	if hasStatus(addedOrDeleted, gitrepo.Added) && hasStatus(addedOrDeleted, gitrepo.Deleted) {
+		pairs, err := readPairs(ctx, repo, base, head, addedOrDeleted, runtime.GOMAXPROCS(0))
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range pairByContent(pairs, diff.Options{}) {
+			if p.change.Status == gitrepo.Renamed {
+				b.from[p.change.Path] = p.change.PreviousPath
+				movedFrom[p.change.PreviousPath] = true
+			}
+		}
+	}
+	for _, c := range addedOrDeleted {
+		if c.Status == gitrepo.Deleted && !movedFrom[c.Path] {
 			b.deleted = append(b.deleted, c.Path)
 		}
 	}
 	return b, nil
+}
+
+func hasStatus(changes []gitrepo.Change, st gitrepo.Status) bool {
+	for _, c := range changes {
+		if c.Status == st {
+			return true
+		}
+	}
+	return false
 }
 
 // Revision is the full SHA of the base commit.
@@ -316,7 +512,7 @@ func (b *DiffBase) base(diskPath string, data []byte) (t *template.Template, unc
 	if p, ok := b.from[rel]; ok {
 		from = p
 	}
-	if h := b.repo.FileHash(b.rev, from); h != "" && data != nil && h == gitops.HashBlob(data) && from == rel {
+	if h := b.repo.FileHash(b.rev, from); h != "" && data != nil && h == gitrepo.HashBlob(data) && from == rel {
 		return nil, true, nil
 	}
 	bt, bdata, err := readTemplate(b.repo, b.rev, from)
@@ -397,4 +593,16 @@ func (b *DiffBase) checkChange(checker *checks.Checker, o *Options, c candidate,
 // sortStacks orders stack diffs by file.
 func sortStacks(s []*diff.StackDiff) {
 	sort.SliceStable(s, func(i, j int) bool { return s[i].File < s[j].File })
+}
+
+// OpenDiffBase is NewDiffBase for check --diff-base from the current
+// folder: in a shallow clone without the base it returns no base and a
+// notice instead, so the offline checks still run on everything.
+func OpenDiffBase(ctx context.Context, rev string) (*DiffBase, string, error) {
+	b, err := NewDiffBase(ctx, ".", rev, true)
+	var re *gitrepo.RevisionError
+	if errors.As(err, &re) && re.Shallow {
+		return nil, "--diff-base: " + re.Error() + ". Every finding is reported, not only the change's.", nil
+	}
+	return b, "", err
 }

@@ -208,3 +208,33 @@ func TestCheckWithBaseline(t *testing.T) {
 		t.Errorf("diffs (-want +got):\n%s", d)
 	}
 }
+
+func TestCheckWithBaselineFollowsAFormatChange(t *testing.T) {
+	r := gittest.New(t)
+	r.Commit("base", map[string]string{
+		"stacks/mail.yaml": "Resources:\n  Send:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      PolicyDocument: {Version: '2012-10-17', Statement: [{Effect: Allow, Action: ses:SendEmial, Resource: '*'}]}\n",
+	})
+	r.Commit("convert to JSON", map[string]string{
+		"stacks/mail.yaml": "",
+		"stacks/mail.json": `{"Resources": {"Send": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {"PolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ses:SendEmial", "Resource": "*"}]}}}}}` + "\n",
+	})
+	t.Chdir(r.Dir)
+	b, err := NewDiffBase(context.Background(), ".", "HEAD~1", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Check(context.Background(), Options{Paths: []string{"stacks"}, Checks: checksOptions(t), DiffBase: b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Findings) != 0 {
+		t.Errorf("the converted template's old problem is not the change's: %+v", res.Findings)
+	}
+	var files []string
+	for _, s := range res.Diffs.Stacks {
+		files = append(files, s.File+" "+s.Status+" "+s.PreviousFile)
+	}
+	if len(files) != 0 {
+		t.Errorf("a template moved to JSON without a change is no diff: %v", files)
+	}
+}

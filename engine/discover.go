@@ -30,6 +30,9 @@ type candidate struct {
 	Explicit bool
 	// Stack is the CDK stack name, for cdk.out templates.
 	Stack string
+	// Root is the folder given on the command line that the file was found
+	// in ("" for a file named itself).
+	Root string
 }
 
 // discovery is the outcome of walking the paths.
@@ -44,6 +47,9 @@ type UsageError struct{ Err error }
 
 func (e *UsageError) Error() string { return e.Err.Error() }
 func (e *UsageError) Unwrap() error { return e.Err }
+
+// Usage marks the error as one of usage: the run exits with status 2.
+func (e *UsageError) Usage() {}
 
 // discover lists the candidate templates under paths, in a stable order.
 // include and exclude are doublestar patterns matched against the
@@ -84,7 +90,8 @@ func discover(paths, include, exclude []string) (*discovery, error) {
 		if err != nil {
 			return nil, &UsageError{fmt.Errorf("%s: %w", displayPath(p), err)}
 		}
-		w := &walker{include: include, exclude: exclude, visited: map[string]bool{}, d: d, add: add, root: root}
+		w := &walker{include: include, exclude: exclude, visited: map[string]bool{}, d: d, root: root}
+		w.add = func(c candidate) { c.Root = root; add(c) }
 		w.walk(filepath.Clean(p), 0)
 	}
 	sort.SliceStable(d.files, func(i, j int) bool { return d.files[i].Path < d.files[j].Path })

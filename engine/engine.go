@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/tollgate-dev/tollgate/checks"
+	"github.com/tollgate-dev/tollgate/config"
 	"github.com/tollgate-dev/tollgate/diff"
 	"github.com/tollgate-dev/tollgate/report"
 	"github.com/tollgate-dev/tollgate/template"
@@ -229,7 +230,8 @@ func process(ctx context.Context, checker *checks.Checker, opts *Options, c cand
 		if err != nil {
 			return fileOutcome{err: fmt.Sprintf("%s: cannot read: %v", c.Path, cleanErr(err))}
 		}
-		t = template.Parse(c.Path, data)
+		files, dir := filesFor(c)
+		t = template.ParseWith(c.Path, data, template.ParseOptions{Files: files, Dir: dir})
 		switch {
 		case t.Root == nil && !t.TooLarge:
 			// Unreadable: report it when it was meant to be a template.
@@ -311,10 +313,21 @@ func Templates(ctx context.Context, paths, include, exclude []string) ([]string,
 			found.notices = append(found.notices, fmt.Sprintf("%s: cannot read: %v", c.Path, cleanErr(err)))
 			continue
 		}
-		t := template.Parse(c.Path, data)
+		files, dir := filesFor(c)
+		t := template.ParseWith(c.Path, data, template.ParseOptions{Files: files, Dir: dir})
 		if t.IsTemplate() || (t.Root == nil && (c.Explicit || looksLikeTemplate(data))) || t.TooLarge {
 			out = append(out, c.Path)
 		}
 	}
 	return out, found.notices, nil
+}
+
+// FromSettings is the check run that resolved settings describe.
+func FromSettings(s *config.Settings, tool report.Tool) Options {
+	return Options{
+		Paths: s.Paths, Include: s.Include, Exclude: s.Exclude,
+		Checks: s.Checks, Block: s.Block, Tool: tool,
+		Baseline: s.Baseline, BaselineFile: s.BaselineFile,
+		Notices: append([]string(nil), s.Notices...),
+	}
 }

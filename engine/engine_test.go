@@ -109,6 +109,7 @@ func TestDiscoveryReadsTemplatesAndSkipsEverythingElse(t *testing.T) {
 		"stacks/broken-k8s-with-resources.yaml":  "kind: x\nresources:\n  limits: [\n",
 		"stacks/list.yaml":                       "- Type: AWS::S3::Bucket\n",
 		"stacks/subdir.yaml/not-a-file-name.txt": "x",
+		"stacks/loops.yaml":                      "Transform: AWS::LanguageExtensions\nResources:\n  Fn::ForEach::Q:\n    - N\n    - [A, B]\n    - ${N}Queue: {Type: AWS::SQS::Queue}\n",
 	})
 	chdir(t, dir)
 	res := run(t, options(t, "."))
@@ -119,6 +120,7 @@ func TestDiscoveryReadsTemplatesAndSkipsEverythingElse(t *testing.T) {
 		"stacks/broken.yaml",
 		"stacks/c.template",
 		"stacks/deeper/still/found/stack.yml",
+		"stacks/loops.yaml",
 		"stacks/newline\nin-name.yaml",
 		"stacks/percent%0Aand,comma.yaml",
 		"stacks/unicode-ünïcödé.yaml",

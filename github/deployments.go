@@ -2,6 +2,7 @@ package github
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -95,4 +96,50 @@ func clipRunes(s string, n int) string {
 		return s
 	}
 	return string(r[:n-1]) + "…"
+}
+
+// ErrNoToken is returned by RecordDeployment when the run has no token
+// (or no commit) to record a deployment with.
+var ErrNoToken = errors.New("no GitHub token or repository; the deploy is not recorded as a GitHub Deployment")
+
+// RecordDeployment records a deploy of this run as a GitHub Deployment,
+// already in progress: the repository, API and run link come from env.
+// token is used when the github-token input is unset (GITHUB_TOKEN);
+// status describes the in-progress state.
+func RecordDeployment(ctx context.Context, env *Env, token, userAgent string, r DeploymentRequest, status string) (*Deployment, error) {
+	if token = firstNonEmptyString(env.Inputs.Token, token); token == "" || r.SHA == "" {
+		return nil, ErrNoToken
+	}
+	transport := &Transport{Clock: RealClock{}, Policy: DefaultRetryPolicy}
+	svc, err := NewServices(env.APIURL, token, userAgent, transport)
+	if err != nil {
+		return nil, err
+	}
+	r.Owner, r.Repo = env.Owner, env.Repo
+	d, err := StartDeployment(ctx, svc.Deployments, r, env.RunURL())
+	if err != nil {
+		return nil, err
+	}
+	d.SetStatus(ctx, DeployInProgress, status, "")
+	return d, nil
+}
+
+func firstNonEmptyString(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}
+
+// EnvironmentURL picks the stack output that names the environment's URL,
+// for the deployment status.
+func EnvironmentURL(outputs map[string]string) string {
+	for _, k := range []string{"EnvironmentURL", "EnvironmentUrl", "URL", "Url", "WebsiteURL", "ApiUrl", "ApiURL", "Endpoint"} {
+		if v := outputs[k]; strings.HasPrefix(v, "https://") || strings.HasPrefix(v, "http://") {
+			return v
+		}
+	}
+	return ""
 }

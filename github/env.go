@@ -288,3 +288,24 @@ func (e *Env) Redact(s string) string {
 	}
 	return s
 }
+
+// ActionsRun reads the GitHub Actions run a command that also runs on
+// workstations (deploy) happens in, through LoadEnv: nil outside Actions,
+// and no event when the runner gave no payload.
+func ActionsRun(getenv func(string) string) (*Env, *Event, error) {
+	if getenv("GITHUB_ACTIONS") != "true" {
+		return nil, nil, nil
+	}
+	e, err := LoadEnv(getenv)
+	if err != nil {
+		return nil, nil, err
+	}
+	if e.EventPath == "" {
+		return e, nil, nil
+	}
+	ev, err := ReadEvent(e)
+	if err != nil {
+		return nil, nil, err
+	}
+	return e, ev, nil
+}

@@ -294,3 +294,24 @@ func clip(s string) string {
 	}
 	return s
 }
+
+// RunRevisions is what to compare in a GitHub Actions run: the event's
+// base and head commits (a pull request's, or a push's before and after),
+// else the base branch GITHUB_BASE_REF names (head then stays ""). ok is
+// false outside Actions or when the run names no base.
+func RunRevisions(getenv func(string) string) (base, head string, ok bool, err error) {
+	if getenv("GITHUB_ACTIONS") != "true" {
+		return "", "", false, nil
+	}
+	ev, err := RunEvent(getenv)
+	if err != nil {
+		return "", "", false, err
+	}
+	if ev != nil && ev.BaseSHA != "" {
+		return ev.BaseSHA, ev.HeadSHA, true, nil
+	}
+	if ref := getenv("GITHUB_BASE_REF"); ref != "" {
+		return "origin/" + ref, "", true, nil
+	}
+	return "", "", false, nil
+}

@@ -176,18 +176,18 @@ func (r *Runner) logReport(res *report.Result) {
 }
 
 func (r *Runner) setOutputs(files Files, res *report.Result, jsonPath, sarifPath string) {
-	blocking, findings := 0, 0
+	blocking, findings, environment := 0, 0, ""
 	if res != nil {
-		blocking, findings = res.Blocking(), len(res.Active())
+		blocking, findings, environment = res.Blocking(), len(res.Active()), res.Environment
 	}
 	err := files.SetOutputs([][2]string{
 		{"blocking", strconv.Itoa(blocking)},
 		{"findings", strconv.Itoa(findings)},
 		{"report-json", jsonPath},
 		{"sarif-file", sarifPath},
-		// The environment the branch deploys to; branch-to-environment
-		// mapping is not configured yet, so it is empty.
-		{"environment", ""},
+		// The environment the reviewed change deploys to, from the gitops
+		// mapping; empty when none matches.
+		{"environment", environment},
 	})
 	if err != nil {
 		r.Log.Warning("tollgate: " + err.Error())

@@ -138,3 +138,16 @@ func (m *Mapping) Plan(o PlanOptions) (*DeployPlan, error) {
 	sort.Strings(p.Skipped)
 	return p, nil
 }
+
+// StackTags are the tags a deploy of the entry puts on its stack: the
+// environment, the commit (when known) and the entry's own tags.
+func (en *Entry) StackTags(commit string) map[string]string {
+	tags := map[string]string{"tollgate:environment": en.Environment}
+	if commit != "" {
+		tags["tollgate:commit"] = commit
+	}
+	for k, v := range en.Tags {
+		tags[k] = v
+	}
+	return tags
+}

@@ -107,6 +107,11 @@ type entry struct {
 	Len    int    `json:"l"`
 }
 
+// MaxServiceBytes bounds one service's document, far above what the
+// largest (ec2, about 2 MB) needs, so a broken or hostile source cannot
+// fill the memory.
+const MaxServiceBytes = 32 << 20
+
 const magic = "TGIAM1\n"
 
 // Pack writes a data set in the packed form: a magic line, a length-prefixed
@@ -270,7 +275,7 @@ func (s *Set) load(prefix string) *loaded {
 		var svc Service
 		// A data file may come from a cache directory: a service that
 		// inflates past any real one is refused rather than read.
-		if l.err = json.NewDecoder(io.LimitReader(r, maxServiceBytes)).Decode(&svc); l.err != nil {
+		if l.err = json.NewDecoder(io.LimitReader(r, MaxServiceBytes)).Decode(&svc); l.err != nil {
 			return
 		}
 		l.svc = &svc

@@ -238,6 +238,16 @@ func (s *Set) Counts() (services, actions int) {
 	return services, actions
 }
 
+// GlobalKeys returns the global condition keys with their types, for a
+// data set built on top of this one.
+func (s *Set) GlobalKeys() []ConditionKey {
+	out := make([]ConditionKey, 0, len(s.global))
+	for _, k := range s.global {
+		out = append(out, k)
+	}
+	return out
+}
+
 // GlobalConditionKeys returns the names of the global condition keys, sorted.
 func (s *Set) GlobalConditionKeys() []string {
 	out := make([]string, 0, len(s.global))

@@ -34,6 +34,10 @@ type Result struct {
 	Diffs *diff.Report
 	// Previews are change sets computed against live stacks, when configured.
 	Previews []Preview
+	// Environment is the environment the reviewed change deploys to (the
+	// gitops mapping of a pull request's base branch, or of the pushed
+	// branch); "" when none is configured or none matches.
+	Environment string
 }
 
 // Tool identifies the program that produced a result.

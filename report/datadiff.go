@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/tollgate-dev/tollgate/iamdata"
+	"github.com/tollgate-dev/tollgate/iamdata/managed"
 )
 
 // Renderers of `tollgate data diff`. Service and action names come from the
@@ -98,4 +99,116 @@ func diffSummary(d *iamdata.Diff) string {
 	}
 	return fmt.Sprintf("%s added, %s removed in %s",
 		plural(d.ActionsAdded, "action", "actions"), plural(d.ActionsRemoved, "action", "actions"), plural(len(d.Services), "service", "services"))
+}
+
+// DataState is which IAM data set check would use, for tollgate data info.
+type DataState struct {
+	Set *iamdata.Set
+	// Path is the cached file chosen, "" for the built-in data; Dir the
+	// cache directory looked in ("" when there is none).
+	Path, Dir string
+	// Note says why a cache that exists could not be used; Older is a
+	// readable cache passed over because it is not newer.
+	Note  string
+	Older *iamdata.Set
+}
+
+// DataInfo writes which data set check uses and the state of the cache.
+func DataInfo(w io.Writer, d DataState) error {
+	ew := &errWriter{w: w}
+	services, actions := d.Set.Counts()
+	ew.println(fmt.Sprintf("check uses: %s\n  %s %s, updated %s\n  %s services, %s actions",
+		Plain(usedName(d.Path)), Plain(d.Set.Source), Plain(d.Set.Version), Plain(d.Set.Updated), Thousands(services), Thousands(actions)))
+	older := ""
+	if d.Older != nil {
+		older = d.Older.Updated
+	}
+	cacheState(ew, cacheFacts{dir: d.Dir, path: d.Path, note: d.Note, older: older, hasOlder: d.Older != nil,
+		none: "cache: none (no HOME; pass --data-dir or set TOLLGATE_DATA_DIR)", what: "data",
+		notNewer: "not newer than the built-in data; run 'tollgate data refresh'"})
+	return ew.err
+}
+
+// cacheFacts is the state of one cache, and the words that describe it.
+type cacheFacts struct {
+	dir, path, note, older string
+	hasOlder               bool
+	none, what, notNewer   string
+}
+
+// cacheState writes the line about a cache that is not used, when there
+// is one to write.
+func cacheState(ew *errWriter, c cacheFacts) {
+	switch {
+	case c.dir == "":
+		if c.none != "" {
+			ew.println(c.none)
+		}
+	case c.note != "":
+		ew.println("cache: " + Plain(c.note))
+	case c.hasOlder:
+		ew.println(fmt.Sprintf("cache: %s holds %s updated %s, %s", Plain(c.dir), c.what, Plain(c.older), c.notNewer))
+	case c.path == "":
+		ew.println(fmt.Sprintf("cache: %s holds no %s; run 'tollgate data refresh'", Plain(c.dir), c.what))
+	}
+}
+
+func usedName(path string) string {
+	if path == "" {
+		return "built-in"
+	}
+	return path
+}
+
+// Thousands formats 22091 as "22,091".
+func Thousands(n int) string {
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// DataRefreshed says what tollgate data refresh did: where the data came
+// from, how much it holds, what was downloaded, and where it went.
+func DataRefreshed(w io.Writer, url string, services, actions, downloaded, unchanged int, file, builtinUpdated string) error {
+	ew := &errWriter{w: w}
+	ew.println(fmt.Sprintf("tollgate: IAM data refreshed from %s: %s services, %s actions (%d documents downloaded, %d unchanged)",
+		Plain(url), Thousands(services), Thousands(actions), downloaded, unchanged))
+	ew.println(fmt.Sprintf("tollgate: wrote %s; check uses it while it is newer than the built-in data (%s)", Plain(file), Plain(builtinUpdated)))
+	return ew.err
+}
+
+// ManagedState is which set of AWS managed policies check would use.
+type ManagedState struct {
+	Set       *managed.Set
+	Path, Dir string
+	Note      string
+	Older     *managed.Set
+}
+
+// ManagedInfo writes which AWS managed policies check uses and the state
+// of the cache, after DataInfo.
+func ManagedInfo(w io.Writer, m ManagedState) error {
+	ew := &errWriter{w: w}
+	ew.println(fmt.Sprintf("AWS managed policies: %s\n  %s %s, updated %s\n  %s policies",
+		Plain(usedName(m.Path)), Plain(m.Set.Source), Plain(m.Set.Version), Plain(m.Set.Updated), Thousands(m.Set.Len())))
+	older := ""
+	if m.Older != nil {
+		older = m.Older.Updated
+	}
+	cacheState(ew, cacheFacts{dir: m.Dir, path: m.Path, note: m.Note, older: older, hasOlder: m.Older != nil,
+		what: "AWS managed policies", notNewer: "not newer than the built-in ones"})
+	return ew.err
+}
+
+// ManagedRefreshed says what the refresh of the AWS managed policies did.
+func ManagedRefreshed(w io.Writer, r *managed.RefreshResult) error {
+	what := "refreshed to"
+	if r.Unchanged {
+		what = "unchanged at"
+	}
+	_, err := fmt.Fprintf(w, "tollgate: AWS managed policies %s %s %s: %s policies, updated %s (%s)\n", what,
+		managed.NPMPackage, Plain(r.Version), Thousands(r.Policies), Plain(r.Updated), Plain(r.File))
+	return err
 }

@@ -131,15 +131,35 @@ func (b *budget) addDiffSection(d *diff.Report, o MarkdownOptions, room int) {
 }
 
 // addStackDetails writes one stack's notes, security changes, resource
-// table and property changes, folded away. It reports whether all of it fit.
+// table, change-set view and property changes, folded away. It reports
+// whether all of it fit.
 func (b *budget) addStackDetails(s *diff.StackDiff, o MarkdownOptions) bool {
-	n := len(s.Resources)
-	if n == 0 && len(s.Notes) == 0 && len(s.Parameters)+len(s.Conditions)+len(s.Mappings)+len(s.Outputs) == 0 &&
+	if len(s.Resources) == 0 && len(s.Notes) == 0 && len(s.Parameters)+len(s.Conditions)+len(s.Mappings)+len(s.Outputs) == 0 &&
 		len(s.IAM)+len(s.Network)+len(s.Exposure) == 0 {
 		return true
 	}
+	if !b.add(stackDetailsHead(s)) {
+		return false
+	}
+	for _, rc := range s.Resources {
+		if !b.add(resourceRow(rc, o)) {
+			b.force("\n</details>\n\n")
+			return false
+		}
+	}
+	rest := markdownChangeSet(s) + propertyTables(s) + sectionTables(s) + "\n</details>\n\n"
+	if !b.add(rest) {
+		b.force("\n</details>\n\n")
+		return false
+	}
+	return true
+}
+
+// stackDetailsHead opens a stack's details: its notes, its security
+// changes and the head of its resource table.
+func stackDetailsHead(s *diff.StackDiff) string {
 	var head strings.Builder
-	fmt.Fprintf(&head, "<details><summary>%s: %s</summary>\n\n", Inline(s.File), plural(n, "resource change", "resource changes"))
+	fmt.Fprintf(&head, "<details><summary>%s: %s</summary>\n\n", Inline(s.File), plural(len(s.Resources), "resource change", "resource changes"))
 	for _, note := range s.Notes {
 		head.WriteString("> " + Inline(note) + "\n>\n")
 	}
@@ -153,41 +173,53 @@ func (b *budget) addStackDetails(s *diff.StackDiff, o MarkdownOptions) bool {
 		}
 		head.WriteString("\n")
 	}
-	if n > 0 {
+	if len(s.Resources) > 0 {
 		head.WriteString("| | Resource | Type | Change | Replacement |\n|---|---|---|---|---|\n")
 	}
-	if !b.add(head.String()) {
-		return false
+	return head.String()
+}
+
+func resourceRow(rc *diff.ResourceChange, o MarkdownOptions) string {
+	icon := map[string]string{diff.Added: "➕", diff.Removed: "➖", diff.Renamed: "🔀", diff.Modified: "✏️"}[rc.Change]
+	id := CodeSpan(rc.LogicalID)
+	if rc.Pos != nil {
+		id = fmt.Sprintf("[%s](%s)", id, lineURL(o.BlobURL, rc.Pos.File, rc.Pos.Line))
 	}
-	for _, rc := range s.Resources {
-		icon := map[string]string{diff.Added: "➕", diff.Removed: "➖", diff.Renamed: "🔀", diff.Modified: "✏️"}[rc.Change]
-		id := CodeSpan(rc.LogicalID)
-		if rc.Pos != nil {
-			id = fmt.Sprintf("[%s](%s)", id, lineURL(o.BlobURL, rc.Pos.File, rc.Pos.Line))
-		}
-		if rc.PreviousLogicalID != "" {
-			id += " ← " + CodeSpan(rc.PreviousLogicalID)
-		}
-		repl := "—"
-		switch rc.Replacement {
-		case diff.Always:
-			repl = "**always**"
-		case diff.Conditional:
-			repl = "**conditional**"
-		case diff.Unknown:
-			repl = "unknown"
-		case diff.Never:
-			repl = "never"
-		}
-		change := rc.Change
-		if rc.Indirect {
-			change += " (through a reference)"
-		}
-		if !b.add(fmt.Sprintf("| %s | %s | %s | %s | %s |\n", icon, id, CodeSpan(rc.Type), change, repl)) {
-			b.force("\n</details>\n\n")
-			return false
-		}
+	if rc.PreviousLogicalID != "" {
+		id += " ← " + CodeSpan(rc.PreviousLogicalID)
 	}
+	repl := "—"
+	switch rc.Replacement {
+	case diff.Always:
+		repl = "**always**"
+	case diff.Conditional:
+		repl = "**conditional**"
+	case diff.Unknown:
+		repl = "unknown"
+	case diff.Never:
+		repl = "never"
+	}
+	change := rc.Change
+	if rc.Indirect {
+		change += " (" + Inline(indirectText(rc)) + ")"
+	}
+	return fmt.Sprintf("| %s | %s | %s | %s | %s |\n", icon, id, CodeSpan(rc.Type), change, repl)
+}
+
+// afterCell shows a property's new value, and what it follows from when
+// its text did not change.
+func afterCell(p *diff.PropertyChange) string {
+	switch {
+	case p.Cause == "":
+		return cell(p.After)
+	case p.After == "":
+		return Inline(p.Cause)
+	}
+	return cell(p.After) + " (" + Inline(p.Cause) + ")"
+}
+
+// propertyTables lists each resource's property changes.
+func propertyTables(s *diff.StackDiff) string {
 	var props strings.Builder
 	for _, rc := range s.Resources {
 		if len(rc.Properties) == 0 {
@@ -195,40 +227,45 @@ func (b *budget) addStackDetails(s *diff.StackDiff, o MarkdownOptions) bool {
 		}
 		fmt.Fprintf(&props, "\n%s\n\n| Property | Before | After | Replaces |\n|---|---|---|---|\n", CodeSpan(rc.LogicalID))
 		for _, p := range rc.Properties {
-			before, after := cell(p.Before), cell(p.After)
-			if p.Cause != "" {
-				after = Inline(p.Cause)
-				if p.Before != "" {
-					before = cell(p.Before)
-				}
-			}
-			fmt.Fprintf(&props, "| %s | %s | %s | %s |\n", CodeSpan(p.Path), before, after, replText(p.Replacement))
+			fmt.Fprintf(&props, "| %s | %s | %s | %s |\n", CodeSpan(p.Path), cell(p.Before), afterCell(p), replText(p.Replacement))
 		}
 	}
+	return props.String()
+}
+
+// sectionTables lists the parameter, condition, mapping and output
+// changes, with the resources whose values they change.
+func sectionTables(s *diff.StackDiff) string {
+	var out strings.Builder
 	for _, sec := range []struct {
 		name    string
 		changes []*diff.SectionChange
 	}{{"Parameter", s.Parameters}, {"Condition", s.Conditions}, {"Mapping", s.Mappings}, {"Output", s.Outputs}} {
 		for _, c := range sec.changes {
-			fmt.Fprintf(&props, "\n%s %s %s\n", sec.name, CodeSpan(c.Name), c.Change)
+			fmt.Fprintf(&out, "\n%s %s %s\n", sec.name, CodeSpan(c.Name), c.Change)
 			if len(c.Properties) > 0 {
-				props.WriteString("\n| Path | Before | After |\n|---|---|---|\n")
+				out.WriteString("\n| Path | Before | After |\n|---|---|---|\n")
 				for _, p := range c.Properties {
-					after := cell(p.After)
-					if p.Cause != "" {
-						after = Inline(p.Cause)
-					}
-					fmt.Fprintf(&props, "| %s | %s | %s |\n", CodeSpan(p.Path), cell(p.Before), after)
+					fmt.Fprintf(&out, "| %s | %s | %s |\n", CodeSpan(p.Path), cell(p.Before), afterCell(p))
 				}
+			}
+			if len(c.Affects) > 0 {
+				ids := make([]string, 0, min(len(c.Affects), maxAffects))
+				for i, id := range c.Affects {
+					if i == maxAffects {
+						break
+					}
+					ids = append(ids, CodeSpan(id))
+				}
+				more := ""
+				if len(c.Affects) > maxAffects {
+					more = fmt.Sprintf(" and %d more", len(c.Affects)-maxAffects)
+				}
+				fmt.Fprintf(&out, "\nIt changes the values of %s%s.\n", strings.Join(ids, ", "), more)
 			}
 		}
 	}
-	props.WriteString("\n</details>\n\n")
-	if !b.add(props.String()) {
-		b.force("\n</details>\n\n")
-		return false
-	}
-	return true
+	return out.String()
 }
 
 func cell(s string) string {

@@ -63,8 +63,12 @@ func DiffText(w io.Writer, r *Result, o TextOptions) error {
 				for _, p := range c.Properties {
 					ew.println("      " + propertyLine(p))
 				}
+				if len(c.Affects) > 0 {
+					ew.println("      → changes the values of " + Plain(affectsText(c.Affects)))
+				}
 			}
 		}
+		textChangeSet(ew, s)
 		ew.println("")
 	}
 	if len(d.Stacks) == 0 {
@@ -75,20 +79,7 @@ func DiffText(w io.Writer, r *Result, o TextOptions) error {
 	}
 	// Findings, notices and errors as tollgate check prints them.
 	findings := &Result{Findings: r.Findings, Notices: r.Notices, Errors: r.Errors}
-	for _, f := range findings.Active() {
-		loc := fmt.Sprintf("%s:%d:%d:", Plain(f.File), f.Line, f.Column)
-		line := paint(ansiBold, loc) + " " + paint(typeColors[f.Type], string(f.Type)) + " " + paint(ansiBold, f.Code) + " " + Plain(f.Message)
-		if f.Resource != "" {
-			line += " [" + Plain(f.Resource) + "]"
-		}
-		ew.println(line)
-		if f.Fix != "" {
-			ew.println("    " + paint(ansiDim, "Fix: "+Plain(f.Fix)))
-		}
-	}
-	if len(findings.Active()) > 0 {
-		ew.println("")
-	}
+	findingLines(ew, findings.Active(), paint)
 	for _, n := range r.Notices {
 		ew.println(paint(ansiDim, "note: "+Plain(n)))
 	}
@@ -154,9 +145,35 @@ func resourceLine(rc *diff.ResourceChange, file string, paint func(code, s strin
 		line += "  " + paint(ansiDim, "replacement unknown")
 	}
 	if rc.Indirect {
-		line += paint(ansiDim, "  (through a reference)")
+		line += paint(ansiDim, "  ("+Plain(indirectText(rc))+")")
 	}
 	return line
+}
+
+// indirectText says what an indirect change follows from: "through a
+// reference", "through parameter Name".
+func indirectText(rc *diff.ResourceChange) string {
+	for _, p := range rc.Properties {
+		if p.Via != nil && p.Via.Kind == "resource" {
+			return "through a reference"
+		}
+	}
+	for _, p := range rc.Properties {
+		if p.Via != nil {
+			return "through " + p.Via.Kind + " " + p.Via.Name
+		}
+	}
+	return "through a reference"
+}
+
+// maxAffects bounds how many resources a section change names.
+const maxAffects = 8
+
+func affectsText(ids []string) string {
+	if len(ids) <= maxAffects {
+		return strings.Join(ids, ", ")
+	}
+	return strings.Join(ids[:maxAffects], ", ") + fmt.Sprintf(" and %d more", len(ids)-maxAffects)
 }
 
 func propertyLine(p *diff.PropertyChange) string {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tollgate-dev/tollgate/checks"
 	"github.com/tollgate-dev/tollgate/report"
 )
 
@@ -45,7 +46,7 @@ func TestEveryFormatHasAGoldenFileForEachUse(t *testing.T) {
 			t.Errorf("format %q (extension %q): names must be unique and extensions start with a dot", f.Name, f.Ext)
 		}
 		seen[f.Name] = true
-		if !f.Serves(report.UseCheck) && !f.Serves(report.UseDiff) && !f.Serves(report.UseData) {
+		if !f.Serves(report.UseCheck) && !f.Serves(report.UseDiff) && !f.Serves(report.UseData) && f.Managed == nil {
 			t.Errorf("format %s serves no use", f.Name)
 		}
 		if f.Check != nil {
@@ -70,6 +71,12 @@ func TestEveryFormatHasAGoldenFileForEachUse(t *testing.T) {
 				golden(t, "datadiff"+goldenSuffix(f), out)
 			})
 		}
+		if f.Managed != nil {
+			t.Run(f.Name+"/managed", func(t *testing.T) {
+				out := render(t, func(b *bytes.Buffer) error { return f.Managed(b, managedDiff()) })
+				golden(t, "manageddiff"+goldenSuffix(f), out)
+			})
+		}
 	}
 }
 
@@ -88,5 +95,21 @@ func TestFormatsAreLookedUpByUse(t *testing.T) {
 	}
 	if _, err := report.LookupFormat("jsn", report.UseCheck); err == nil || !strings.Contains(err.Error(), "did you mean json?") {
 		t.Errorf("a typo: %v", err)
+	}
+}
+
+// check's and diff's text write findings with one writer: the diff's used
+// to drop the branch a finding holds in.
+func TestDiffTextSaysWhichBranchAFindingHoldsIn(t *testing.T) {
+	r := &report.Result{Findings: []checks.Finding{{Code: "DATA_LOSS", Type: checks.Error, File: "a.yaml", Line: 3, Column: 5,
+		Message: "The table is replaced.", Resource: "Table", Branch: "when IsProd is true"}}}
+	for name, fn := range map[string]func(*bytes.Buffer) error{
+		"check": func(b *bytes.Buffer) error { return report.Text(b, r, report.TextOptions{}) },
+		"diff":  func(b *bytes.Buffer) error { return report.DiffText(b, r, report.TextOptions{}) },
+	} {
+		out := string(render(t, fn))
+		if !strings.Contains(out, "a.yaml:3:5: ERROR DATA_LOSS The table is replaced. [Table] (when IsProd is true)") {
+			t.Errorf("%s text:\n%s", name, out)
+		}
 	}
 }

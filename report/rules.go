@@ -50,6 +50,40 @@ func RulesReference(w io.Writer, rules, online []checks.Info) error {
 	ew.println("- To adopt tollgate in a repository with findings, record them once with `tollgate check --write-baseline .tollgate-baseline.json` " +
 		"and check with `--baseline .tollgate-baseline.json` (or `baseline:` in `.tollgate.yml`): only new findings count.")
 	ew.println("")
+	ew.println("## What is checked: the template CloudFormation deploys")
+	ew.println("")
+	ew.println("tollgate reads a template the way CloudFormation (and rain, for Rain directives) will, so that what it checks is what deploys:")
+	ew.println("")
+	ew.println("- **Dynamic references** (`{{resolve:ssm:NAME}}`, `{{resolve:ssm-secure:NAME}}`, `{{resolve:secretsmanager:ID…}}`), anywhere in a string " +
+		"(plain, `Fn::Sub`, `Fn::Join` parts, policies written as JSON strings), are values known only at deploy time, shown as `<resolve:ssm:NAME>`; " +
+		"they are never read as literal text. A policy that reads SSM without a version, or through a parameter of type `AWS::SSM::Parameter::Value<…>` " +
+		"(whose value, never its name, is what deploys), gets [DYNAMIC_REFERENCE_WITHOUT_VERSION](#dynamic_reference_without_version).")
+	ew.println("- **The Rules section**: `Fn::ValueOf`, `Fn::ValueOfAll`, `Fn::RefAll`, `Fn::EachMemberEquals`, `Fn::EachMemberIn` and `Fn::Contains`, " +
+		"in long and short form (`!ValueOf`), with `RuleCondition` and `Assertions`. A rule without Assertions, an assertion without Assert, an Assert that is " +
+		"not a rule function, and rule functions used outside Rules are [INVALID_TEMPLATE](#invalid_template) at their line; a key rules do not have " +
+		"(`AssetDescription`) is a notice.")
+	ew.println("- **`Fn::ForEach`** loops of `AWS::LanguageExtensions` are expanded, and a template made only of loops, without " +
+		"`AWSTemplateFormatVersion`, is still a template.")
+	ew.println("- **The Region** is `--region`, else `region:` in `.tollgate.yml`, else `AWS_REGION`, else `AWS_DEFAULT_REGION`, offline too.")
+	ew.println("")
+	ew.println("### Rain")
+	ew.println("")
+	ew.println("Templates written for [rain](https://github.com/aws-cloudformation/rain) are packaged the way `rain pkg` packages them, " +
+		"offline, before they are checked: `!Rain::Embed` (a file's text), `!Rain::Include` (a YAML or JSON file), `!Rain::Constant` and `${Rain::Name}` " +
+		"(the `Rain: Constants:` section), and modules (`Type: !Rain::Module PATH`, `Type: {Rain::Module: PATH}` and the `Modules:` section): each module resource " +
+		"`N` of resource `R` becomes `RN`, with the module's parameters taken from `R`'s Properties (else their defaults), `Overrides` applied, " +
+		"`Metadata: Rain: IfParam/IfNotParam` honoured, and `!GetAtt R.Output` / `${R.Output}` replaced by the module's output. Findings in module " +
+		"content point at the line of the `Type` that brought it, or at the property whose value it came from. Files are read only inside the folder " +
+		"being checked (the working directory, or the path given), never through a symlink that leaves it.")
+	ew.println("")
+	ew.println("What cannot be done offline is never a blocking error: `Rain::S3` and `Rain::S3Http` (uploads; a `Run:` build command is never run), " +
+		"`Rain::Env` (the environment of a CI job holds its secrets, so it is never read), remote and package-alias modules, files outside the folder, " +
+		"hidden files and folders (`.git/config` holds the checkout's token), files that do not exist and have no near name (made by a build step?), and modules that include themselves or nest more than 8 deep. " +
+		"Their values are checked as unknown, and one notice per file says what was left out. To check exactly what deploys, run `rain pkg " +
+		"template.yaml > packaged.yaml` and `tollgate check packaged.yaml`. A module or file that does not exist but has a near name " +
+		"(`bucket.yaml` for `bucket.yml`) is [INVALID_TEMPLATE](#invalid_template): `rain pkg` fails on it too. An unknown directive " +
+		"(`!Rain::Embedd`) is one as well.")
+	ew.println("")
 	ew.println("## Index")
 	ew.println("")
 	ew.println("| Code | Type | What it finds |")

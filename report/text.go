@@ -43,7 +43,26 @@ func Text(w io.Writer, r *Result, o TextOptions) error {
 		}
 		return code + s + ansiReset
 	}
-	for _, f := range r.Active() {
+	findingLines(ew, r.Active(), paint)
+	if len(r.Previews) > 0 {
+		textPreviews(ew, r.Previews)
+		ew.println("")
+	}
+	for _, n := range r.Notices {
+		ew.println(paint(ansiDim, "note: "+Plain(n)))
+	}
+	for _, e := range r.Errors {
+		ew.println(paint(ansiRed, "error: "+Plain(e)))
+	}
+	ew.println(summaryLine(r, paint))
+	return ew.err
+}
+
+// findingLines writes findings one per line, as file:line:col: TYPE CODE
+// message [resource] (branch), each followed by its fix, and a blank line
+// after them; check's and diff's text share it.
+func findingLines(ew *errWriter, fs []checks.Finding, paint func(code, s string) string) {
+	for _, f := range fs {
 		loc := fmt.Sprintf("%s:%d:%d:", Plain(f.File), f.Line, f.Column)
 		line := paint(ansiBold, loc) + " " + paint(typeColors[f.Type], string(f.Type)) + " " + paint(ansiBold, f.Code) + " " + Plain(f.Message)
 		if f.Resource != "" {
@@ -57,21 +76,9 @@ func Text(w io.Writer, r *Result, o TextOptions) error {
 			ew.println("    " + paint(ansiDim, "Fix: "+Plain(f.Fix)))
 		}
 	}
-	if len(r.Active()) > 0 {
+	if len(fs) > 0 {
 		ew.println("")
 	}
-	if len(r.Previews) > 0 {
-		textPreviews(ew, r.Previews)
-		ew.println("")
-	}
-	for _, n := range r.Notices {
-		ew.println(paint(ansiDim, "note: "+Plain(n)))
-	}
-	for _, e := range r.Errors {
-		ew.println(paint(ansiRed, "error: "+Plain(e)))
-	}
-	ew.println(summaryLine(r, paint))
-	return ew.err
 }
 
 // summaryLine is the one-line verdict: counts, blocking, time.

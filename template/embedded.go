@@ -97,15 +97,17 @@ func (t *Template) indent(line int) (int, bool) {
 }
 
 func (t *Template) remapEmbedded(root, n *Node, parts []*Node) *Node {
+	// A block scalar keeps its lines even when it holds unknown parts
+	// (dynamic references): placeholders never add a line break.
 	indent := 0
-	if n.Block && parts == nil {
+	if n.Block {
 		indent = t.blockIndent(n)
 	}
 	var walk func(x *Node) *Node
 	walk = func(x *Node) *Node {
 		c := *x
 		switch {
-		case parts != nil || !n.Block:
+		case !n.Block:
 			c.Pos = n.Pos
 			c.EndLine = n.Pos.Line
 		default:
@@ -122,7 +124,7 @@ func (t *Template) remapEmbedded(root, n *Node, parts []*Node) *Node {
 			c.Fields = make([]Field, len(x.Fields))
 			for i, f := range x.Fields {
 				kp := c.Pos
-				if n.Block && parts == nil {
+				if n.Block {
 					kp = Pos{Line: n.Pos.Line + f.KeyPos.Line, Col: indent + f.KeyPos.Col}
 				}
 				c.Fields[i] = Field{Key: f.Key, KeyPos: kp, Value: walk(f.Value)}

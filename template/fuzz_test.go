@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"testing/fstest"
 )
 
 // FuzzParse feeds arbitrary text through everything that reads templates:
@@ -21,8 +22,16 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(""))
 	f.Add([]byte("{"))
 	f.Add([]byte("Resources: !Ref x"))
+	// Files for Rain directives: a module, a module that loops, and files
+	// to embed and include, so packaging is fuzzed too.
+	files := fstest.MapFS{
+		"mod.yml":   {Data: []byte("Parameters:\n  Name: {Type: String}\nResources:\n  Bucket:\n    Type: AWS::S3::Bucket\n    Properties: {BucketName: !Ref Name}\n  Inner:\n    Type: !Rain::Module loop.yml\nOutputs:\n  Arn: {Value: !GetAtt Bucket.Arn}\n")},
+		"loop.yml":  {Data: []byte("Resources:\n  Again:\n    Type: !Rain::Module loop.yml\n")},
+		"tags.yaml": {Data: []byte("- {Key: a, Value: !Rain::Embed code.py}\n")},
+		"code.py":   {Data: []byte("print('x')\n")},
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		tpl := Parse("fuzz.yaml", data)
+		tpl := ParseWith("fuzz.yaml", data, ParseOptions{Files: files, Dir: "."})
 		for _, p := range tpl.Problems {
 			if p.Pos.Line < 1 || p.Message == "" {
 				t.Fatalf("problem without a position or a message: %+v", p)

@@ -347,3 +347,24 @@ Resources:
 		t.Errorf("B = %+v", b)
 	}
 }
+
+func TestAForEachTemplateWithoutAVersionIsATemplate(t *testing.T) {
+	src := `Transform: AWS::LanguageExtensions
+Resources:
+  Fn::ForEach::Queues:
+    - Name
+    - [Orders, Invoices]
+    - ${Name}Queue:
+        Type: AWS::SQS::Queue
+`
+	tpl := mustParse(t, "loop.yaml", src)
+	if !tpl.IsTemplate() {
+		t.Fatal("a template made only of Fn::ForEach loops is not recognised")
+	}
+	if len(tpl.Resources) != 2 || tpl.Resource("OrdersQueue") == nil {
+		t.Errorf("resources %d, want OrdersQueue and InvoicesQueue", len(tpl.Resources))
+	}
+	if notTpl := mustParse(t, "k8s.yaml", "Resources:\n  Fn::ForEach::x: 3\n"); notTpl.IsTemplate() {
+		t.Error("a key that only looks like a loop made a template")
+	}
+}

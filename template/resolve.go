@@ -33,6 +33,9 @@ type Origin struct {
 	Attribute    string
 	Parameter    string
 	Pseudo       string
+	// Dynamic is set for a dynamic reference ({{resolve:ssm:…}}); Func is
+	// then "resolve".
+	Dynamic *DynamicRef
 }
 
 // Assumption fixes the value of conditions that cannot be decided
@@ -150,6 +153,8 @@ func (r *Resolver) resolve(n *Node, a Assumption, depth int) *Node {
 		c := *n
 		c.Fields = fields
 		return &c
+	case String:
+		return r.dynamicString(n)
 	}
 	return n
 }
@@ -321,6 +326,7 @@ func (r *Resolver) getAtt(n, arg *Node) *Node {
 // concat joins known and unknown pieces into a String when all are known,
 // or an Unknown with Parts.
 func (r *Resolver) concat(n *Node, parts []*Node, desc string) *Node {
+	parts = splitDynamic(parts, n.Pos)
 	var b strings.Builder
 	known := true
 	for _, p := range parts {
@@ -348,6 +354,12 @@ func (r *Resolver) concat(n *Node, parts []*Node, desc string) *Node {
 		}
 		merged = append(merged, p)
 	}
+	if len(merged) == 1 && merged[0].Origin != nil && merged[0].Origin.Dynamic != nil {
+		// The whole value is one dynamic reference.
+		d := *merged[0]
+		d.Pos, d.EndLine = n.Pos, n.lastLine()
+		return &d
+	}
 	u := r.unknown(desc, n.Pos, &Origin{Func: "Fn::Sub"})
 	u.Items = merged
 	return u
@@ -361,7 +373,10 @@ func (r *Resolver) sub(n, arg *Node, a Assumption, depth int) *Node {
 	case arg != nil && arg.Kind == String:
 		text = arg
 	case arg != nil && arg.Kind == Seq && len(arg.Items) == 2:
-		text = r.resolve(arg.Items[0], a, depth+1)
+		text = arg.Items[0]
+		if text.Kind != String {
+			text = r.resolve(text, a, depth+1)
+		}
 		if m := arg.Items[1]; m.Kind == Map {
 			for _, f := range m.Fields {
 				vars[f.Key] = r.resolve(f.Value, a, depth+1)

@@ -61,6 +61,10 @@ type Template struct {
 	// read (a loop that could not be expanded), not problems with it.
 	Notes []string
 
+	// rainModules is set when Rain modules were named, so a template whose
+	// only resources are modules that could not be read is still one.
+	rainModules bool
+
 	byID map[string]*Resource
 	src  []byte
 	// lines holds the offset of each line start, computed on first use.
@@ -114,7 +118,14 @@ func Unread(file string, size int64) *Template {
 
 // Parse reads a template from its text. It never fails: problems are
 // recorded in the result, with Root nil when the text cannot be read at all.
+// Rain directives that need files are not packaged (see ParseWith).
 func Parse(file string, data []byte) *Template {
+	return ParseWith(file, data, ParseOptions{})
+}
+
+// ParseWith is Parse with access to the files beside the template, so that
+// the local Rain directives it uses are packaged as rain pkg would.
+func ParseWith(file string, data []byte, o ParseOptions) *Template {
 	if len(data) > MaxSize {
 		return Unread(file, int64(len(data)))
 	}
@@ -140,6 +151,9 @@ func Parse(file string, data []byte) *Template {
 			Message: fmt.Sprintf("the template is a %s; it must be a mapping with a Resources section", root.Kind),
 			Fix:     "start the file with AWSTemplateFormatVersion and Resources keys"})
 		return t
+	}
+	if hasRain(data, root) {
+		root = t.packageRain(root, o)
 	}
 	t.Root = root
 	t.index()
@@ -212,7 +226,8 @@ func Sniff(data []byte) bool {
 }
 
 // IsTemplate reports whether a parsed document is a CloudFormation template:
-// it has AWSTemplateFormatVersion, or a Resources map whose entries have a Type.
+// it has AWSTemplateFormatVersion, or a Resources map whose entries have a
+// Type or are Fn::ForEach loops (the version is optional).
 func (t *Template) IsTemplate() bool {
 	if t.Root == nil {
 		return false
@@ -221,11 +236,18 @@ func (t *Template) IsTemplate() bool {
 		return true
 	}
 	res := t.Root.Get("Resources")
+	if t.rainModules && res != nil {
+		return true
+	}
 	if res == nil || res.Kind != Map || len(res.Fields) == 0 {
 		return false
 	}
 	for _, f := range res.Fields {
 		if typ, ok := f.Value.Get("Type").Str(); ok && strings.Contains(typ, "::") {
+			return true
+		}
+		// A loop of the language extensions: [Identifier, Collection, {Key: Resource}].
+		if strings.HasPrefix(f.Key, forEachPrefix) && f.Value.Kind == Seq && len(f.Value.Items) == 3 {
 			return true
 		}
 	}
@@ -270,6 +292,15 @@ func (t *Template) index() {
 				p.NoEcho = true
 			}
 			t.Parameters[f.Key] = p
+		}
+	}
+	for _, f := range r.Fields {
+		switch f.Key {
+		case "Rules":
+			t.checkRules(f.Value)
+		case "Metadata":
+		default:
+			t.checkRulesOnlyOutside(f.Value, 1)
 		}
 	}
 	if cs := r.Get("Conditions"); cs != nil {

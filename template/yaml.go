@@ -44,13 +44,21 @@ var shortTags = map[string]string{
 	"!Transform":    "Fn::Transform",
 	"!Length":       "Fn::Length",
 	"!ToJsonString": "Fn::ToJsonString",
+	// The Rules section's own functions.
+	"!Contains":         "Fn::Contains",
+	"!EachMemberEquals": "Fn::EachMemberEquals",
+	"!EachMemberIn":     "Fn::EachMemberIn",
+	"!RefAll":           "Fn::RefAll",
+	"!ValueOf":          "Fn::ValueOf",
+	"!ValueOfAll":       "Fn::ValueOfAll",
 }
 
 // ShortTags lists the short-form tags the parser understands, for messages.
 func ShortTags() []string {
 	return []string{"!Ref", "!Sub", "!GetAtt", "!If", "!Join", "!Select", "!Split", "!FindInMap",
 		"!Base64", "!Cidr", "!ImportValue", "!GetAZs", "!Equals", "!And", "!Or", "!Not",
-		"!Condition", "!Transform", "!Length", "!ToJsonString"}
+		"!Condition", "!Transform", "!Length", "!ToJsonString",
+		"!Contains", "!EachMemberEquals", "!EachMemberIn", "!RefAll", "!ValueOf", "!ValueOfAll"}
 }
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
@@ -240,6 +248,10 @@ func (c *yamlConverter) convertPlain(y *yaml.Node, depth int) *converted {
 	pos := Pos{y.Line, y.Column}
 	tag := y.Tag
 	long, isShort := shortTags[tag]
+	if name, rain := strings.CutPrefix(tag, "!"); rain && strings.HasPrefix(name, "Rain::") {
+		// Rain directives (rain pkg): unknown ones are reported when packaging.
+		long, isShort = name, true
+	}
 	if tag != "" && !isShort && !strings.HasPrefix(tag, "!!") && !strings.HasPrefix(tag, "tag:yaml.org,2002:") && tag != "!" {
 		c.problem(y, "unknown tag %s; CloudFormation understands %s", tag, strings.Join(ShortTags(), " "))
 	}

@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"embed"
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/tollgate-dev/tollgate/internal/cli"
 	"io"
 	"os"
 	"os/signal"
@@ -12,7 +14,6 @@ import (
 	"strings"
 
 	"github.com/tollgate-dev/tollgate/config"
-	"github.com/tollgate-dev/tollgate/engine"
 	"github.com/tollgate-dev/tollgate/model"
 	"github.com/tollgate-dev/tollgate/report"
 )
@@ -66,8 +67,25 @@ type usageError struct{ msg string }
 
 func (e *usageError) Error() string { return e.msg }
 
+// Usage marks the error as one of usage.
+func (e *usageError) Usage() {}
+
 func usagef(format string, args ...any) error {
 	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+// helpFiles hold each command's help text, printed before its flags.
+//
+//go:embed help/*.txt
+var helpFiles embed.FS
+
+// commandHelp is the help text of a command.
+func commandHelp(name string) string {
+	b, err := helpFiles.ReadFile("help/" + name + ".txt")
+	if err != nil {
+		panic("no help text for " + name) // a test runs every command's help
+	}
+	return string(b)
 }
 
 // command is one subcommand: how to run it and how to show its help.
@@ -83,14 +101,14 @@ type command struct {
 func commands() []command {
 	return []command{
 		{name: "check", usage: "check [flags] [PATH...]", summary: "check templates (files or folders, default: .)",
-			run: runCheck, help: checkHelp, flags: func() *flag.FlagSet { return checkFlags(&checkOptions{}) }},
+			run: runCheck, help: commandHelp("check"), flags: func() *flag.FlagSet { return checkFlags(&checkOptions{}) }},
 		{name: "diff", usage: "diff --base REF [PATH...]", summary: "what a change to templates does (replacements, IAM, network)",
-			run: runDiff, help: diffHelp, flags: func() *flag.FlagSet { return diffFlags(&diffOptions{}) }},
+			run: runDiff, help: commandHelp("diff"), flags: func() *flag.FlagSet { return diffFlags(&diffOptions{}) }},
 		{name: "plan", usage: "plan [--branch B]", summary: "map the branch to environments and stacks (a deploy matrix)",
-			run: runPlan, help: planHelp, flags: func() *flag.FlagSet { return planFlags(&planOptions{}) }},
+			run: runPlan, help: commandHelp("plan"), flags: func() *flag.FlagSet { return planFlags(&planOptions{}) }},
 		{name: "deploy", usage: "deploy --entry JSON", summary: "deploy one plan entry behind its gate (change set, execute, report)",
-			run: runDeploy, help: deployHelp, flags: func() *flag.FlagSet { return deployFlags(&deployOptions{}) }},
-		{name: "action", usage: "action", summary: "run as the GitHub Action (see docs/action.md)", run: runAction, help: actionHelp},
+			run: runDeploy, help: commandHelp("deploy"), flags: func() *flag.FlagSet { return deployFlags(&deployOptions{}) }},
+		{name: "action", usage: "action", summary: "run as the GitHub Action (see docs/action.md)", run: runAction, help: commandHelp("action")},
 		{name: "data", usage: "data refresh|diff|info", summary: "update and compare the IAM service data and AWS managed policies", run: runData},
 	}
 }
@@ -172,44 +190,35 @@ func reportError(e *env, err error) int {
 		return exitUsage
 	}
 	fmt.Fprintln(e.stderr, "tollgate: "+report.Plain(err.Error()))
-	var ue *usageError
-	var fe flagError
-	var eu *engine.UsageError
-	if errors.As(err, &ue) || errors.As(err, &fe) || errors.As(err, &eu) {
+	// Every package marks the errors that are the user's to fix (a bad
+	// flag, input, entry or file name) with a Usage method.
+	var u interface{ Usage() }
+	if errors.As(err, &u) {
 		return exitUsage
 	}
 	return exitFailure
 }
 
-// parseFlags parses flags that may appear before, between or after the
-// positional arguments, as users type them ("check stacks/ --format json").
-func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
-	fs.SetOutput(io.Discard)
-	var positional, after []string
-	for i, a := range args {
-		if a == "--" {
-			args, after = args[:i], args[i+1:]
-			break
-		}
+// parseCommand parses the flags of command name. help is set when the
+// user asked for help, which has then been printed. noArgs, when set, is
+// the message (with %q for the first) that refuses positional arguments.
+func parseCommand(name string, fs *flag.FlagSet, args []string, e *env, noArgs string) (rest []string, help bool, err error) {
+	rest, err = cli.Parse(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		runHelp([]string{name}, e)
+		return nil, true, nil
 	}
-	for len(args) > 0 {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, err
-			}
-			return nil, flagError{err}
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			break
-		}
-		positional = append(positional, args[0])
-		args = args[1:]
+	if err == nil && noArgs != "" && len(rest) > 0 {
+		err = usagef(noArgs, rest[0])
 	}
-	return append(positional, after...), nil
+	return rest, false, err
 }
 
-// flagError is a flag the command line got wrong.
-type flagError struct{ err error }
-
-func (f flagError) Error() string { return f.err.Error() + "; run 'tollgate help' for usage" }
+func firstNonEmpty(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}

@@ -150,3 +150,14 @@ func TestErrorsCannotForgeOutputLines(t *testing.T) {
 		t.Errorf("stderr: %q", o.stderr)
 	}
 }
+
+func TestEveryCommandHasHelp(t *testing.T) {
+	for _, c := range commands() {
+		t.Run(c.name, func(t *testing.T) {
+			o := runArgs(t, nil, "help", c.name)
+			if o.code != exitOK || !strings.Contains(o.stdout, "Usage:") {
+				t.Errorf("help %s: code %d\n%s%s", c.name, o.code, o.stdout, o.stderr)
+			}
+		})
+	}
+}

@@ -24,6 +24,8 @@ const extraStateful = [
   'AWS::Timestream::Database', 'AWS::Timestream::Table', 'AWS::S3Express::DirectoryBucket',
   'AWS::S3Tables::TableBucket', 'AWS::Cassandra::Table', 'AWS::Lightsail::Database',
   'AWS::DSQL::Cluster', 'AWS::SSM::Parameter',
+  // Kafka topics and cached data go with the cluster (issue 14's audit).
+  'AWS::MSK::Cluster', 'AWS::MSK::ServerlessCluster', 'AWS::ElastiCache::ServerlessCache',
 ];
 
 const code = (p) => (p.causesReplacement === 'yes' ? 'R' : p.causesReplacement === 'maybe' ? 'C' : '');

@@ -1,0 +1,307 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"github.com/tollgate-dev/tollgate/checks"
+	"github.com/tollgate-dev/tollgate/iamdata/cache"
+	"github.com/tollgate-dev/tollgate/iamdata/managed"
+	"github.com/tollgate-dev/tollgate/internal/awsid"
+	"github.com/tollgate-dev/tollgate/template"
+)
+
+// Overrides are the settings of one run that a command line or the
+// action's inputs give; each one set wins over the file.
+type Overrides struct {
+	Account, Region string
+	// BlockOn is a comma-separated list of finding types; BlockOnName names
+	// where it came from in errors ("--block-on", "input fail-on").
+	BlockOn, BlockOnName string
+	Parameters           map[string]string
+	// AllowExternal are accounts and organizations to trust.
+	AllowExternal []string
+	Baseline      string
+	DataDir       string
+	Paths         []string
+	// Getenv, when set, supplies $TOLLGATE_DATA_DIR and the user cache
+	// directory; without it only DataDir and data-dir: are looked at.
+	Getenv func(string) string
+	// RegionEnv, when set, supplies AWS_REGION and AWS_DEFAULT_REGION when
+	// neither the override nor the file names a Region.
+	RegionEnv func(string) string
+	// AllowDynamicRef is --allow-dynamic-ref-without-version.
+	AllowDynamicRef bool
+}
+
+// Settings are what a check run uses: the file and the overrides merged
+// and validated.
+type Settings struct {
+	Paths, Include, Exclude []string
+	Checks                  checks.Options
+	Block                   checks.BlockPolicy
+	Baseline                *checks.Baseline
+	BaselineFile            string
+	// Notices say which data set was chosen, when it is not the built-in one.
+	Notices []string
+}
+
+// UsageError is a value given on the command line or in an input that
+// cannot be used; the run exits with status 2.
+type UsageError struct{ Msg string }
+
+func (e *UsageError) Error() string { return e.Msg }
+
+// Usage marks the error as one of usage: the run exits with status 2.
+func (e *UsageError) Usage() {}
+
+func usagef(format string, args ...any) error {
+	return &UsageError{Msg: fmt.Sprintf(format, args...)}
+}
+
+// Resolve merges the overrides into the configuration: overrides win. It
+// reads the IAM data set and the baseline file the result names.
+func (c *Config) Resolve(o Overrides) (*Settings, error) {
+	dir := DataDir(o.DataDir, c, o.Getenv)
+	choice, err := cache.Choose(dir)
+	if err != nil {
+		return nil, err
+	}
+	s := &Settings{Include: c.Include, Exclude: c.Exclude}
+	if choice.Note != "" {
+		s.Notices = append(s.Notices, choice.Note)
+	}
+	// The AWS managed policies, one set for the whole run; a document is
+	// read the first time a template attaches it.
+	mchoice, err := managed.Choose(dir)
+	if err != nil {
+		return nil, err
+	}
+	if mchoice.Note != "" {
+		s.Notices = append(s.Notices, mchoice.Note)
+	}
+	if err := c.CheckCodes(); err != nil {
+		return nil, err
+	}
+	if s.Baseline, s.BaselineFile, err = c.baseline(o.Baseline); err != nil {
+		return nil, err
+	}
+	values, err := c.values(o)
+	if err != nil {
+		return nil, err
+	}
+	types, err := c.blockTypes(o)
+	if err != nil {
+		return nil, err
+	}
+	accounts, orgs, err := c.trusted(o.AllowExternal)
+	if err != nil {
+		return nil, err
+	}
+	s.Paths = firstList(o.Paths, c.Paths, []string{"."})
+	s.Checks = checks.Options{Data: choice.Set, Values: values, TrustedAccounts: accounts, TrustedOrgs: orgs,
+		AllowDynamicRefWithoutVersion: o.AllowDynamicRef || c.AllowDynamicRefWithoutVersion, Managed: mchoice.Set}
+	s.Block = checks.BlockPolicy{Types: types, Block: c.Block.Codes, Allow: c.Allow.Codes}
+	return s, nil
+}
+
+func (c *Config) baseline(flagFile string) (*checks.Baseline, string, error) {
+	file := firstNonEmpty(flagFile, c.Baseline)
+	if file == "" {
+		return nil, "", nil
+	}
+	b, err := ReadBaseline(file)
+	if err != nil {
+		if flagFile == "" && c.File != "" {
+			err = fmt.Errorf("baseline (set in %s): %w", c.File, err)
+		}
+		return nil, "", &UsageError{Msg: err.Error()}
+	}
+	return b, file, nil
+}
+
+// values are the template values: account, Region and parameters.
+func (c *Config) values(o Overrides) (template.Values, error) {
+	account := firstNonEmpty(o.Account, c.Account)
+	if account != "" && !awsid.IsAccount(account) {
+		return template.Values{}, usagef("--account %q is not an account ID; expected 12 digits such as 123456789012", account)
+	}
+	region, source := Region(o.Region, c, o.RegionEnv)
+	if region != "" && !awsid.IsRegion(region) {
+		return template.Values{}, usagef("%s %q is not a Region; expected a name such as eu-west-1", source, region)
+	}
+	params := map[string]string{}
+	for k, v := range c.Parameters {
+		params[k] = v
+	}
+	for k, v := range o.Parameters {
+		params[k] = v
+	}
+	return template.Values{AccountID: account, Region: region, Parameters: params}, nil
+}
+
+func (c *Config) blockTypes(o Overrides) ([]checks.Type, error) {
+	switch {
+	case o.BlockOn != "":
+		return ParseTypes(o.BlockOn, firstNonEmpty(o.BlockOnName, "--block-on"))
+	case c.BlockOn != nil:
+		return ParseTypes(strings.Join(c.BlockOn, ","), "block-on")
+	}
+	return checks.DefaultBlockTypes, nil
+}
+
+// trusted adds the --allow-external-principal values to the trusted
+// accounts and organizations of the file.
+func (c *Config) trusted(extra []string) (accounts, orgs []string, err error) {
+	accounts = append([]string(nil), c.TrustedAccounts...)
+	orgs = append([]string(nil), c.TrustedOrgs...)
+	for _, a := range extra {
+		switch {
+		case awsid.IsAccount(a):
+			accounts = append(accounts, a)
+		case awsid.IsOrg(a):
+			orgs = append(orgs, a)
+		default:
+			return nil, nil, usagef("--allow-external-principal %q is neither an account ID (123456789012) nor an organization ID (o-abc123def4)", a)
+		}
+	}
+	return accounts, orgs, nil
+}
+
+// CheckCodes rejects block and allow codes that no rule has: a misspelt
+// code would silently block nothing, or let everything through.
+func (c *Config) CheckCodes() error {
+	var problems []Issue
+	for _, list := range []struct {
+		key   string
+		codes []string
+	}{{"block", c.Block.Codes}, {"allow", c.Allow.Codes}} {
+		for i, code := range list.codes {
+			suggestion, ok := checks.CheckCode(code)
+			if ok {
+				continue
+			}
+			line, col := c.Position(fmt.Sprintf("/%s/codes/%d", list.key, i))
+			msg := fmt.Sprintf("%s.codes[%d]: %q is not the code of a tollgate rule or an IAM Access Analyzer check", list.key, i, code)
+			if suggestion != "" {
+				msg += fmt.Sprintf(" (did you mean %q?)", suggestion)
+			} else {
+				msg += "; the codes are listed in docs/rules.md"
+			}
+			problems = append(problems, Issue{Line: line, Column: col, Message: msg})
+		}
+	}
+	if len(problems) > 0 {
+		return &Error{File: c.File, Issues: problems}
+	}
+	return nil
+}
+
+// ParseTypes reads a comma-separated list of finding types; what names the
+// setting in errors.
+func ParseTypes(list, what string) ([]checks.Type, error) {
+	var out []checks.Type
+	for _, s := range strings.Split(list, ",") {
+		if strings.TrimSpace(s) == "" {
+			continue
+		}
+		t, err := checks.ParseType(s)
+		if err != nil {
+			return nil, usagef("%s: %v", what, err)
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// DataDir returns the IAM data cache to look in: the flag, the
+// configuration, then (when getenv is given) $TOLLGATE_DATA_DIR, else the
+// user cache directory.
+func DataDir(flagValue string, c *Config, getenv func(string) string) string {
+	if d := firstNonEmpty(flagValue, c.DataDir); d != "" || getenv == nil {
+		return d
+	}
+	if d := getenv("TOLLGATE_DATA_DIR"); d != "" {
+		return d
+	}
+	return userCacheDir(getenv)
+}
+
+// userCacheDir is os.UserCacheDir read through getenv, so that tests never
+// see the real one.
+func userCacheDir(getenv func(string) string) string {
+	var base string
+	switch runtime.GOOS {
+	case "windows":
+		base = getenv("LocalAppData")
+	case "darwin":
+		if h := getenv("HOME"); h != "" {
+			base = filepath.Join(h, "Library", "Caches")
+		}
+	default:
+		base = getenv("XDG_CACHE_HOME")
+		if base == "" || !filepath.IsAbs(base) {
+			base = ""
+			if h := getenv("HOME"); h != "" {
+				base = filepath.Join(h, ".cache")
+			}
+		}
+	}
+	if base == "" {
+		return ""
+	}
+	return filepath.Join(base, "tollgate", "iam")
+}
+
+// Name is the configuration file's name for messages: its path, or
+// .tollgate.yml when none was read.
+func (c *Config) Name() string {
+	if c.File == "" {
+		return DefaultFile
+	}
+	return c.File
+}
+
+// Load reads file, or finds .tollgate.yml from the current folder when
+// file is "".
+func Load(file string) (*Config, error) {
+	if file != "" {
+		return ReadFile(file)
+	}
+	return Find(".")
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}
+
+func firstList(lists ...[]string) []string {
+	for _, l := range lists {
+		if len(l) > 0 {
+			return l
+		}
+	}
+	return nil
+}
+
+// ReadBaseline reads a baseline file.
+func ReadBaseline(path string) (*checks.Baseline, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s: baseline file not found; create it with tollgate check --write-baseline %s", path, path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return checks.ParseBaseline(path, data)
+}
