@@ -230,6 +230,8 @@ func TestPrivilegeEscalationBehindConditions(t *testing.T) {
 			"PRIVILEGE_ESCALATION SECURITY_WARNING@9"},
 		{"every role by ARN", "          - Effect: Allow\n            Action: iam:AttachRolePolicy\n            Resource: arn:aws:iam::123456789012:role/*\n", "PRIVILEGE_ESCALATION SECURITY_WARNING@9"},
 		{"some roles", "          - Effect: Allow\n            Action: iam:AttachRolePolicy\n            Resource: arn:aws:iam::123456789012:role/app-*\n", ""},
+		{"every resource of another service", "          - Effect: Allow\n            Action: '*'\n            Resource: arn:aws:quicksight:eu-west-1:123456789012:dataset/*\n", ""},
+		{"every resource of another type", "          - Effect: Allow\n            Action: iam:CreatePolicyVersion\n            Resource: arn:aws:iam::123456789012:role/*\n", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

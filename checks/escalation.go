@@ -258,7 +258,7 @@ func (f *pathFinder) candidates(action string, pivot bool, passTo string) []esca
 	for _, d := range f.docs {
 		for _, h := range d.facts.allows[action] {
 			s := h.s
-			if pivot && !onEveryResourceFor(s, action) {
+			if pivot && !onEveryResourceFor(f.data, s, action) {
 				continue
 			}
 			var skip func(*policy.Condition) bool
@@ -313,37 +313,62 @@ func passesTo(s *policy.Statement, service string) bool {
 }
 
 // onEveryResourceFor reports whether a statement grants action on every
-// resource it could act on: Resource "*", a NotResource, or an ARN whose
-// resource part is only wildcards (arn:aws:iam::*:role/*).
-func onEveryResourceFor(s *policy.Statement, action string) bool {
+// resource it could act on: Resource "*", a NotResource, or an ARN of the
+// action's service whose resource part is a type the action acts on
+// followed only by wildcards (arn:aws:iam::*:role/* for iam:PassRole).
+func onEveryResourceFor(data *iamdata.Set, s *policy.Statement, action string) bool {
 	if onEveryResource(s) {
 		return true
 	}
 	for _, v := range s.Resource.Values {
-		if v.Known && coversAll(v.Text) {
+		if v.Known && coversAll(data, v.Text, action) {
 			return true
 		}
 	}
 	return false
 }
 
-// coversAll reports whether a resource pattern names every resource of its
-// type: "*", or an ARN whose resource part is a type followed only by
-// wildcards ("role/*", "function:*").
-func coversAll(s string) bool {
-	s = strings.TrimSpace(s)
-	if strings.Trim(s, "*") == "" {
+// coversAll reports whether a resource pattern names every resource of
+// action's types.
+func coversAll(data *iamdata.Set, pattern, action string) bool {
+	pattern = strings.TrimSpace(pattern)
+	if strings.Trim(pattern, "*") == "" {
 		return true
 	}
-	fields := strings.SplitN(s, ":", 6)
-	if len(fields) != 6 {
+	fields := strings.SplitN(pattern, ":", 6)
+	prefix, name, ok := splitAction(action)
+	if len(fields) != 6 || !ok {
 		return false
 	}
-	rest := fields[5]
-	if i := strings.IndexAny(rest, "/:"); i > 0 && strings.Trim(rest[:i], "abcdefghijklmnopqrstuvwxyz-") == "" {
-		rest = rest[i+1:]
+	if svc := fields[2]; strings.Trim(svc, "*") != "" && !strings.EqualFold(svc, prefix) {
+		return false
 	}
-	return strings.Trim(rest, "*") == ""
+	rest, typ := fields[5], ""
+	if i := strings.IndexAny(rest, "/:"); i > 0 && strings.Trim(rest[:i], "abcdefghijklmnopqrstuvwxyz-") == "" {
+		typ, rest = rest[:i+1], rest[i+1:]
+	}
+	if strings.Trim(rest, "*") != "" {
+		return false
+	}
+	if typ == "" {
+		return true
+	}
+	a := data.Action(prefix, name)
+	if a == nil {
+		return false
+	}
+	for _, r := range a.Resources {
+		rt := data.ResourceType(prefix, r.Type)
+		if rt == nil {
+			continue
+		}
+		for _, format := range rt.ARNs {
+			if f := strings.SplitN(format, ":", 6); len(f) == 6 && strings.HasPrefix(f[5], typ) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // agree reports whether two branches can hold together: no condition
