@@ -251,3 +251,19 @@ func embeddedData(t testing.TB) *iamdata.Set {
 	}
 	return d
 }
+
+// TestManyStatementsOpeningOnePathAreOneFinding is the bad input of a
+// policy with hundreds of statements that each open the same three-action
+// paths: the search keeps one part per source and narrowing, so it stays
+// linear, and the finding is the one a single statement gives.
+func TestManyStatementsOpeningOnePathAreOneFinding(t *testing.T) {
+	var b strings.Builder
+	for i := 0; i < 300; i++ {
+		fmt.Fprintf(&b, "          - Effect: Allow\n            Action: [iam:PassRole, lambda:CreateFunction, lambda:InvokeFunction, glue:CreateJob, glue:StartJobRun]\n"+
+			"            Resource: arn:aws:iam::*:role/*\n            Condition: {StringEquals: {aws:ResourceTag/t%d: x}}\n", i)
+	}
+	got := findingsOf(t, policyTemplate(b.String()))
+	if strings.Join(got, ", ") != "PRIVILEGE_ESCALATION WARNING@9" {
+		t.Errorf("findings = %v; want one softened escalation at the first statement", got)
+	}
+}

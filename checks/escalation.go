@@ -439,7 +439,7 @@ func (f *pathFinder) ways(prefer func(escalationWay) int) []escalationWay {
 		cands := make([][]escalationPart, len(e.actions))
 		ok := true
 		for j, a := range e.actions {
-			cands[j] = f.candidates(a, j == 0, e.passTo)
+			cands[j] = distinctParts(f.candidates(a, j == 0, e.passTo))
 			if len(cands[j]) == 0 {
 				ok = false
 				break
@@ -451,9 +451,14 @@ func (f *pathFinder) ways(prefer func(escalationWay) int) []escalationWay {
 		var best *escalationWay
 		var bestRank [3]int
 		pick := make([]escalationPart, len(e.actions))
+		leaves := 0
 		var walk func(j int, when template.Assumption)
 		walk = func(j int, when template.Assumption) {
+			if leaves >= maxWayLeaves {
+				return // the best way so far stands; the path is open either way
+			}
 			if j == len(e.actions) {
+				leaves++
 				w := escalationWay{e: e, parts: append([]escalationPart(nil), pick...), when: when}
 				rank := [3]int{0, len(w.sources()), 0}
 				if w.softened() {
@@ -478,6 +483,39 @@ func (f *pathFinder) ways(prefer func(escalationWay) int) []escalationWay {
 		walk(0, nil)
 		if best != nil {
 			out = append(out, *best)
+		}
+	}
+	return out
+}
+
+// maxWayLeaves bounds the combinations of parts tried per path: a
+// principal with hundreds of statements granting the same actions does not
+// make the search cubic. Parts are distinct by source and narrowing, and
+// unnarrowed ones are tried first, so the bound only gives up on ranking
+// among equivalent ways, never on finding that a path is open.
+const maxWayLeaves = 4096
+
+// distinctParts keeps one part per source, branch and narrowing, the
+// unnarrowed first: parts that differ only in which statement grants the
+// action rank the same.
+func distinctParts(ps []escalationPart) []escalationPart {
+	type key struct {
+		src    int
+		when   string
+		narrow bool
+	}
+	seen := map[key]bool{}
+	out := ps[:0:0]
+	for pass := 0; pass < 2; pass++ {
+		for _, p := range ps {
+			if p.narrow.narrowed() != (pass == 1) {
+				continue
+			}
+			k := key{p.src, p.when.String(), p.narrow.narrowed()}
+			if !seen[k] {
+				seen[k] = true
+				out = append(out, p)
+			}
 		}
 	}
 	return out
