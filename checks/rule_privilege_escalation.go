@@ -24,7 +24,7 @@ func rulePrivilegeEscalation() *Rule {
 			"only when it excludes the service that path passes the role to. Conditions are judged as for " +
 			"ADMINISTRATOR_ACCESS: only one that narrows who or what softens the finding to a WARNING.",
 		Fix: "scope these actions to the resources they are for (specific roles, users or functions), or add " +
-			"conditions (iam:PassedToService naming another service, iam:PolicyARN, aws:ResourceTag) that pin them",
+			"conditions (iam:PassedToService, iam:PolicyARN, aws:ResourceTag) that pin them",
 		Example:   "Statement:\n  - Effect: Allow\n    Action: [iam:PassRole, lambda:CreateFunction, lambda:InvokeFunction]\n    Resource: \"*\"",
 		LearnMore: docsURL + "privilege_escalation",
 	}
