@@ -31,8 +31,10 @@ type grant struct {
 	// AWS managed policy): a template policy is judged by the policy
 	// rules, and a user's grants through a group at the group.
 	unit string
-	// managed is the AWS managed policy's name, when the grant is one.
+	// managed is the AWS managed policy's name, when the grant is one;
+	// policy names the policy as cfn-policy-validator does.
 	managed string
+	policy  string
 	at      place
 	when    template.Assumption
 	// own is false for a user's grants through a group.
@@ -140,7 +142,7 @@ func (c *TemplateContext) ownGrants(p *template.Principal) []grant {
 				if !ok {
 					continue
 				}
-				out = append(out, grant{doc: pc.Doc, facts: c.facts(pc.Doc), label: grantLabel(pol, a), unit: fmt.Sprintf("policy:%p", pol), at: at, when: when, own: true})
+				out = append(out, grant{doc: pc.Doc, facts: c.facts(pc.Doc), label: grantLabel(pol, a), policy: policyName(pol), unit: fmt.Sprintf("policy:%p", pol), at: at, when: when, own: true})
 			}
 			continue
 		}
@@ -155,7 +157,7 @@ func (c *TemplateContext) ownGrants(p *template.Principal) []grant {
 		if err != nil {
 			continue // a defect of the data set, found by its own tests
 		}
-		g := grant{doc: doc, facts: facts, label: l.text, managed: l.policy.Name, at: at, when: a.When, own: true}
+		g := grant{doc: doc, facts: facts, label: l.text, managed: l.policy.Name, policy: l.policy.Name, at: at, when: a.When, own: true}
 		if strings.HasSuffix(l.policy.Path, "service-role/") {
 			// AWS's permissions for a service that acts on the account's
 			// behalf (AWSBatchServiceRole passes roles to the instances
@@ -310,7 +312,7 @@ func single(ways []escalationWay) bool {
 // grantReport is a finding at the attachment of a grant.
 func (c *TemplateContext) grantReport(g grant, p *template.Principal, subject, msg string) Report {
 	return Report{Pos: g.at.pos, EndLine: g.at.endLine, Resource: g.at.resource, ResourceType: g.at.resourceType,
-		Path: g.at.path, Subject: principalKey(p) + ":" + subject, Message: msg, Branch: g.when.String()}
+		Path: g.at.path, Subject: principalKey(p) + ":" + subject, Message: msg, Branch: g.when.String(), Policy: g.policy}
 }
 
 // principalKey names a principal in fingerprints.
