@@ -193,6 +193,10 @@ func TestAdministratorAccessBehindConditions(t *testing.T) {
 			"PRIVILEGE_ESCALATION SECURITY_WARNING@9"},
 		{"an unconditional Deny of all but S3 leaves neither", admin +
 			"          - Effect: Deny\n            NotAction: ['s3:*']\n            Resource: '*'\n", ""},
+		{"narrowed administrator access does not hide an open escalation", admin +
+			"            Condition: {StringEquals: {aws:ResourceTag/team: payments}}\n" +
+			"          - Effect: Allow\n            Action: iam:AttachRolePolicy\n            Resource: '*'\n",
+			"ADMINISTRATOR_ACCESS WARNING@9, PRIVILEGE_ESCALATION SECURITY_WARNING@13"},
 		{"a Deny statement alone is no grant", "          - Effect: Deny\n            Action: '*'\n            Resource: '*'\n            Condition: {Bool: {aws:SecureTransport: 'false'}}\n", ""},
 	}
 	for _, c := range cases {
@@ -265,5 +269,17 @@ func TestManyStatementsOpeningOnePathAreOneFinding(t *testing.T) {
 	got := findingsOf(t, policyTemplate(b.String()))
 	if strings.Join(got, ", ") != "PRIVILEGE_ESCALATION WARNING@9" {
 		t.Errorf("findings = %v; want one softened escalation at the first statement", got)
+	}
+}
+
+// TestASoftenedManagedAdministratorGrantDoesNotHideEscalation attaches an
+// AWS managed policy whose administrator grant a condition narrows
+// (AWSMcpServiceActionsFullAccess) together with IAMFullAccess.
+func TestASoftenedManagedAdministratorGrantDoesNotHideEscalation(t *testing.T) {
+	src := "Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument: {Version: '2012-10-17', Statement: []}\n" +
+		"      ManagedPolicyArns:\n        - arn:aws:iam::aws:policy/AWSMcpServiceActionsFullAccess\n        - arn:aws:iam::aws:policy/IAMFullAccess\n"
+	got := strings.Join(findingsOf(t, src), ", ")
+	if got != "ADMINISTRATOR_ACCESS WARNING@7, PRIVILEGE_ESCALATION SECURITY_WARNING@8" {
+		t.Errorf("findings = %q", got)
 	}
 }

@@ -204,12 +204,10 @@ func (c *TemplateContext) judgePrincipal(e *effective, p *template.Principal, gr
 		docs[i] = grantDoc{facts: g.facts, src: i, when: g.when}
 		cut = cut || g.facts.cut
 	}
-	admin := false
 	for i, g := range grants {
 		if len(g.facts.admin) == 0 || cut {
 			continue
 		}
-		admin = true
 		if g.unit != "" || !g.own {
 			continue // the policy rules (or the group) report it
 		}
@@ -234,10 +232,10 @@ func (c *TemplateContext) judgePrincipal(e *effective, p *template.Principal, gr
 			e.passRole[h.shape.code] = append(e.passRole[h.shape.code], r)
 		}
 	}
-	if admin {
+	if !cut && adminCovers(docs) {
 		return // administrator access is reported as such
 	}
-	f := newPathFinder(data, docs)
+	f := newPathFinder(data, docs, cut)
 	judged := func(w escalationWay) bool {
 		srcs := w.sources()
 		unit := grants[srcs[0]].unit

@@ -68,9 +68,12 @@ var escalationActions = func() []string {
 // template that attaches it.
 type docFacts struct {
 	// allows maps each escalation action to the Allow statements that
-	// grant it; denied holds the actions an unconditional Deny on every
-	// resource takes away.
-	allows map[string][]allowHit
+	// grant it, adminAllows to the administrator statements (Action "*" on
+	// every resource) that do, which ADMINISTRATOR_ACCESS reports unless a
+	// Deny cuts them; denied holds the actions an unconditional Deny on
+	// every resource takes away.
+	allows      map[string][]allowHit
+	adminAllows map[string][]allowHit
 	denied map[string]bool
 	// cut is set when such a Deny takes any action away, so the document
 	// does not grant every action; admin are its administrator grants
@@ -103,14 +106,18 @@ var lowerEscalationActions = func() []string {
 
 // factsOf reads a document's facts.
 func factsOf(data *iamdata.Set, d *policy.Document) *docFacts {
-	f := &docFacts{allows: map[string][]allowHit{}, denied: map[string]bool{}}
+	f := &docFacts{allows: map[string][]allowHit{}, adminAllows: map[string][]allowHit{}, denied: map[string]bool{}}
 	for _, s := range d.Statements {
 		switch {
 		case s.Allows():
+			into := f.allows
+			if _, ok := administratorStatement(s); ok {
+				into = f.adminAllows
+			}
 			for i, v := range allowedActions(s, lowerEscalationActions) {
 				if v != nil {
 					a := escalationActions[i]
-					f.allows[a] = append(f.allows[a], allowHit{s, *v})
+					into[a] = append(into[a], allowHit{s, *v})
 				}
 			}
 			if shape, ok := passRoleOf(s); ok {
@@ -209,10 +216,30 @@ type escalationPart struct {
 type pathFinder struct {
 	data *iamdata.Set
 	docs []grantDoc
+	// withAdmin makes administrator statements parts too: when a Deny cuts
+	// them, ADMINISTRATOR_ACCESS does not report them, so what they still
+	// grant is judged here.
+	withAdmin bool
 }
 
-func newPathFinder(data *iamdata.Set, docs []grantDoc) *pathFinder {
-	return &pathFinder{data: data, docs: docs}
+// newPathFinder searches docs; cut says a Deny takes actions from the
+// administrator statements among them.
+func newPathFinder(data *iamdata.Set, docs []grantDoc, cut bool) *pathFinder {
+	return &pathFinder{data: data, docs: docs, withAdmin: cut}
+}
+
+// adminCovers reports whether an administrator grant that no condition
+// narrows is among docs: the principal can do anything, which
+// ADMINISTRATOR_ACCESS reports, so escalation paths are not listed too.
+func adminCovers(docs []grantDoc) bool {
+	for _, d := range docs {
+		for _, a := range d.facts.admin {
+			if !a.narrow.narrowed() {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // denied reports whether an unconditional Deny on every resource, in a
@@ -256,7 +283,11 @@ func deniesAction(s *policy.Statement, action string) bool {
 func (f *pathFinder) candidates(action string, pivot bool, passTo string) []escalationPart {
 	var out []escalationPart
 	for _, d := range f.docs {
-		for _, h := range d.facts.allows[action] {
+		hits := d.facts.allows[action]
+		if f.withAdmin {
+			hits = append(hits[:len(hits):len(hits)], d.facts.adminAllows[action]...)
+		}
+		for _, h := range hits {
 			s := h.s
 			if pivot && !onEveryResourceFor(f.data, s, action) {
 				continue

@@ -32,8 +32,8 @@ func rulePrivilegeEscalation() *Rule {
 		if !c.grantsPermissions() {
 			return
 		}
-		facts := c.facts(c.Doc)
-		if len(facts.admin) > 0 {
+		docs := []grantDoc{{facts: c.facts(c.Doc)}}
+		if adminCovers(docs) {
 			return
 		}
 		type anchor struct {
@@ -41,7 +41,7 @@ func rulePrivilegeEscalation() *Rule {
 		}
 		var order []string
 		anchors := map[string]*anchor{}
-		for _, w := range newPathFinder(c.Options.Data, []grantDoc{{facts: facts}}).ways(nil) {
+		for _, w := range newPathFinder(c.Options.Data, docs, docs[0].facts.cut).ways(nil) {
 			key := w.parts[0].v.Path
 			if anchors[key] == nil {
 				anchors[key] = &anchor{}
