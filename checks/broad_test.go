@@ -64,3 +64,35 @@ func TestBroadSensitiveAccessFollowsItsSettings(t *testing.T) {
 		})
 	}
 }
+
+// TestOnlyConditionsThatNarrowTheResourceSilenceBroadAccess: each key
+// class, with and without IfExists.
+func TestOnlyConditionsThatNarrowTheResourceSilenceBroadAccess(t *testing.T) {
+	cases := []struct {
+		cond     string
+		reported bool
+	}{
+		{`{StringEquals: {aws:ResourceTag/team: payments}}`, false},
+		{`{StringEqualsIfExists: {aws:ResourceTag/team: payments}}`, true},
+		{`{StringEquals: {aws:ResourceAccount: "123456789012"}}`, false},
+		{`{StringEquals: {kms:ViaService: secretsmanager.eu-west-1.amazonaws.com}}`, false},
+		{`{StringEquals: {aws:CalledVia: cloudformation.amazonaws.com}}`, false},
+		{`{Bool: {aws:SecureTransport: "true"}}`, true},
+		{`{StringEquals: {aws:RequestedRegion: eu-west-1}}`, true},
+		{`{Bool: {aws:MultiFactorAuthPresent: "true"}}`, true},
+		{`{StringEquals: {aws:PrincipalTag/team: payments}}`, true},
+		{`{StringNotEquals: {aws:ResourceTag/team: payments}}`, true},
+	}
+	k := newChecker(t)
+	for _, c := range cases {
+		src := "Resources:\n  P:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      PolicyDocument:\n        Version: \"2012-10-17\"\n        Statement:\n" +
+			"          - {Effect: Allow, Action: secretsmanager:GetSecretValue, Resource: \"*\", Condition: " + c.cond + "}\n"
+		got := false
+		for _, f := range k.Check(template.Parse("c.yaml", []byte(src))).Findings {
+			got = got || f.Code == "BROAD_SENSITIVE_ACCESS"
+		}
+		if got != c.reported {
+			t.Errorf("%s: reported %v, want %v", c.cond, got, c.reported)
+		}
+	}
+}

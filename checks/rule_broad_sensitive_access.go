@@ -115,7 +115,7 @@ func ruleBroadSensitiveAccess() *Rule {
 			"ec2:*, lambda:*, s3:*, iot:* on \"*\"). Which actions count comes from the access levels of the IAM " +
 			"service reference; actions that only work on \"*\" (they have no resource types) are never reported, " +
 			"since nothing narrower can be written. A condition on the resource (aws:ResourceTag, aws:ResourceAccount, " +
-			"or a service's own keys) narrows the grant, and the statement is not reported.",
+			"a service's own keys, what the request carries, or the service it goes through) narrows the grant, and the statement is not reported; one on the caller or the context (transport, Region, MFA, time, network) does not.",
 		Fix: "name the resources the principal needs (their ARNs), or the actions it calls; if the grant is intended, " +
 			"list the action under broad-sensitive-access.allow in .tollgate.yml",
 		Example:   "Statement:\n  - Effect: Allow\n    Action: secretsmanager:GetSecretValue\n    Resource: \"*\"",
@@ -129,7 +129,7 @@ func ruleBroadSensitiveAccess() *Rule {
 			c.sens = c.Options.sensitivity()
 		}
 		for _, s := range c.Doc.Statements {
-			if !s.Allows() || !everyResource(c, s) || narrowsResource(s) {
+			if !s.Allows() || !everyResource(c, s) || narrowsResource(c.Options.Data, s) {
 				continue
 			}
 			for _, v := range s.Action.Values {
@@ -268,19 +268,20 @@ func everyResource(c *PolicyContext, s *policy.Statement) bool {
 	return false
 }
 
-// narrowsResource reports whether a statement's conditions narrow the
-// resources it applies to: a tag or account of the resource, or a key of
-// the service itself (kms:ViaService, s3:prefix, ec2:ResourceTag/...).
-// Keys about the request (transport, Region, time, the caller's network)
-// do not.
-func narrowsResource(s *policy.Statement) bool {
-	for _, cond := range s.Conditions {
-		key := strings.ToLower(cond.Key)
-		switch {
-		case strings.HasPrefix(key, "aws:resourcetag/"), key == "aws:resourceaccount", key == "aws:resourceorgid", key == "aws:resourceorgpaths":
-			return true
-		case !strings.HasPrefix(key, "aws:"):
-			return true
+// narrowsResource reports whether a statement's conditions narrow what it
+// applies to: a condition, in a form that narrows (see narrows), on the
+// resource (aws:ResourceTag, a service's resource keys), on what the
+// request carries (ec2:Subnet, aws:RequestTag) or on the service it goes
+// through (aws:CalledVia, kms:ViaService). Keys about the caller or the
+// context (transport, Region, time, network) do not.
+func narrowsResource(data *iamdata.Set, s *policy.Statement) bool {
+	for i := range s.Conditions {
+		c := &s.Conditions[i]
+		switch ClassifyKey(data, c.Key) {
+		case KeyResource, KeyRequest, KeySource:
+			if ok, _ := narrows(data, c); ok {
+				return true
+			}
 		}
 	}
 	return false

@@ -122,8 +122,8 @@ func TestEveryRegisteredTypeYieldsItsPolicies(t *testing.T) {
 		{"AWS::CloudFormation::Stack", "{TemplateURL: nested.yaml}", nil},
 		{"AWS::Serverless::Application", "{Location: app.yaml}", nil},
 		{"AWS::Serverless::Api", "{StageName: prod}", nil},
-		{"AWS::Serverless::Function", "{Policies: [AWSLambdaBasicExecutionRole, " + stmt + ", {S3ReadPolicy: {BucketName: b}}]}", []extracted{{"identity", "Resources.R.Properties.Policies[1]", "", ""}}},
-		{"AWS::Serverless::StateMachine", "{Policies: " + stmt + "}", []extracted{{"identity", "Resources.R.Properties.Policies", "", ""}}},
+		{"AWS::Serverless::Function", "{Policies: [AWSLambdaBasicExecutionRole, " + stmt + ", {S3ReadPolicy: {BucketName: b}}]}", []extracted{{"identity", "Resources.R.Properties.Policies[1]", "RRolePolicy1", ""}, {"identity", "Resources.R.Properties.Policies[2]", "RRolePolicy2", ""}}},
+		{"AWS::Serverless::StateMachine", "{Policies: " + stmt + "}", []extracted{{"identity", "Resources.R.Properties.Policies", "RRolePolicy0", ""}}},
 	}
 	covered := map[string]bool{}
 	for _, c := range cases {
