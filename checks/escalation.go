@@ -74,7 +74,7 @@ type docFacts struct {
 	// every resource takes away.
 	allows      map[string][]allowHit
 	adminAllows map[string][]allowHit
-	denied map[string]bool
+	denied      map[string]bool
 	// cut is set when such a Deny takes any action away, so the document
 	// does not grant every action; admin are its administrator grants
 	// otherwise.
