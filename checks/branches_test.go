@@ -167,3 +167,123 @@ func TestFindingsUnderTheDefaultsKeepTheirFingerprints(t *testing.T) {
 		}
 	}
 }
+
+// attachedTemplate attaches, to one role, n managed policies each behind
+// its own condition, with AdministratorAccess only in the last else
+// branch.
+func attachedTemplate(n int) string {
+	var b strings.Builder
+	b.WriteString("AWSTemplateFormatVersion: \"2010-09-09\"\nParameters:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "  P%d: {Type: String}\n", i)
+	}
+	b.WriteString("Conditions:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "  C%d: !Equals [!Ref P%d, \"yes\"]\n", i, i)
+	}
+	b.WriteString(`Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - {Effect: Allow, Principal: {Service: ec2.amazonaws.com}, Action: sts:AssumeRole}
+      ManagedPolicyArns:
+`)
+	for i := range n {
+		other := "!Ref AWS::NoValue"
+		if i == n-1 {
+			other = "arn:aws:iam::aws:policy/AdministratorAccess"
+		}
+		fmt.Fprintf(&b, "        - !If [C%d, arn:aws:iam::aws:policy/ReadOnlyAccess, %s]\n", i, other)
+	}
+	return b.String()
+}
+
+func TestAnAttachmentHiddenBehindConditionsIsFound(t *testing.T) {
+	// Conditions that decide what is attached were explored four deep,
+	// the rest silently dropped: AdministratorAccess behind a fifth
+	// condition passed clean. Past 16 combinations the rest are now
+	// merged, and the branch that attaches it is judged one by one.
+	k := newChecker(t)
+	for _, n := range []int{1, 5, 10, 30} {
+		t.Run(fmt.Sprintf("%d conditions", n), func(t *testing.T) {
+			res := k.Check(template.Parse("attached.yaml", []byte(attachedTemplate(n))))
+			var admin []checks.Finding
+			merged := 0
+			for _, f := range res.Findings {
+				switch f.Code {
+				case "ADMINISTRATOR_ACCESS":
+					admin = append(admin, f)
+				case "BRANCHES_MERGED":
+					merged++
+					if !strings.Contains(f.Message, fmt.Sprintf("%d conditions decide which policies Role has: 16 of more than 16", n)) {
+						t.Errorf("merge warning: %s", f.Message)
+					}
+				}
+			}
+			if len(admin) != 1 {
+				t.Fatalf("ADMINISTRATOR_ACCESS findings: %+v", admin)
+			}
+			if want := fmt.Sprintf("when C%d is false", n-1); admin[0].Branch != want || admin[0].When != "" {
+				t.Errorf("the finding holds %q %q, want %q", admin[0].Branch, admin[0].When, want)
+			}
+			if (merged == 1) != (n > 4) {
+				t.Errorf("%d BRANCHES_MERGED warnings for %d conditions", merged, n)
+			}
+		})
+	}
+}
+
+func TestAPrincipalWithTooManyCombinationsIsJudgedWithEverythingAttached(t *testing.T) {
+	// Eight inline policies, each on its own condition: 256 combinations
+	// of what the role holds. The 64 most likely are judged one by one;
+	// the escalation that needs the else branches of the first two (those
+	// that vary slowest) only shows when everything attached is taken at
+	// once, and says so.
+	var b strings.Builder
+	b.WriteString("AWSTemplateFormatVersion: \"2010-09-09\"\nParameters:\n")
+	for i := range 8 {
+		fmt.Fprintf(&b, "  P%d: {Type: String}\n", i)
+	}
+	b.WriteString("Conditions:\n")
+	for i := range 8 {
+		fmt.Fprintf(&b, "  C%d: !Equals [!Ref P%d, \"yes\"]\n", i, i)
+	}
+	b.WriteString(`Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - {Effect: Allow, Principal: {Service: ec2.amazonaws.com}, Action: sts:AssumeRole}
+      Policies:
+`)
+	for i := range 8 {
+		other := "s3:ListBucket"
+		switch i {
+		case 0:
+			other = "[lambda:CreateFunction, lambda:InvokeFunction]"
+		case 1:
+			other = "iam:PassRole"
+		}
+		fmt.Fprintf(&b, "        - PolicyName: p%d\n          PolicyDocument:\n            Version: \"2012-10-17\"\n            Statement:\n"+
+			"              - {Effect: Allow, Resource: \"*\", Action: !If [C%d, s3:GetObject, %s]}\n", i, i, other)
+	}
+	res := newChecker(t).Check(template.Parse("many.yaml", []byte(b.String())))
+	var got []string
+	for _, f := range res.Findings {
+		if f.Code == "PRIVILEGE_ESCALATION" || f.Code == "BRANCHES_MERGED" {
+			got = append(got, f.Code+" "+f.Branch)
+		}
+	}
+	want := []string{
+		"BRANCHES_MERGED ",
+		"PRIVILEGE_ESCALATION in the merged evaluation of its 8 conditions",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

@@ -11,7 +11,10 @@ func ruleBranchesMerged() *Rule {
 			"its branches: whatever a branch allows, that evaluation allows too, so a wildcard or a public principal " +
 			"hidden behind any combination is still found. What the merged evaluation cannot say is which exact " +
 			"combination reaches a finding that is made of several branches. Conditions that decide which policies a " +
-			"resource has at all are not merged: past 16 combinations the others are not checked, and this warning says so.",
+			"resource has at all are explored the same way, up to 16 combinations, the rest in one evaluation that holds " +
+			"every policy any branch declares. What a role, user or group can do with all its policies together is " +
+			"judged per combination of the conditions they depend on, up to 64, the rest with every attached policy at " +
+			"once; that bound is reported only when the evaluation of the rest finds something the others do not.",
 		Fix: "pin the parameters the conditions read (--parameter, a parameters file, or the gitops environment's " +
 			"parameters), constrain them with AllowedValues, or split the policy so each part depends on fewer conditions",
 		Example: "Statement:\n  - Effect: Allow\n    Action: \"*\"\n    Resource:\n      - !If [C1, arn:aws:s3:::a, arn:aws:s3:::b]\n" +
@@ -22,6 +25,9 @@ func ruleBranchesMerged() *Rule {
 		for _, b := range c.Extraction.Bounds {
 			c.Report(Report{Pos: b.Pos, Resource: b.LogicalID, ResourceType: b.ResourceType, Path: "Resources." + b.LogicalID,
 				Subject: b.Message, Message: b.Message + "."})
+		}
+		for _, r := range c.effective().bounds {
+			c.Report(r)
 		}
 	}
 	return r

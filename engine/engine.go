@@ -83,6 +83,8 @@ type fileOutcome struct {
 	// the run (a parameters file that does not fit the template).
 	declared []string
 	fatal    error
+	// nested are the local templates of the template's nested stacks.
+	nested []candidate
 }
 
 // sniffSize is how much of an oversized file is read to decide whether it
@@ -122,6 +124,7 @@ func Check(ctx context.Context, opts Options) (*report.Result, error) {
 	if err := checkParameterFiles(opts.Parameters.Files, outcomes); err != nil {
 		return nil, err
 	}
+	outcomes = append(outcomes, checkNested(ctx, checker, &opts, found.files, outcomes)...)
 
 	res := &report.Result{Tool: opts.Tool, Notices: append(append([]string(nil), opts.Notices...), found.notices...), Rules: infos(checker.Rules())}
 	if len(opts.Online) > 0 {
@@ -309,11 +312,13 @@ func checkFile(ctx context.Context, checker *checks.Checker, opts *Options, c ca
 		run = func(x *template.Extraction) []checks.Finding { return online(x, nil) }
 	}
 	r := checker.CheckWith(t, run)
+	nested, ns := nestedFiles(c, r.Extraction)
 	out := fileOutcome{
 		template:          &report.Template{File: c.Path, Stack: c.Stack, Resources: r.Resources, Policies: r.Policies},
 		findings:          r.Findings,
 		principalPolicies: r.PrincipalPolicies,
-		notices:           notices,
+		notices:           append(append(notices, r.Notices...), ns...),
+		nested:            nested,
 	}
 	return out
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -145,7 +146,16 @@ func (o *Options) checkEnvironments(checker *checks.Checker, sets []parameterSet
 			out = r
 			out.findings = nil
 		} else {
-			out.notices = append(out.notices, r.notices...)
+			for _, n := range r.notices {
+				if !slices.Contains(out.notices, n) {
+					out.notices = append(out.notices, n)
+				}
+			}
+			for _, c := range r.nested {
+				if !slices.ContainsFunc(out.nested, func(d candidate) bool { return d.Path == c.Path }) {
+					out.nested = append(out.nested, c)
+				}
+			}
 			out.principalPolicies = max(out.principalPolicies, r.principalPolicies)
 			if r.template != nil && out.template != nil {
 				out.template.Policies += r.template.Policies

@@ -43,7 +43,7 @@ func FuzzParse(f *testing.F) {
 		tpl.IsTemplate()
 		r := NewResolver(tpl, Values{AccountID: "123456789012", Region: "eu-west-1"})
 		for _, res := range tpl.Resources {
-			for _, a := range Assumptions(r.Undecided(res.Node), 2) {
+			for _, a := range everyAssumption(r.Undecided(res.Node), 2) {
 				r.Resolve(res.Node, a)
 			}
 		}

@@ -81,6 +81,21 @@ type Resolver struct {
 	// union holds the conditions whose Fn::If branches are merged (see
 	// union.go), with the bookkeeping of that evaluation.
 	union *unionState
+	// indexes maps a resolved list whose items moved (an Fn::If gave
+	// AWS::NoValue, a merged Fn::If gave both branches) to the index each
+	// item is written at.
+	indexes map[*Node][]int
+}
+
+// ItemIndex returns where the i-th item of a list this resolver resolved
+// is written in the template: an item after one that an Fn::If removed
+// (AWS::NoValue) keeps its own index, so a path such as Policies[1] names
+// the entry as written whatever the branch.
+func (r *Resolver) ItemIndex(list *Node, i int) int {
+	if idx, ok := r.indexes[list]; ok && i < len(idx) {
+		return idx[i]
+	}
+	return i
 }
 
 // seenIf is an undecided Fn::If met while resolving.
@@ -155,6 +170,7 @@ func (r *Resolver) resolve(n *Node, a Assumption, depth int) *Node {
 	switch n.Kind {
 	case Seq:
 		var items []*Node
+		var idx []int // where each item is written, once one moved
 		changed := false
 		for i, it := range n.Items {
 			var ri *Node
@@ -169,10 +185,25 @@ func (r *Resolver) resolve(n *Node, a Assumption, depth int) *Node {
 				changed = true
 				items = append(make([]*Node, 0, len(n.Items)), n.Items[:i]...)
 			}
+			shifted := ri == noValue || isSplice(ri) && len(ri.Items) != 1
+			if shifted && idx == nil {
+				idx = make([]int, len(items), len(n.Items))
+				for j := range idx {
+					idx[j] = j
+				}
+			}
 			if isSplice(ri) {
 				items = append(items, ri.Items...)
+				for range ri.Items {
+					if idx != nil {
+						idx = append(idx, i)
+					}
+				}
 			} else if changed && ri != noValue {
 				items = append(items, ri)
+				if idx != nil {
+					idx = append(idx, i)
+				}
 			}
 		}
 		if !changed {
@@ -180,6 +211,12 @@ func (r *Resolver) resolve(n *Node, a Assumption, depth int) *Node {
 		}
 		c := *n
 		c.Items = items
+		if idx != nil {
+			if r.indexes == nil {
+				r.indexes = map[*Node][]int{}
+			}
+			r.indexes[&c] = idx
+		}
 		return &c
 	case Map:
 		if fn, arg, ok := n.Intrinsic(); ok {
@@ -455,6 +492,7 @@ func (r *Resolver) sub(n, arg *Node, a Assumption, depth int) *Node {
 	}
 	var parts []*Node
 	s := text.Value
+	lines := true // every substituted value is free of line breaks
 	for {
 		i := strings.Index(s, "${")
 		if i < 0 {
@@ -480,10 +518,22 @@ func (r *Resolver) sub(n, arg *Node, a Assumption, depth int) *Node {
 			break
 		}
 		name := strings.TrimSpace(rest[:j])
-		parts = append(parts, r.subVar(name, vars, n.Pos))
+		v := r.subVar(name, vars, n.Pos)
+		if sv, ok := v.Str(); ok && strings.Contains(sv, "\n") {
+			lines = false
+		}
+		parts = append(parts, v)
 		s = rest[j+1:]
 	}
-	return r.concat(n, parts, Describe(n))
+	out := r.concat(n, parts, Describe(n))
+	if text.Block && lines {
+		// The result keeps the block scalar's lines (no value put in has a
+		// line break), so a JSON policy written in it maps line by line.
+		c := *out
+		c.Block, c.Pos, c.EndLine = true, text.Pos, text.EndLine
+		return &c
+	}
+	return out
 }
 
 func (r *Resolver) subVar(name string, vars map[string]*Node, pos Pos) *Node {
@@ -760,24 +810,6 @@ func (r *Resolver) collectUndecided(n *Node, set map[string]bool, depth int) {
 			r.collectUndecided(f.Value, set, depth+1)
 		}
 	}
-}
-
-// Assumptions enumerates every combination of values for the given
-// conditions, at most 1<<limit of them; conditions past the limit stay
-// undecided. With no conditions it returns one empty assumption.
-func Assumptions(conds []string, limit int) []Assumption {
-	if len(conds) > limit {
-		conds = conds[:limit]
-	}
-	out := make([]Assumption, 0, 1<<len(conds))
-	for mask := 0; mask < 1<<len(conds); mask++ {
-		a := Assumption{}
-		for i, c := range conds {
-			a[c] = mask&(1<<i) == 0
-		}
-		out = append(out, a)
-	}
-	return out
 }
 
 // String describes an assumption for messages: "when IsProd is true".

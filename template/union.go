@@ -62,14 +62,18 @@ func (r *Resolver) unionIf(n *Node, name string, arg *Node, a Assumption, depth 
 }
 
 // guard records the current branch for every node of v not recorded yet
-// (inner branches record theirs first, and are more precise).
+// (inner branches record theirs first, and are more precise). A node that
+// two unrelated branches produce (a parameter's value, shared) has no one
+// branch: it is recorded with none.
 func (r *Resolver) guard(v *Node, depth int) {
 	if v == nil || v == noValue || depth > MaxDepth {
 		return
 	}
 	u := r.union
-	if _, ok := u.guards[v]; !ok {
+	if g, ok := u.guards[v]; !ok {
 		u.guards[v] = append([]guardLit(nil), u.stack...)
+	} else if len(g) > 0 && !extends(g, u.stack) {
+		u.guards[v] = []guardLit{}
 	}
 	for _, it := range v.Items {
 		r.guard(it, depth+1)
@@ -115,8 +119,8 @@ func (r *Resolver) combine(pos Pos, a, b *Node) *Node {
 		return a
 	case unionNots[key] || key == "NotPrincipal" && a.Kind != Map:
 		var common []*Node
-		for _, x := range items(a) {
-			for _, y := range items(b) {
+		for _, x := range branchItems(a) {
+			for _, y := range branchItems(b) {
 				if Equal(x, y) {
 					common = append(common, x)
 					break
@@ -138,7 +142,7 @@ func (r *Resolver) combine(pos Pos, a, b *Node) *Node {
 		}
 		return a
 	case unionLists[key] || inCondition || a.Kind == Seq && b.Kind == Seq:
-		return &Node{Kind: Seq, Pos: a.Pos, EndLine: max(a.lastLine(), b.lastLine()), Items: dedupe(append(items(a), items(b)...))}
+		return &Node{Kind: Seq, Pos: a.Pos, EndLine: max(a.lastLine(), b.lastLine()), Items: dedupe(append(branchItems(a), branchItems(b)...))}
 	case a.Kind == Map && b.Kind == Map:
 		return r.mergeMaps(a, b)
 	}
@@ -177,7 +181,7 @@ func flat(n *Node) []*Node {
 	return []*Node{n}
 }
 
-func items(n *Node) []*Node {
+func branchItems(n *Node) []*Node {
 	switch {
 	case n == nil || n == noValue:
 		return nil
@@ -199,4 +203,18 @@ next:
 		out = append(out, n)
 	}
 	return out
+}
+
+// extends reports whether the branch g lies within the branch stack: it
+// starts with stack's conditions.
+func extends(g, stack []guardLit) bool {
+	if len(g) < len(stack) {
+		return false
+	}
+	for i, l := range stack {
+		if g[i] != l {
+			return false
+		}
+	}
+	return true
 }

@@ -3,6 +3,7 @@ package template
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -142,10 +143,11 @@ func shortLabel(a Assumption) string {
 
 // probed is what one resolution of a resource's properties yields.
 type probed struct {
-	policies []*Policy
-	managed  []ManagedPolicyRef
-	seen     []seenIf
+	x    *Extraction
+	seen []seenIf
 }
+
+func (p probed) policies() []*Policy { return p.x.Policies }
 
 func (e *Resolver) probe(res *Resource, finders []finder, a Assumption, unset map[string]bool, out *Extraction) probed {
 	var seen []seenIf
@@ -154,13 +156,13 @@ func (e *Resolver) probe(res *Resource, finders []finder, a Assumption, unset ma
 	e.unset, e.seen = nil, nil
 	tmp := &Extraction{}
 	if props != nil {
-		x := &extractor{t: e.t, res: res, out: tmp}
+		x := &extractor{t: e.t, r: e, res: res, a: a, out: tmp}
 		for _, f := range finders {
 			f(x, props, "Resources."+res.LogicalID+".Properties")
 		}
 	}
 	out.addProblems(tmp.Problems)
-	return probed{policies: tmp.Policies, managed: tmp.ManagedPolicies, seen: seen}
+	return probed{x: tmp, seen: seen}
 }
 
 func (x *Extraction) addProblems(ps []Problem) {
@@ -175,21 +177,227 @@ next:
 	}
 }
 
-// signature identifies the policies a resolution found, where they are.
+// signature identifies what a resolution found and where: the policies,
+// the managed policy references, and the other things a resource declares
+// (malformed properties, places not read, embedded and nested templates).
 func (p probed) signature() string {
 	var b strings.Builder
-	for _, pol := range p.policies {
+	for _, pol := range p.x.Policies {
 		fmt.Fprintf(&b, "%d|%s|%s|%d:%d\n", pol.Kind, pol.Path, pol.Name, pol.Pos.Line, pol.Pos.Col)
 	}
-	for _, m := range p.managed {
+	for _, m := range p.x.ManagedPolicies {
 		fmt.Fprintf(&b, "m|%s|%s\n", m.Path, Describe(m.ARN))
+	}
+	for _, it := range p.x.extras() {
+		b.WriteString(it.key + "\n")
 	}
 	return b.String()
 }
 
-// within reports whether an Fn::If stands inside the policy's document.
+// extra is something besides policies that a resolution of a resource
+// found, with the combinations it was found in.
+type extra struct {
+	key string
+	add func(out *Extraction, branch, when string)
+	in  []Variant
+}
+
+// extras lists what x holds besides policies and managed policy
+// references, each with a key that identifies it across resolutions.
+func (x *Extraction) extras() []*extra {
+	var out []*extra
+	for _, v := range x.Invalid {
+		out = append(out, &extra{key: "i|" + v.Path + "|" + v.Message, add: func(o *Extraction, branch, when string) {
+			v.Branch, v.When = branch, when
+			o.Invalid = append(o.Invalid, v)
+		}})
+	}
+	for _, v := range x.SAMProblems {
+		out = append(out, &extra{key: "s|" + v.Path + "|" + v.Message, add: func(o *Extraction, branch, when string) {
+			v.Branch, v.When = branch, when
+			o.SAMProblems = append(o.SAMProblems, v)
+		}})
+	}
+	for _, v := range x.Unchecked {
+		out = append(out, &extra{key: "u|" + v.Path + "|" + v.Reason, add: func(o *Extraction, _, _ string) {
+			o.Unchecked = append(o.Unchecked, v)
+		}})
+	}
+	for _, v := range x.Templates {
+		out = append(out, &extra{key: "t|" + v.Path + "|" + v.Body.Value, add: func(o *Extraction, _, _ string) {
+			o.Templates = append(o.Templates, v)
+		}})
+	}
+	for _, v := range x.Nested {
+		out = append(out, &extra{key: "n|" + v.Path + "|" + v.File, add: func(o *Extraction, _, _ string) {
+			o.Nested = append(o.Nested, v)
+		}})
+	}
+	return out
+}
+
+// found collects what the resolutions of one resource found besides
+// policies, merging what several combinations found alike.
+type found struct {
+	extras  map[string]*extra
+	order   []*extra
+	managed map[string]*foundRef
+	refs    []*foundRef
+}
+
+type foundRef struct {
+	ref   ManagedPolicyRef
+	in    []Variant
+	holds *holdsBuilder
+}
+
+func newFound() *found {
+	return &found{extras: map[string]*extra{}, managed: map[string]*foundRef{}}
+}
+
+// take records what a resolution under v found.
+func (f *found) take(x *Extraction, v Variant) {
+	for _, it := range x.extras() {
+		if old := f.extras[it.key]; old != nil {
+			old.in = append(old.in, v)
+			continue
+		}
+		it.in = []Variant{v}
+		f.extras[it.key] = it
+		f.order = append(f.order, it)
+	}
+}
+
+// takeRefs records the managed policy references a resolution under v
+// found; conds are the conditions v decides.
+func (f *found) takeRefs(x *Extraction, v Variant, conds []string) {
+	for _, m := range x.ManagedPolicies {
+		k := m.Path + "\x00" + Describe(m.ARN)
+		r := f.managed[k]
+		if r == nil {
+			r = &foundRef{ref: m, holds: newHolds(conds)}
+			f.managed[k] = r
+			f.refs = append(f.refs, r)
+		}
+		r.in = append(r.in, v)
+		r.holds.add(v.Conds)
+	}
+}
+
+// flush adds what was found to out, labelled among the combinations all;
+// skip holds the keys already added.
+func (f *found) flush(out *Extraction, all []Variant, keep Assumption, skip map[string]bool) {
+	for _, it := range f.order {
+		if skip[it.key] {
+			continue
+		}
+		skip[it.key] = true
+		branch, when := labelIn(it.in, all, keep)
+		it.add(out, branch, when)
+	}
+	for _, r := range f.refs {
+		m := r.ref
+		if len(r.in) > 0 {
+			m.Branch, m.When = labelIn(r.in, all, keep)
+		} else {
+			m.Branch = MergedLabel(len(r.holds.conds))
+		}
+		m.Holds = r.holds.holds()
+		out.ManagedPolicies = append(out.ManagedPolicies, m)
+	}
+}
+
+// labelIn names the combinations in among all, the most likely first: the
+// conditions that vary with the defaults (keep always named), and, when
+// the defaults reach none of them, one assignment of parameter values that
+// reaches them.
+func labelIn(in, all []Variant, keep Assumption) (branch, when string) {
+	if len(in) == 0 {
+		return "", ""
+	}
+	var defaults, h, feasible, feasibleAll []Assumption
+	for _, v := range all {
+		feasibleAll = append(feasibleAll, v.layer1)
+		if v.Default {
+			feasible = append(feasible, v.layer1)
+		}
+	}
+	for _, v := range in {
+		h = append(h, v.layer1)
+		if v.Default {
+			defaults = append(defaults, v.layer1)
+		}
+	}
+	if len(defaults) > 0 {
+		return label(defaults, feasible, keep), ""
+	}
+	return label(h, feasibleAll, keep), in[0].When
+}
+
+// within reports whether an Fn::If stands inside the policy's document as
+// written: between its first position and the last one any value inside
+// it starts at, so that a flow list on one line ([{Statement: …}, !If …])
+// keeps its entries apart.
 func within(p *Policy, n *Node) bool {
-	return n.Pos.Line >= p.Pos.Line && n.Pos.Line <= max(p.end, p.Pos.Line)
+	if p.first.IsZero() {
+		return n.Pos.Line >= p.Pos.Line && n.Pos.Line <= max(p.end, p.Pos.Line)
+	}
+	return !posBefore(n.Pos, p.first) && !posBefore(p.last, n.Pos)
+}
+
+func posBefore(a, b Pos) bool {
+	return a.Line < b.Line || a.Line == b.Line && a.Col < b.Col
+}
+
+// placeWritten sets where the policy's value is written in the template:
+// the node at its path in the resource's Properties as written, when the
+// path leads to one (not through an intrinsic).
+func (p *Policy) placeWritten(res *Resource) {
+	rel, ok := strings.CutPrefix(p.Path, "Resources."+res.LogicalID+".Properties")
+	if !ok {
+		return
+	}
+	n := res.Properties
+	for rel != "" && n != nil {
+		rel = strings.TrimPrefix(rel, ".")
+		seg, rest, _ := strings.Cut(rel, ".")
+		rel = rest
+		name, index, hasIndex := strings.Cut(seg, "[")
+		n = n.Get(name)
+		if hasIndex {
+			i, err := strconv.Atoi(strings.TrimSuffix(index, "]"))
+			if err != nil || n == nil || n.Kind != Seq || i >= len(n.Items) {
+				return
+			}
+			n = n.Items[i]
+		}
+	}
+	if n == nil {
+		return
+	}
+	p.first, p.last = n.Pos, lastStart(n, 0)
+}
+
+// lastStart is the last position a value inside n starts at.
+func lastStart(n *Node, depth int) Pos {
+	last := n.Pos
+	if depth > MaxDepth {
+		return last
+	}
+	for _, it := range n.Items {
+		if l := lastStart(it, depth+1); posBefore(last, l) {
+			last = l
+		}
+	}
+	for _, f := range n.Fields {
+		if posBefore(last, f.KeyPos) {
+			last = f.KeyPos
+		}
+		if l := lastStart(f.Value, depth+1); posBefore(last, l) {
+			last = l
+		}
+	}
+	return last
 }
 
 // docConds lists the undecided conditions of the Fn::If inside a policy's
@@ -226,8 +434,11 @@ func (e *Resolver) extractResource(res *Resource, finders []finder, out *Extract
 	}
 	probe0 := e.probe(res, finders, fixed, nil, out)
 	if len(probe0.seen) == 0 && len(fixed) == 0 {
-		out.Policies = append(out.Policies, probe0.policies...)
-		out.ManagedPolicies = append(out.ManagedPolicies, probe0.managed...)
+		out.Policies = append(out.Policies, probe0.x.Policies...)
+		out.ManagedPolicies = append(out.ManagedPolicies, probe0.x.ManagedPolicies...)
+		for _, it := range probe0.x.extras() {
+			it.add(out, "", "")
+		}
 		return
 	}
 	structural := e.structural(res, finders, fixed, probe0, out)
@@ -239,33 +450,108 @@ func (e *Resolver) extractResource(res *Resource, finders []finder, out *Extract
 	}
 	sp := e.space()
 	var v0s []Variant
+	var total int
 	if len(conds) == 0 {
 		v0s = []Variant{{Conds: Assumption{}, Default: true, layer1: Assumption{}}}
 	} else {
-		var total int
 		v0s, total = sp.variants(conds, fixed, maxStructural)
-		if total > maxStructural {
-			out.Bounds = append(out.Bounds, Bound{LogicalID: res.LogicalID, ResourceType: res.Type, Pos: res.Pos,
-				Message: fmt.Sprintf("%d conditions decide which policies %s has: %d of %s combinations were checked (those the defaults reach first), the others were not",
-					len(conds), res.LogicalID, len(v0s), totalText(total, maxStructural))})
+	}
+	keep := Assumption{}
+	for c, v := range fixed {
+		if sp.isLayer1(c) {
+			keep[c] = v
 		}
 	}
-	managed := map[string]bool{}
+	f := newFound()
+	plain := &plainPolicies{}
+	var inner []*found // what the policies' own combinations found
+	var innerAll [][]Variant
+	var innerKeep []Assumption
 	for _, v0 := range v0s {
 		pr := probe0
 		if len(structural) > 0 || !sameConds(v0.Conds, fixed) {
 			pr = e.probe(res, finders, v0.Conds, v0.Unset, out)
 		}
-		for _, m := range pr.managed {
-			if k := m.Path + "\x00" + Describe(m.ARN); !managed[k] {
-				managed[k] = true
-				out.ManagedPolicies = append(out.ManagedPolicies, m)
+		f.take(pr.x, v0)
+		f.takeRefs(pr.x, v0, conds)
+		for _, p := range pr.policies() {
+			if g, vs := e.explorePolicy(res, finders, p, pr.seen, v0, plain, out); g != nil {
+				inner, innerAll, innerKeep = append(inner, g), append(innerAll, vs), append(innerKeep, v0.layer1)
 			}
 		}
-		for _, p := range pr.policies {
-			e.explorePolicy(res, finders, p, pr.seen, v0, out)
+	}
+	if total > maxStructural {
+		e.mergeStructure(res, finders, fixed, conds, v0s, keep, f, plain, out)
+	}
+	plain.flush(out, v0s, keep)
+	skip := map[string]bool{}
+	f.flush(out, v0s, keep, skip)
+	for i, g := range inner {
+		g.flush(out, innerAll[i], innerKeep[i], skip)
+	}
+}
+
+// mergeStructure checks, past maxStructural, the other combinations of
+// the conditions that decide which policies a resource has, in one merged
+// evaluation: every undecided Fn::If of the resource is the union of its
+// branches, so every policy and managed policy some branch declares is
+// there, with whatever any branch lets it allow.
+func (e *Resolver) mergeStructure(res *Resource, finders []finder, fixed Assumption, conds []string, v0s []Variant, keep Assumption, f *found, plain *plainPolicies, out *Extraction) {
+	sp := e.space()
+	set := map[string]bool{}
+	e.collectUndecided(res.Properties, set, 0)
+	for c := range fixed {
+		delete(set, c)
+	}
+	unset := map[string]bool{}
+	for c := range set {
+		for prm := range sp.cond(c).params {
+			if sp.params[prm].dom.hasDef {
+				unset[prm] = true
+			}
 		}
 	}
+	checked := make([]Assumption, len(v0s))
+	for i, v := range v0s {
+		checked[i] = v.Conds
+	}
+	e.union = &unionState{conds: set, guards: map[*Node][]guardLit{}}
+	pr := e.probe(res, finders, fixed, unset, out)
+	guards := e.union.guards
+	e.union = nil
+	m := &Merge{Conditions: len(set), Checked: len(v0s), Total: maxStructural + 1, TotalMore: true,
+		guards: guards, sp: sp, fixed: fixed, reach: map[string]reach{}}
+	for _, p := range pr.policies() {
+		if q := plain.find(p); q != nil {
+			// The union of every branch gives a document already checked:
+			// whatever the other combinations give, it covers.
+			q.hb.addMerged(fixed, guards[p.Document], checked)
+			continue
+		}
+		mq := *p
+		mq.Branch = MergedLabel(len(set))
+		if len(keep) > 0 {
+			mq.Branch = shortLabel(keep) + ", " + mq.Branch
+		}
+		mq.When, mq.Merged = "", m
+		hb := newHolds(conds)
+		hb.addMerged(fixed, guards[p.Document], checked)
+		mq.Holds = hb.holds()
+		out.Policies = append(out.Policies, &mq)
+	}
+	for _, ref := range pr.x.ManagedPolicies {
+		k := ref.Path + "\x00" + Describe(ref.ARN)
+		r := f.managed[k]
+		if r == nil {
+			r = &foundRef{ref: ref, holds: newHolds(conds)}
+			f.managed[k] = r
+			f.refs = append(f.refs, r)
+		}
+		r.holds.addMerged(fixed, guards[ref.ARN], checked)
+	}
+	out.Bounds = append(out.Bounds, Bound{LogicalID: res.LogicalID, ResourceType: res.Type, Pos: res.Pos,
+		Message: fmt.Sprintf("%d conditions decide which policies %s has: %d of more than %d combinations were checked one by one, the rest merged into one evaluation that takes every branch at once",
+			len(conds), res.LogicalID, len(v0s), maxStructural)})
 }
 
 func sameConds(a, b Assumption) bool {
@@ -280,15 +566,8 @@ func sameConds(a, b Assumption) bool {
 	return true
 }
 
-func totalText(total, limit int) string {
-	if total > limit {
-		return fmt.Sprintf("more than %d", limit)
-	}
-	return fmt.Sprint(total)
-}
-
 // structural finds the undecided conditions outside the documents of the
-// first probe that change which policies the resource has.
+// first probe that change what the resource declares.
 func (e *Resolver) structural(res *Resource, finders []finder, fixed Assumption, probe0 probed, out *Extraction) []string {
 	sig := probe0.signature()
 	var work []string
@@ -296,7 +575,7 @@ func (e *Resolver) structural(res *Resource, finders []finder, fixed Assumption,
 	queue := func(pr probed) {
 		for _, s := range pr.seen {
 			inside := false
-			for _, p := range pr.policies {
+			for _, p := range pr.policies() {
 				if within(p, s.node) {
 					inside = true
 					break
@@ -336,78 +615,107 @@ func (e *Resolver) structural(res *Resource, finders []finder, fixed Assumption,
 	return out2
 }
 
+// plainPolicies are the policies of a resource whose documents depend on
+// no condition of their own: the same document in several structural
+// combinations is one policy, labelled with what they have in common.
+type plainPolicies struct {
+	list []*plainPolicy
+}
+
+type plainPolicy struct {
+	p  *Policy
+	in []Variant
+	hb *holdsBuilder
+}
+
+func (pp *plainPolicies) find(p *Policy) *plainPolicy {
+	for _, q := range pp.list {
+		if q.p.Path == p.Path && q.p.Kind == p.Kind && samePlaced(q.p.Document, p.Document) {
+			return q
+		}
+	}
+	return nil
+}
+
+func (pp *plainPolicies) add(p *Policy, v0 Variant, scope []string) {
+	q := pp.find(p)
+	if q == nil {
+		q = &plainPolicy{p: p, hb: newHolds(scope)}
+		pp.list = append(pp.list, q)
+	}
+	q.in = append(q.in, v0)
+	q.hb.add(v0.Conds)
+}
+
+func (pp *plainPolicies) flush(out *Extraction, all []Variant, keep Assumption) {
+	for _, q := range pp.list {
+		c := *q.p
+		c.Branch, c.When = labelIn(q.in, all, keep)
+		c.Holds = q.hb.holds()
+		out.Policies = append(out.Policies, &c)
+	}
+}
+
 // explorePolicy checks one policy (found under the structural variant v0)
-// under the combinations of its own conditions.
-func (e *Resolver) explorePolicy(res *Resource, finders []finder, p *Policy, seen []seenIf, v0 Variant, out *Extraction) {
+// under the combinations of its own conditions. It returns what those
+// resolutions found besides policies, with the combinations checked.
+func (e *Resolver) explorePolicy(res *Resource, finders []finder, p *Policy, seen []seenIf, v0 Variant, plain *plainPolicies, out *Extraction) (*found, []Variant) {
 	keep := v0.layer1
+	scope := make([]string, 0, len(v0.Conds))
+	for c := range v0.Conds {
+		scope = append(scope, c)
+	}
 	d := e.docConds(p, seen, v0.Conds)
 	if len(d) == 0 {
-		q := *p
-		q.Branch, q.When = shortLabel(keep), ""
-		if !v0.Default {
-			q.When = v0.When
-		}
-		out.Policies = append(out.Policies, &q)
-		return
+		plain.add(p, v0, scope)
+		return nil, nil
 	}
 	sp := e.space()
-	conds := append([]string(nil), d...)
-	for c := range v0.Conds {
-		conds = append(conds, c)
-	}
+	conds := append(append([]string(nil), d...), scope...)
 	vs, total := sp.variants(conds, v0.Conds, maxVariants)
-	type found struct {
+	type result struct {
 		p *Policy
 		v Variant
 	}
-	var results []found
+	var results []result
+	inner := newFound()
 	for _, v := range vs {
 		pr := e.probe(res, finders, v.Conds, v.Unset, out)
-		for _, q := range pr.policies {
+		inner.take(pr.x, v)
+		for _, q := range pr.policies() {
 			if q.Path == p.Path && q.Kind == p.Kind {
-				results = append(results, found{q, v})
+				results = append(results, result{q, v})
 				break
 			}
 		}
 	}
-	// Variants that give the same document are one policy, labelled with
-	// what they have in common.
-	var groups [][]found
+	// Variants that give the same document, written in the same places,
+	// are one policy, labelled with what they have in common.
+	var groups [][]result
 next:
 	for _, r := range results {
 		for i, g := range groups {
-			if Equal(g[0].p.Document, r.p.Document) {
+			if samePlaced(g[0].p.Document, r.p.Document) {
 				groups[i] = append(groups[i], r)
 				continue next
 			}
 		}
-		groups = append(groups, []found{r})
-	}
-	var feasible, feasibleAll []Assumption
-	for _, v := range vs {
-		feasibleAll = append(feasibleAll, v.layer1)
-		if v.Default {
-			feasible = append(feasible, v.layer1)
-		}
+		groups = append(groups, []result{r})
 	}
 	for _, g := range groups {
-		var defaults, all []Assumption
-		for _, r := range g {
-			all = append(all, r.v.layer1)
-			if r.v.Default {
-				defaults = append(defaults, r.v.layer1)
-			}
+		in := make([]Variant, len(g))
+		hb := newHolds(conds)
+		for i, r := range g {
+			in[i] = r.v
+			hb.add(r.v.Conds)
 		}
 		q := *g[0].p
-		if len(defaults) > 0 {
-			q.Branch, q.When = label(defaults, feasible, keep), ""
-		} else {
-			q.Branch, q.When = label(all, feasibleAll, keep), g[0].v.When
-		}
+		q.Branch, q.When = labelIn(in, vs, keep)
+		q.Holds = hb.holds()
 		out.Policies = append(out.Policies, &q)
 	}
 	if total <= maxVariants {
-		return
+		return inner, vs
 	}
 	// The rest, in one merged evaluation.
 	unset := map[string]bool{}
@@ -429,17 +737,24 @@ next:
 	e.union = nil
 	m := &Merge{Conditions: len(d), Checked: len(vs), Total: total, TotalMore: total > maxVariants,
 		guards: guards, sp: sp, fixed: v0.Conds, reach: map[string]reach{}}
-	for _, q := range pr.policies {
+	for _, q := range pr.policies() {
 		if q.Path == p.Path && q.Kind == p.Kind {
 			mq := *q
 			// Values a branch produced are labelled by Reach; the rest
 			// hold in the merged evaluation as a whole.
-			mq.Branch = fmt.Sprintf("in the merged evaluation of its %d conditions", len(d))
+			mq.Branch = MergedLabel(len(d))
 			if len(keep) > 0 {
 				mq.Branch = shortLabel(keep) + ", " + mq.Branch
 			}
 			mq.When = ""
 			mq.Merged = m
+			checked := make([]Assumption, len(vs))
+			for i, v := range vs {
+				checked[i] = v.Conds
+			}
+			hb := newHolds(conds)
+			hb.addRest(v0.Conds, checked)
+			mq.Holds = hb.holds()
 			out.Policies = append(out.Policies, &mq)
 			break
 		}
@@ -447,6 +762,7 @@ next:
 	out.Bounds = append(out.Bounds, Bound{LogicalID: res.LogicalID, ResourceType: res.Type, Pos: res.Pos,
 		Message: fmt.Sprintf("%s depends on %d conditions: %d of %s combinations were checked one by one, the rest merged into one evaluation that takes every branch at once",
 			policyLabel(p), len(d), len(vs), combos(len(d), total))})
+	return inner, vs
 }
 
 // combos writes how many combinations n conditions have: the exact count

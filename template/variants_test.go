@@ -8,9 +8,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// principals lists, per policy, its label and the principals of its first
+// trustPrincipals lists, per policy, its label and the principals of its first
 // statement.
-func principals(x *Extraction) []string {
+func trustPrincipals(x *Extraction) []string {
 	var out []string
 	for _, p := range x.Policies {
 		st := p.Document.Get("Statement")
@@ -46,7 +46,7 @@ Resources:
 
 func TestAParameterDefaultIsTheLikelyValueNotTheOnlyOne(t *testing.T) {
 	tpl := mustParse(t, "trust.yaml", trustTemplate)
-	got := principals(Extract(tpl, NewResolver(tpl, Values{})))
+	got := trustPrincipals(Extract(tpl, NewResolver(tpl, Values{})))
 	want := []string{
 		`Role {AWS: "arn:aws:iam::123456789012:root"} `,
 		`Role {AWS: "*"} [Stage=sandbox]`,
@@ -63,7 +63,7 @@ func TestPinnedAndDefaultOnlyParametersDecideConditions(t *testing.T) {
 		"pinned to staging":          {Parameters: map[string]string{"Stage": "staging"}},
 		"parameter-values: defaults": {DefaultsOnly: true},
 	} {
-		got := principals(Extract(tpl, NewResolver(tpl, v)))
+		got := trustPrincipals(Extract(tpl, NewResolver(tpl, v)))
 		want := `Role {AWS: "arn:aws:iam::123456789012:root"} `
 		if v.Parameters["Stage"] == "sandbox" {
 			want = `Role {AWS: "*"} `
@@ -109,7 +109,7 @@ Resources:
             Principal: !If [Open, "*", {Service: ec2.amazonaws.com}]
 `
 			tpl := mustParse(t, "prune.yaml", src)
-			got := principals(Extract(tpl, NewResolver(tpl, Values{})))
+			got := trustPrincipals(Extract(tpl, NewResolver(tpl, Values{})))
 			if len(got) != 1 || strings.Contains(got[0], `"*"`) {
 				t.Errorf("policies = %q; the branch with * cannot deploy", got)
 			}
@@ -151,7 +151,7 @@ Resources:
 `
 			tpl := mustParse(t, "reach.yaml", src)
 			x := Extract(tpl, NewResolver(tpl, Values{}))
-			got := principals(x)
+			got := trustPrincipals(x)
 			if len(got) != 2 || !strings.Contains(got[1], `"*"`) {
 				t.Fatalf("policies = %q; the branch with * is reachable", got)
 			}

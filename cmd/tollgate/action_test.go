@@ -106,8 +106,8 @@ func TestActionPublishesToThePullRequest(t *testing.T) {
 		t.Errorf("%d tollgate comments after three runs, want 1", ours)
 	}
 	runs := f.CheckRuns(headSHA)
-	if len(runs) != 1 || len(runs[0].Annotations) != 3 || runs[0].Conclusion != "failure" || runs[0].Title != "3 blocking findings" {
-		t.Errorf("check runs = %+v, want one failure with 3 annotations", runs)
+	if len(runs) != 1 || len(runs[0].Annotations) != 4 || runs[0].Conclusion != "failure" || runs[0].Title != "3 blocking findings" {
+		t.Errorf("check runs = %+v, want one failure with 4 annotations (3 blocking, 1 warning)", runs)
 	}
 	if n := f.Count("POST "); n != 2 {
 		t.Errorf("%d POST requests over three runs, want 2 (one comment, one check run)", n)
@@ -128,7 +128,7 @@ func TestActionPublishesToThePullRequest(t *testing.T) {
 	var sarif struct {
 		Runs []struct{ Results []any }
 	}
-	if err := json.Unmarshal([]byte(readFile(t, filepath.Join(vars["INPUT_OUTPUT-DIR"], "report.sarif"))), &sarif); err != nil || len(sarif.Runs) != 1 || len(sarif.Runs[0].Results) != 3 {
+	if err := json.Unmarshal([]byte(readFile(t, filepath.Join(vars["INPUT_OUTPUT-DIR"], "report.sarif"))), &sarif); err != nil || len(sarif.Runs) != 1 || len(sarif.Runs[0].Results) != 4 {
 		t.Errorf("SARIF file: %v, %+v", err, sarif)
 	}
 }

@@ -340,7 +340,7 @@ func TestWhatTheImageRuns(t *testing.T) {
 		// The templates are world-readable: the review is whole and
 		// posted; only the report files cannot be written, and the step
 		// says so instead of failing.
-		if code != exitBlocking || !strings.Contains(stdout, "3 findings (3 blocking)") {
+		if code != exitBlocking || !strings.Contains(stdout, "4 findings (3 blocking)") {
 			t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, exitBlocking, stdout, stderr)
 		}
 		if !strings.Contains(stdout, `::warning::tollgate: output-dir ".tollgate": mkdir .tollgate: permission denied`) {

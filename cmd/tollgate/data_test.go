@@ -196,11 +196,11 @@ func TestABaselineLetsARepositoryAdoptTollgate(t *testing.T) {
 	baseline := filepath.Join(work, "baseline.json")
 
 	o := runArgs(t, nil, "check", tpl, "--account", "123456789012", "--write-baseline", baseline)
-	if o.code != exitOK || !strings.Contains(o.stderr, "recorded 4 findings in the baseline") || !strings.Contains(o.stdout, "4 suppressed") {
+	if o.code != exitOK || !strings.Contains(o.stderr, "recorded 5 findings in the baseline") || !strings.Contains(o.stdout, "5 suppressed") {
 		t.Fatalf("--write-baseline: exit %d\n%s%s", o.code, o.stdout, o.stderr)
 	}
 	o = runArgs(t, nil, "check", tpl, "--account", "123456789012", "--baseline", baseline, "--format", "json")
-	if o.code != exitOK || strings.Count(o.stdout, `"kind": "baseline"`) != 4 {
+	if o.code != exitOK || strings.Count(o.stdout, `"kind": "baseline"`) != 5 {
 		t.Errorf("--baseline: exit %d\n%s", o.code, o.stdout)
 	}
 	// An edit above the findings moves them but keeps them known; a new

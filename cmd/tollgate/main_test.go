@@ -34,14 +34,16 @@ func TestExitStatusesAndOutputs(t *testing.T) {
 		notStdout []string
 	}{
 		{"the example has blocking findings", []string{"check", example, "--account", "123456789012"}, exitBlocking,
-			[]string{"stacks/payments/template.yaml:45:20: SECURITY_WARNING EXTERNAL_PRINCIPAL", "4 findings (4 blocking) in 1 of 2 templates"}, nil, nil},
+			[]string{"stacks/payments/template.yaml:45:20: SECURITY_WARNING EXTERNAL_PRINCIPAL", "5 findings (4 blocking) in 1 of 2 templates"}, nil, nil},
 		{"flags may come before the path", []string{"check", "--account=123456789012", "--no-color", example}, exitBlocking,
-			[]string{"4 findings (4 blocking)"}, nil, []string{"\x1b["}},
+			[]string{"5 findings (4 blocking)"}, nil, []string{"\x1b["}},
 		{"a pinned parameter value decides a condition", []string{"check", example, "--parameter", "Environment=staging", "--account", "123456789012"}, exitBlocking,
-			[]string{"3 findings (3 blocking)"}, nil, []string{"kmss"}},
+			[]string{"4 findings (3 blocking)", "BROAD_SENSITIVE_ACCESS kms:Decrypt"}, nil, []string{"kmss"}},
 		{"a finding only a non-default value reaches names it", []string{"check", example, "--account", "123456789012"}, exitBlocking,
 			[]string{"[ReaderPolicy] (when Environment=production)"}, nil, nil},
-		{"findings of other types do not block", []string{"check", example, "--block-on", "WARNING"}, exitOK,
+		{"the other pinned value decides it the other way", []string{"check", example, "--parameter", "Environment=production", "--account", "123456789012"}, exitBlocking,
+			[]string{"4 findings (4 blocking)", "kmss:Decrypt matches no action. Did you mean kms (AWS Key Management Service)? [ReaderPolicy]\n"}, nil, []string{"BROAD_SENSITIVE_ACCESS", "(when"}},
+		{"findings of other types do not block", []string{"check", example, "--block-on", "SUGGESTION"}, exitOK,
 			[]string{"(0 blocking)"}, nil, nil},
 		{"an unknown account is mentioned", []string{"check", example}, exitBlocking,
 			[]string{"note: the deploy account is unknown"}, nil, nil},
@@ -63,7 +65,7 @@ func TestExitStatusesAndOutputs(t *testing.T) {
 		{"a missing path", []string{"check", "does/not/exist"}, exitUsage, nil, []string{"does/not/exist: no such file or directory"}, nil},
 		{"a missing config file", []string{"check", "--config", "nope.yml", example}, exitUsage, nil, []string{"nope.yml: configuration file not found"}, nil},
 		{"an allowed external account", []string{"check", example, "--account", "123456789012", "--allow-external-principal", "999999999999"}, exitBlocking,
-			[]string{"3 findings (3 blocking)"}, nil, []string{"999999999999"}},
+			[]string{"4 findings (3 blocking)"}, nil, []string{"999999999999"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -127,7 +129,7 @@ func TestConfigurationIsReadAndErrorsPointAtIt(t *testing.T) {
 	os.WriteFile(good, []byte("account: \"123456789012\"\nblock-on: [ERROR]\nallow: {codes: [INVALID_ACTION]}\n"), 0o644)
 	o := runArgs(t, nil, "check", "--config", good, example)
 	// ERROR blocks, but INVALID_ACTION is allowed: one blocking finding left.
-	if o.code != exitBlocking || !strings.Contains(o.stdout, "4 findings (1 blocking)") {
+	if o.code != exitBlocking || !strings.Contains(o.stdout, "5 findings (1 blocking)") {
 		t.Errorf("code %d stdout %s", o.code, o.stdout)
 	}
 	bad := filepath.Join(dir, "bad.yml")
@@ -171,7 +173,7 @@ func TestParametersFilesPinAndFailWithTheirLine(t *testing.T) {
 	os.WriteFile(good, []byte(`[{"ParameterKey": "Environment", "ParameterValue": "staging"}]`), 0o644)
 	os.WriteFile(bad, []byte("[\"Environment=staging\",\n \"Enviroment=production\"]"), 0o644)
 	o := runArgs(t, nil, "check", example, "--account", "123456789012", "--parameters-file", good)
-	if o.code != exitBlocking || !strings.Contains(o.stdout, "3 findings (3 blocking)") || strings.Contains(o.stdout, "kmss") {
+	if o.code != exitBlocking || !strings.Contains(o.stdout, "4 findings (3 blocking)") || strings.Contains(o.stdout, "kmss") {
 		t.Errorf("with the staging file pinned: %d\n%s%s", o.code, o.stdout, o.stderr)
 	}
 	o = runArgs(t, nil, "check", example, "--account", "123456789012", "--parameters-file", bad)

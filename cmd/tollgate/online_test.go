@@ -49,7 +49,7 @@ func TestAccessAnalyzerFailuresLeaveTheOfflineReport(t *testing.T) {
 	fake.Fail = "ValidatePolicy"
 	t.Setenv("AWS_ENDPOINT_URL_ACCESSANALYZER", fake.URL)
 	o := runArgs(t, nil, "check", example, "--access-analyzer", "--region", "eu-west-1", "--account", "123456789012")
-	if o.code != exitBlocking || !strings.Contains(o.stdout, "4 findings (4 blocking)") || !strings.Contains(o.stdout, "note: IAM Access Analyzer ValidatePolicy failed") {
+	if o.code != exitBlocking || !strings.Contains(o.stdout, "5 findings (4 blocking)") || !strings.Contains(o.stdout, "note: IAM Access Analyzer ValidatePolicy failed") {
 		t.Errorf("code %d\n%s", o.code, o.stdout)
 	}
 	if strings.Count(o.stdout, "ValidatePolicy failed") != 1 {
