@@ -2,6 +2,7 @@ package checks
 
 import (
 	"errors"
+	"slices"
 
 	"github.com/tollgate-dev/tollgate/policy"
 	"github.com/tollgate-dev/tollgate/template"
@@ -63,6 +64,7 @@ func (k *Checker) checkWith(t *template.Template, online func(*template.Extracti
 	if t.Root != nil {
 		r := template.NewResolver(t, k.opts.Values)
 		tc.Extraction = template.Extract(t, r)
+		excludeTypes(tc.Extraction, k.opts.ExcludeTypes)
 		tc.Policies = make([]*PolicyContext, 0, len(tc.Extraction.Policies))
 		for _, p := range tc.Extraction.Policies {
 			tc.Policies = append(tc.Policies, &PolicyContext{TemplateContext: tc, Policy: p, Doc: policy.Parse(p.Document)})
@@ -116,6 +118,16 @@ func (k *Checker) checkWith(t *template.Template, online func(*template.Extracti
 		}
 	}
 	return res
+}
+
+// excludeTypes drops the policies of the excluded resource types, as if
+// the template did not declare them.
+func excludeTypes(x *template.Extraction, types []string) {
+	if len(types) == 0 {
+		return
+	}
+	x.Policies = slices.DeleteFunc(x.Policies, func(p *template.Policy) bool { return slices.Contains(types, p.ResourceType) })
+	x.ManagedPolicies = slices.DeleteFunc(x.ManagedPolicies, func(m template.ManagedPolicyRef) bool { return slices.Contains(types, m.ResourceType) })
 }
 
 // Rules returns every rule, in the order they run. This list is the registry:

@@ -61,6 +61,15 @@ type Options struct {
 	// (o-xxxxxxxxxx) that principals may come from without being external.
 	TrustedAccounts []string
 	TrustedOrgs     []string
+	// TrustedPrincipals are principals that are not external whatever
+	// their account: principal ARNs (arn:aws:iam::111111111111:role/Peer),
+	// identity providers (graph.facebook.com, a SAML or OIDC provider ARN)
+	// and "*", which accepts anonymous access. They are cfn-policy-validator's
+	// --allow-external-principals values that are not account IDs.
+	TrustedPrincipals []string
+	// ExcludeTypes are resource types whose policies are not checked
+	// (cfn-policy-validator's --exclude-resource-types).
+	ExcludeTypes []string
 	// AllowDynamicRefWithoutVersion accepts {{resolve:ssm:NAME}} without a
 	// version in policies (cfn-policy-validator's
 	// --allow-dynamic-ref-without-version).

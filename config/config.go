@@ -36,22 +36,25 @@ func Schema() []byte { return schemaJSON }
 
 // Config is the content of .tollgate.yml.
 type Config struct {
-	Version          int               `yaml:"version"`
-	Paths            []string          `yaml:"paths"`
-	Include          []string          `yaml:"include"`
-	Exclude          []string          `yaml:"exclude"`
-	Account          string            `yaml:"account"`
-	Region           string            `yaml:"region"`
-	Parameters       map[string]string `yaml:"parameters"`
-	BlockOn          []string          `yaml:"block-on"`
-	Block            Codes             `yaml:"block"`
-	Allow            Codes             `yaml:"allow"`
-	TrustedAccounts  []string          `yaml:"trusted-accounts"`
-	TrustedOrgs      []string          `yaml:"trusted-orgs"`
-	AccessAnalyzer   bool              `yaml:"access-analyzer"`
-	SensitiveActions []string          `yaml:"sensitive-actions"`
-	Regions          []string          `yaml:"regions"`
-	GitOps           GitOps            `yaml:"gitops"`
+	Version         int               `yaml:"version"`
+	Paths           []string          `yaml:"paths"`
+	Include         []string          `yaml:"include"`
+	Exclude         []string          `yaml:"exclude"`
+	Account         string            `yaml:"account"`
+	Region          string            `yaml:"region"`
+	Parameters      map[string]string `yaml:"parameters"`
+	BlockOn         []string          `yaml:"block-on"`
+	Block           Codes             `yaml:"block"`
+	Allow           Codes             `yaml:"allow"`
+	TrustedAccounts []string          `yaml:"trusted-accounts"`
+	TrustedOrgs     []string          `yaml:"trusted-orgs"`
+	// TrustedPrincipals are principal ARNs, identity providers and "*"
+	// that are not external whatever their account.
+	TrustedPrincipals []string `yaml:"trusted-principals"`
+	AccessAnalyzer    bool     `yaml:"access-analyzer"`
+	SensitiveActions  []string `yaml:"sensitive-actions"`
+	Regions           []string `yaml:"regions"`
+	GitOps            GitOps   `yaml:"gitops"`
 	// AllowDynamicRefWithoutVersion accepts {{resolve:ssm:NAME}} without a
 	// version in policies.
 	AllowDynamicRefWithoutVersion bool `yaml:"allow-dynamic-ref-without-version"`
@@ -492,6 +495,8 @@ func patternHint(loc []string) string {
 		return `; expected a 12-digit account ID such as "123456789012"`
 	case "trusted-orgs":
 		return `; expected an organization ID such as "o-a1b2c3d4e5"`
+	case "trusted-principals":
+		return `; expected a principal ARN such as "arn:aws:iam::123456789012:role/Peer", an identity provider such as "graph.facebook.com", or "*"`
 	case "region":
 		return "; expected a Region such as eu-west-1"
 	case "block", "allow":

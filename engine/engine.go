@@ -16,6 +16,7 @@ import (
 	"github.com/tollgate-dev/tollgate/checks"
 	"github.com/tollgate-dev/tollgate/config"
 	"github.com/tollgate-dev/tollgate/diff"
+	"github.com/tollgate-dev/tollgate/model"
 	"github.com/tollgate-dev/tollgate/report"
 	"github.com/tollgate-dev/tollgate/template"
 )
@@ -47,6 +48,11 @@ type Options struct {
 	// Online are checks that need AWS, run on each template after the
 	// offline ones; their findings merge with the offline findings.
 	Online []Online
+	// Ignore suppresses the findings these --ignore-finding selectors name.
+	Ignore []checks.IgnoreSelector
+	// KeepPolicies keeps each template's parse and policies in the result
+	// (Template.Extracted), for the renderers that show policies.
+	KeepPolicies bool
 }
 
 // BaseChecker is an Online backend that also compares a template with its
@@ -166,6 +172,9 @@ func Check(ctx context.Context, opts Options) (*report.Result, error) {
 	if res.Diffs != nil {
 		sortStacks(res.Diffs.Stacks)
 	}
+	for _, s := range checks.Ignore(res.Findings, opts.Ignore) {
+		res.Notices = append(res.Notices, fmt.Sprintf("--ignore-finding %s matched no finding", s))
+	}
 	res.Notices = uniq(res.Notices)
 	opts.Block.Apply(res.Findings)
 	res.Stats.Duration = time.Since(start)
@@ -282,6 +291,9 @@ func process(ctx context.Context, checker *checks.Checker, opts *Options, c cand
 		principalPolicies: r.PrincipalPolicies,
 		notices:           notices,
 	}
+	if opts.KeepPolicies {
+		out.template.Extracted = &model.Extracted{Template: t, Values: opts.Checks.Values, Extraction: r.Extraction}
+	}
 	return out
 }
 
@@ -327,7 +339,7 @@ func FromSettings(s *config.Settings, tool report.Tool) Options {
 	return Options{
 		Paths: s.Paths, Include: s.Include, Exclude: s.Exclude,
 		Checks: s.Checks, Block: s.Block, Tool: tool,
-		Baseline: s.Baseline, BaselineFile: s.BaselineFile,
+		Baseline: s.Baseline, BaselineFile: s.BaselineFile, Ignore: s.Ignore,
 		Notices: append([]string(nil), s.Notices...),
 	}
 }

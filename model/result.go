@@ -10,6 +10,7 @@ import (
 
 	"github.com/tollgate-dev/tollgate/checks"
 	"github.com/tollgate-dev/tollgate/diff"
+	"github.com/tollgate-dev/tollgate/template"
 )
 
 // Result is everything a run found; every renderer reads only this.
@@ -54,6 +55,18 @@ type Template struct {
 	Stack     string
 	Resources int
 	Policies  int
+	// Extracted holds the parsed template and its policies, for the
+	// renderers that show policies (tollgate policies, the
+	// cfn-policy-validator shape); nil unless the run kept them.
+	Extracted *Extracted
+}
+
+// Extracted is a template as the checks read it: parsed, resolved with
+// Values, and its policies extracted.
+type Extracted struct {
+	Template   *template.Template
+	Values     template.Values
+	Extraction *template.Extraction
 }
 
 // Stats counts what a run did.
