@@ -54,6 +54,9 @@ func exampleResult(t *testing.T) *report.Result {
 		Checks: checks.Options{Data: data, Values: template.Values{AccountID: "123456789012"}},
 		Block:  checks.BlockPolicy{Types: checks.DefaultBlockTypes},
 		Tool:   tool,
+		// The cfn-policy-validator shape names findings after principals
+		// and resources; tollgate policies lists the policies.
+		KeepPolicies: true,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,290 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/tollgate-dev/tollgate/compat/cfnpv"
+	"github.com/tollgate-dev/tollgate/model"
+	"github.com/tollgate-dev/tollgate/template"
+)
+
+// tollgate policies lists every policy tollgate extracted from the
+// templates and resolved: where it is, what declares it, what kind it is,
+// who or what it attaches to, in which branch it holds, and its document
+// with what only deployment can tell shown as its origin
+// ("<GetAtt Queue.Arn>").
+
+// PolicyEntry is one policy of PoliciesJSON.
+type PolicyEntry struct {
+	File         string `json:"file"`
+	Line         int    `json:"line"`
+	Column       int    `json:"column"`
+	Resource     string `json:"resource"`
+	ResourceType string `json:"resourceType"`
+	// Kind is identity, trust, resource or permissions boundary.
+	Kind string `json:"kind"`
+	// Name is the policy's name as cfn-policy-validator reports it
+	// (TrustPolicy, an inline policy's name, BucketPolicy).
+	Name string `json:"name"`
+	Path string `json:"path"`
+	// AttachedTo are the principals an identity policy attaches to, or
+	// the resource a resource policy governs.
+	AttachedTo []Attachment `json:"attachedTo"`
+	Branch     string       `json:"branch,omitempty"`
+	// Document is the resolved document, in template key order.
+	Document json.RawMessage `json:"document"`
+}
+
+// Attachment is a principal or resource a policy applies to.
+type Attachment struct {
+	// Kind is role, user, group, permission set or resource.
+	Kind string `json:"kind"`
+	// Name is the principal's or resource's name (RoleName, the bucket's
+	// name), Type the governed resource's type.
+	Name string `json:"name"`
+	Type string `json:"type,omitempty"`
+}
+
+// NotChecked is a place that declares access which tollgate does not read.
+type NotChecked struct {
+	File         string `json:"file"`
+	Line         int    `json:"line"`
+	Column       int    `json:"column"`
+	Resource     string `json:"resource"`
+	ResourceType string `json:"resourceType"`
+	Reason       string `json:"reason"`
+}
+
+// PoliciesReport is the JSON of tollgate policies.
+type PoliciesReport struct {
+	Version    int           `json:"version"`
+	Policies   []PolicyEntry `json:"policies"`
+	NotChecked []NotChecked  `json:"notChecked"`
+	Notices    []string      `json:"notices,omitempty"`
+	Errors     []string      `json:"errors,omitempty"`
+}
+
+// NewPoliciesReport lists the policies of a result whose templates kept
+// them (engine.Options.KeepPolicies).
+func NewPoliciesReport(r *Result) PoliciesReport {
+	out := PoliciesReport{Version: 1, Policies: []PolicyEntry{}, NotChecked: []NotChecked{}, Notices: r.Notices, Errors: r.Errors}
+	for _, t := range r.Templates {
+		if t.Extracted == nil {
+			continue
+		}
+		out.Policies = append(out.Policies, templatePolicies(t.File, t.Extracted)...)
+		out.NotChecked = append(out.NotChecked, notChecked(t.File, t.Extracted)...)
+	}
+	return out
+}
+
+func templatePolicies(file string, x *model.Extracted) []PolicyEntry {
+	attached := cfnpv.Attachments(x)
+	boundaries := permissionBoundaries(x.Template)
+	var out []PolicyEntry
+	for _, p := range x.Extraction.Policies {
+		e := PolicyEntry{File: file, Line: p.Pos.Line, Column: p.Pos.Col, Resource: p.LogicalID, ResourceType: p.ResourceType,
+			Kind: p.Kind.String(), Path: p.Path, Branch: p.Branch, AttachedTo: []Attachment{}}
+		if boundaries[p.LogicalID] && p.ResourceType == "AWS::IAM::ManagedPolicy" {
+			e.Kind = "permissions boundary"
+		}
+		for _, a := range attached[p] {
+			if e.Name == "" {
+				e.Name = a.PolicyName
+			}
+			if a.Kind != cfnpv.KindOrphan {
+				e.AttachedTo = append(e.AttachedTo, Attachment{Kind: a.Kind, Name: a.Name, Type: a.Type})
+			}
+		}
+		if e.Name == "" {
+			e.Name = p.Name
+		}
+		var buf bytes.Buffer
+		writePolicyDocument(&buf, p.Document, "", 0)
+		e.Document = json.RawMessage(buf.Bytes())
+		out = append(out, e)
+	}
+	return out
+}
+
+// permissionBoundaries are the managed policies of the template that a
+// principal uses as its permissions boundary.
+func permissionBoundaries(t *template.Template) map[string]bool {
+	out := map[string]bool{}
+	for _, r := range t.Resources {
+		if fn, arg, ok := r.Properties.Get("PermissionsBoundary").Intrinsic(); ok && fn == "Ref" {
+			if id, ok := arg.Str(); ok {
+				out[id] = true
+			}
+		}
+	}
+	return out
+}
+
+// notChecked lists what the extraction says it did not read.
+func notChecked(file string, x *model.Extracted) []NotChecked {
+	var out []NotChecked
+	for _, u := range unchecked(x.Extraction) {
+		out = append(out, NotChecked{File: file, Line: u.Pos.Line, Column: u.Pos.Col, Resource: u.LogicalID, ResourceType: u.ResourceType, Reason: u.Reason})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Line < out[j].Line })
+	return out
+}
+
+// uncheckedPlace is a place the extraction did not read.
+type uncheckedPlace struct {
+	LogicalID, ResourceType, Reason string
+	Pos                             template.Pos
+}
+
+// unchecked reads the extraction's unread places. (The extraction does
+// not list them yet; this is where they join the listing.)
+func unchecked(*template.Extraction) []uncheckedPlace { return nil }
+
+// writePolicyDocument writes a resolved node as indented JSON in template key
+// order; an unknown value is written as its origin in angle brackets.
+func writePolicyDocument(b *bytes.Buffer, n *template.Node, indent string, depth int) {
+	str := func(s string) {
+		var q bytes.Buffer
+		enc := json.NewEncoder(&q)
+		enc.SetEscapeHTML(false)
+		enc.Encode(s)
+		b.Write(bytes.TrimSuffix(q.Bytes(), []byte("\n")))
+	}
+	switch {
+	case n == nil || depth > template.MaxDepth:
+		b.WriteString("null")
+	case n.Kind == template.Map:
+		if len(n.Fields) == 0 {
+			b.WriteString("{}")
+			return
+		}
+		b.WriteString("{")
+		for i, f := range n.Fields {
+			if i > 0 {
+				b.WriteString(",")
+			}
+			b.WriteString("\n" + indent + "  ")
+			str(f.Key)
+			b.WriteString(": ")
+			writePolicyDocument(b, f.Value, indent+"  ", depth+1)
+		}
+		b.WriteString("\n" + indent + "}")
+	case n.Kind == template.Seq:
+		if len(n.Items) == 0 {
+			b.WriteString("[]")
+			return
+		}
+		b.WriteString("[")
+		for i, it := range n.Items {
+			if i > 0 {
+				b.WriteString(",")
+			}
+			b.WriteString("\n" + indent + "  ")
+			writePolicyDocument(b, it, indent+"  ", depth+1)
+		}
+		b.WriteString("\n" + indent + "]")
+	case n.Kind == template.Null:
+		b.WriteString("null")
+	case n.Kind == template.Unknown:
+		str(OriginText(n))
+	default:
+		str(n.Value)
+	}
+}
+
+// OriginText shows a value known only at deploy time by where it comes
+// from: "<GetAtt Queue.Arn>", "arn:aws:s3:::<Ref Bucket>/*",
+// "<resolve:ssm:/app/role>".
+func OriginText(n *template.Node) string {
+	if len(n.Items) > 0 {
+		var sb strings.Builder
+		for _, p := range n.Items {
+			if s, ok := p.Str(); ok {
+				sb.WriteString(s)
+				continue
+			}
+			sb.WriteString(OriginText(p))
+		}
+		return sb.String()
+	}
+	switch o := n.Origin; {
+	case o == nil:
+	case o.Pseudo != "":
+		return "<" + o.Pseudo + ">"
+	case o.Resource != "" && o.Attribute != "":
+		return "<GetAtt " + o.Resource + "." + o.Attribute + ">"
+	case o.Resource != "":
+		return "<Ref " + o.Resource + ">"
+	case o.Parameter != "":
+		return "<Ref " + o.Parameter + ">"
+	}
+	desc := strings.TrimPrefix(n.Value, "!")
+	desc = strings.TrimSuffix(strings.TrimPrefix(desc, "{{"), "}}")
+	if inner, ok := strings.CutPrefix(desc, "${"); ok {
+		desc = "Ref " + strings.TrimSuffix(inner, "}")
+	}
+	return "<" + desc + ">"
+}
+
+// PoliciesJSON writes the policies of a result as JSON.
+func PoliciesJSON(w io.Writer, r *Result) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(NewPoliciesReport(r))
+}
+
+// PoliciesText writes the policies of a result for a terminal: one block
+// per policy, its place and facts, then its document.
+func PoliciesText(w io.Writer, r *Result, o TextOptions) error {
+	rep := NewPoliciesReport(r)
+	var b bytes.Buffer
+	bold := func(s string) string {
+		if o.Color {
+			return "\x1b[1m" + s + "\x1b[0m"
+		}
+		return s
+	}
+	for _, p := range rep.Policies {
+		fmt.Fprintf(&b, "%s:%d:%d: %s %s policy %s [%s]\n", Plain(p.File), p.Line, p.Column, bold(Plain(p.Resource)),
+			p.Kind, Plain(p.Name), Plain(p.ResourceType))
+		if len(p.AttachedTo) > 0 {
+			var to []string
+			for _, a := range p.AttachedTo {
+				kind := a.Kind
+				if kind == cfnpv.KindResource {
+					kind = a.Type
+				}
+				to = append(to, kind+" "+a.Name)
+			}
+			fmt.Fprintf(&b, "    attaches to: %s\n", Plain(strings.Join(to, ", ")))
+		} else if p.Kind == "identity" {
+			b.WriteString("    attaches to: no principal of this template\n")
+		}
+		if p.Branch != "" {
+			fmt.Fprintf(&b, "    %s\n", Plain(p.Branch))
+		}
+		for _, line := range strings.Split(string(p.Document), "\n") {
+			b.WriteString("    " + PlainLines(line) + "\n")
+		}
+		b.WriteString("\n")
+	}
+	for _, u := range rep.NotChecked {
+		fmt.Fprintf(&b, "%s:%d:%d: not checked: %s [%s]: %s\n", Plain(u.File), u.Line, u.Column, Plain(u.Resource), Plain(u.ResourceType), Plain(u.Reason))
+	}
+	for _, n := range rep.Notices {
+		fmt.Fprintf(&b, "note: %s\n", Plain(n))
+	}
+	for _, e := range rep.Errors {
+		fmt.Fprintf(&b, "error: %s\n", Plain(e))
+	}
+	fmt.Fprintf(&b, "%d policies in %d templates\n", len(rep.Policies), r.Stats.Templates)
+	_, err := w.Write(b.Bytes())
+	return err
+}
