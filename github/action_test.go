@@ -3,6 +3,7 @@ package github
 import (
 	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -60,6 +61,10 @@ func TestActionMetadata(t *testing.T) {
 			want[k] = v
 		}
 		want["github-token"] = "${{ github.token }}" // the runner fills it
+		// How the composite action gets its binary; the binary never reads
+		// them (internal/release tests them).
+		want["install"] = "release"
+		want["release-url"] = "https://github.com/tollgate-dev/tollgate/releases/download"
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("action.yml defaults differ from InputDefaults (-code +action.yml):\n%s", diff)
 		}
@@ -78,9 +83,10 @@ func TestActionMetadata(t *testing.T) {
 			t.Errorf("outputs (-want +got):\n%s", diff)
 		}
 	})
-	t.Run("it is a container action built from the Dockerfile", func(t *testing.T) {
-		if md.Runs.Using != "docker" || md.Runs.Image != "Dockerfile" {
-			t.Errorf("runs = %+v, want docker with the Dockerfile", md.Runs)
+	t.Run("it is a composite action, which runs on every runner OS", func(t *testing.T) {
+		// internal/release runs its steps; here only the kind.
+		if md.Runs.Using != "composite" {
+			t.Errorf("runs.using = %q, want composite", md.Runs.Using)
 		}
 	})
 }
@@ -101,9 +107,50 @@ func TestReusableWorkflowIsCallable(t *testing.T) {
 	}
 }
 
-// TestActionlint lints the workflows users call or copy and this
-// repository's own, with the local action (uses: ./) checked against
-// action.yml.
+// actionAsWorkflow turns action.yml's composite steps into a workflow
+// actionlint can lint: its inputs become workflow_call inputs, so that
+// every ${{ inputs.X }}, ${{ steps.… }} and env name in the steps is
+// checked, and the scripts go through shellcheck like any run: step.
+func actionAsWorkflow(t *testing.T, root string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(root, "action.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var action struct {
+		Inputs map[string]any
+		Runs   struct{ Steps []any }
+	}
+	if err := yaml.Unmarshal(data, &action); err != nil {
+		t.Fatal(err)
+	}
+	inputs := map[string]any{}
+	for name := range action.Inputs {
+		// No description: they are prose, some with ${{ }} examples.
+		inputs[name] = map[string]any{"type": "string", "required": false}
+	}
+	wf := map[string]any{
+		"name": "action.yml's steps",
+		"on":   map[string]any{"workflow_call": map[string]any{"inputs": inputs}},
+		"jobs": map[string]any{"action": map[string]any{"runs-on": "ubuntu-latest", "steps": action.Runs.Steps}},
+	}
+	out, err := yaml.Marshal(wf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), ".github", "workflows")
+	os.MkdirAll(dir, 0o755)
+	path := filepath.Join(dir, "action-steps.yml")
+	if err := os.WriteFile(path, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestActionlint lints the workflows users call or copy, this
+// repository's own (the release workflow too), with the local action
+// (uses: ./) checked against action.yml, and action.yml's own steps; the
+// scripts in them go through shellcheck.
 func TestActionlint(t *testing.T) {
 	root, err := filepath.Abs("..")
 	if err != nil {
@@ -117,14 +164,19 @@ func TestActionlint(t *testing.T) {
 	if len(files) < 3 {
 		t.Fatalf("found only %d workflow files", len(files))
 	}
+	shellcheck, err := exec.LookPath("shellcheck")
+	if err != nil {
+		if os.Getenv("TOLLGATE_CI") == "1" {
+			t.Fatal("TOLLGATE_CI=1 and shellcheck is not installed (.ci/run installs it)")
+		}
+		t.Log("shellcheck is not installed: the run: scripts are not checked")
+	}
 	proj, err := actionlint.NewProject(root)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	// shellcheck and pyflakes are external programs; the workflows run no
-	// inline scripts, so the lint needs neither.
-	l, err := actionlint.NewLinter(&out, &actionlint.LinterOptions{WorkingDir: root})
+	l, err := actionlint.NewLinter(&out, &actionlint.LinterOptions{WorkingDir: root, Shellcheck: shellcheck})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +184,19 @@ func TestActionlint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, e := range errs {
-		t.Errorf("%s:%d:%d: %s [%s]", strings.TrimPrefix(e.Filepath, root+"/"), e.Line, e.Column, e.Message, e.Kind)
+	steps := actionAsWorkflow(t, root)
+	more, err := l.LintFiles([]string{steps}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range append(errs, more...) {
+		name := strings.TrimPrefix(e.Filepath, root+"/")
+		if strings.HasSuffix(e.Filepath, "action-steps.yml") {
+			name = "action.yml (its steps as a workflow)"
+		}
+		t.Errorf("%s:%d:%d: %s [%s]", name, e.Line, e.Column, e.Message, e.Kind)
+	}
+	if testing.Verbose() {
+		t.Logf("linted %d workflows and action.yml's %s", len(files), filepath.Base(steps))
 	}
 }

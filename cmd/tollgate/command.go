@@ -10,11 +10,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"strings"
 
 	cfnpv "github.com/tollgate-dev/tollgate/compat/cfnpv/command"
 	"github.com/tollgate-dev/tollgate/config"
+	"github.com/tollgate-dev/tollgate/internal/buildinfo"
 	"github.com/tollgate-dev/tollgate/model"
 	"github.com/tollgate-dev/tollgate/report"
 )
@@ -36,20 +36,6 @@ func exitCode(s model.Status) int {
 		return exitFailure
 	}
 	return exitOK
-}
-
-// version is set at build time: -ldflags "-X main.version=v1.2.3".
-var version = ""
-
-// toolVersion returns the version of this build.
-func toolVersion() string {
-	if version != "" {
-		return version
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "dev"
 }
 
 func tool() report.Tool {
@@ -118,7 +104,7 @@ func helpText() string {
 	for _, c := range commands() {
 		line(c.usage, c.summary)
 	}
-	line("version", "print the version")
+	line("version [--json]", "print the version, commit, date and Go version")
 	line("help [COMMAND]", "show help, with a command's flags")
 	b.WriteString("\nExit status: 0 no blocking finding, 1 blocking findings, 2 bad usage or\nconfiguration, 3 the check itself failed.\n")
 	return b.String()
@@ -135,7 +121,9 @@ func run(args []string, e *env) int {
 	name, rest := args[0], args[1:]
 	switch name {
 	case "version", "--version", "-version":
-		fmt.Fprintln(e.stdout, "tollgate", toolVersion())
+		if err := buildinfo.Command(rest, e.stdout, build()); err != nil {
+			return reportError(e, err)
+		}
 		return exitOK
 	case "help", "-h", "--help", "-help":
 		return runHelp(rest, e)
