@@ -48,6 +48,9 @@ type Attachment struct {
 	// name), Type the governed resource's type.
 	Name string `json:"name"`
 	Type string `json:"type,omitempty"`
+	// Boundary is set when the policy is the principal's permissions
+	// boundary rather than attached to it.
+	Boundary bool `json:"boundary,omitempty"`
 }
 
 // NotChecked is a place that declares access which tollgate does not read.
@@ -98,7 +101,7 @@ func templatePolicies(file string, x *model.Extracted) []PolicyEntry {
 				e.Name = a.PolicyName
 			}
 			if a.Kind != cfnpv.KindOrphan {
-				e.AttachedTo = append(e.AttachedTo, Attachment{Kind: a.Kind, Name: a.Name, Type: a.Type})
+				e.AttachedTo = append(e.AttachedTo, Attachment{Kind: a.Kind, Name: a.Name, Type: a.Type, Boundary: a.Boundary})
 			}
 		}
 		if e.Name == "" {
@@ -192,44 +195,10 @@ func writePolicyDocument(b *bytes.Buffer, n *template.Node, indent string, depth
 	case n.Kind == template.Null:
 		b.WriteString("null")
 	case n.Kind == template.Unknown:
-		str(OriginText(n))
+		str(cfnpv.OriginText(n))
 	default:
 		str(n.Value)
 	}
-}
-
-// OriginText shows a value known only at deploy time by where it comes
-// from: "<GetAtt Queue.Arn>", "arn:aws:s3:::<Ref Bucket>/*",
-// "<resolve:ssm:/app/role>".
-func OriginText(n *template.Node) string {
-	if len(n.Items) > 0 {
-		var sb strings.Builder
-		for _, p := range n.Items {
-			if s, ok := p.Str(); ok {
-				sb.WriteString(s)
-				continue
-			}
-			sb.WriteString(OriginText(p))
-		}
-		return sb.String()
-	}
-	switch o := n.Origin; {
-	case o == nil:
-	case o.Pseudo != "":
-		return "<" + o.Pseudo + ">"
-	case o.Resource != "" && o.Attribute != "":
-		return "<GetAtt " + o.Resource + "." + o.Attribute + ">"
-	case o.Resource != "":
-		return "<Ref " + o.Resource + ">"
-	case o.Parameter != "":
-		return "<Ref " + o.Parameter + ">"
-	}
-	desc := strings.TrimPrefix(n.Value, "!")
-	desc = strings.TrimSuffix(strings.TrimPrefix(desc, "{{"), "}}")
-	if inner, ok := strings.CutPrefix(desc, "${"); ok {
-		desc = "Ref " + strings.TrimSuffix(inner, "}")
-	}
-	return "<" + desc + ">"
 }
 
 // PoliciesJSON writes the policies of a result as JSON.
@@ -261,6 +230,9 @@ func PoliciesText(w io.Writer, r *Result, o TextOptions) error {
 				if kind == cfnpv.KindResource {
 					kind = a.Type
 				}
+				if a.Boundary {
+					kind = "bounds " + kind
+				}
 				to = append(to, kind+" "+a.Name)
 			}
 			fmt.Fprintf(&b, "    attaches to: %s\n", Plain(strings.Join(to, ", ")))
@@ -284,7 +256,7 @@ func PoliciesText(w io.Writer, r *Result, o TextOptions) error {
 	for _, e := range rep.Errors {
 		fmt.Fprintf(&b, "error: %s\n", Plain(e))
 	}
-	fmt.Fprintf(&b, "%d policies in %d templates\n", len(rep.Policies), r.Stats.Templates)
+	fmt.Fprintf(&b, "%s in %s\n", plural(len(rep.Policies), "policy", "policies"), plural(r.Stats.Templates, "template", "templates"))
 	_, err := w.Write(b.Bytes())
 	return err
 }

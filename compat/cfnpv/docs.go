@@ -76,7 +76,7 @@ func (b *builder) tree(n *template.Node, depth int) any {
 	case template.Null:
 		return nil
 	}
-	return b.text(n, "<"+n.Value+">")
+	return b.text(n, OriginText(n))
 }
 
 // document is a resource's policy as the tool assembles it: a function's

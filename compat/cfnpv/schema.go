@@ -94,28 +94,101 @@ func pyRepr(n *template.Node) string {
 	return n.Value
 }
 
+// evaluated are the properties cfn-policy-validator evaluates of each
+// type it reads: a parameter elsewhere in the template does not matter to
+// it.
+var evaluated = map[string][]string{
+	"AWS::IAM::Role":                        {"Path", "RoleName", "AssumeRolePolicyDocument", "Policies", "ManagedPolicyArns"},
+	"AWS::IAM::User":                        {"Path", "UserName", "Policies", "ManagedPolicyArns"},
+	"AWS::IAM::Group":                       {"Path", "GroupName", "Policies", "ManagedPolicyArns"},
+	"AWS::SSO::PermissionSet":               {"Name", "InlinePolicy", "ManagedPolicies"},
+	"AWS::IAM::ManagedPolicy":               {"ManagedPolicyName", "PolicyDocument", "Path", "Roles", "Users", "Groups"},
+	"AWS::IAM::Policy":                      {"PolicyName", "PolicyDocument", "Roles", "Users", "Groups"},
+	"AWS::IAM::RolePolicy":                  {"PolicyName", "PolicyDocument", "RoleName"},
+	"AWS::IAM::UserPolicy":                  {"PolicyName", "PolicyDocument", "UserName"},
+	"AWS::IAM::GroupPolicy":                 {"PolicyName", "PolicyDocument", "GroupName"},
+	"AWS::S3::Bucket":                       {"BucketName", "AccessControl"},
+	"AWS::S3::BucketPolicy":                 {"Bucket", "PolicyDocument"},
+	"AWS::S3::AccessPoint":                  {"Name", "Policy", "VpcConfiguration"},
+	"AWS::S3::MultiRegionAccessPointPolicy": {"MrapName", "Policy"},
+	"AWS::SQS::QueuePolicy":                 {"PolicyDocument", "Queues"},
+	"AWS::SNS::TopicPolicy":                 {"PolicyDocument", "Topics"},
+	"AWS::KMS::Key":                         {"KeyPolicy"},
+	"AWS::Lambda::Permission":               {"Action", "FunctionName", "Principal", "SourceAccount", "SourceArn"},
+	"AWS::SecretsManager::ResourcePolicy":   {"ResourcePolicy", "SecretId"},
+	"AWS::ApiGateway::RestApi":              {"Policy", "Name"},
+	"AWS::CodeArtifact::Domain":             {"PermissionsPolicyDocument", "DomainName"},
+	"AWS::Backup::BackupVault":              {"AccessPolicy", "BackupVaultName"},
+	"AWS::S3Express::AccessPoint":           {"Policy", "Name", "VpcConfiguration"},
+}
+
 // MissingParameter returns the first parameter, in the order
-// cfn-policy-validator evaluates the resources it reads, that their
-// properties refer to and that has neither a value (params) nor a
+// cfn-policy-validator evaluates the resources it reads, that the
+// properties it evaluates refer to (directly, or through the name of a
+// resource they Ref or GetAtt) and that has neither a value (params) nor a
 // default: the tool cannot evaluate the template without it. (It wants a
 // value even when there is a default; tollgate takes the default.)
 func MissingParameter(x *model.Extracted, params map[string]string, exclude []string) string {
-	b := newBuilder(x.Template, x.Values, x.Extraction, exclude)
-	missing := func(o *template.Origin) bool {
-		if o == nil || o.Parameter == "" {
-			return false
-		}
-		p := x.Template.Parameters[o.Parameter]
-		_, given := params[o.Parameter]
+	t := x.Template
+	b := newBuilder(t, x.Values, x.Extraction, exclude)
+	missing := func(name string) bool {
+		p := t.Parameters[name]
+		_, given := params[name]
 		return !given && p != nil && p.Default == nil && !strings.HasPrefix(p.Type, "AWS::SSM::")
 	}
+	followed := map[string]bool{}
 	var walk func(n *template.Node, depth int) string
+	// follow walks the name property of a resource a Ref or GetAtt names.
+	follow := func(id string, depth int) string {
+		res := t.Resource(id)
+		if res == nil || followed[id] {
+			return ""
+		}
+		followed[id] = true
+		if prop, ok := nameProps[res.Type]; ok {
+			return walk(res.Properties.Get(prop), depth+1)
+		}
+		return ""
+	}
 	walk = func(n *template.Node, depth int) string {
 		if n == nil || depth > template.MaxDepth {
 			return ""
 		}
-		if n.Kind == template.Unknown && missing(n.Origin) {
-			return n.Origin.Parameter
+		if fn, arg, ok := n.Intrinsic(); ok {
+			var names []string
+			switch fn {
+			case "Ref":
+				name, _ := arg.Str()
+				names = []string{name}
+			case "Fn::GetAtt":
+				if s, ok := arg.Str(); ok {
+					id, _, _ := strings.Cut(s, ".")
+					names = []string{id}
+				} else if arg != nil && arg.Kind == template.Seq && len(arg.Items) > 0 {
+					id, _ := arg.Items[0].Str()
+					names = []string{id}
+				}
+			case "Fn::Sub":
+				str, ok := arg.Str()
+				if !ok && arg != nil && arg.Kind == template.Seq && len(arg.Items) > 0 {
+					str, _ = arg.Items[0].Str()
+				}
+				for _, v := range subVariables(str) {
+					if arg.Kind == template.Seq && len(arg.Items) > 1 && arg.Items[1].Get(v) != nil {
+						continue // a variable of the Sub's own map
+					}
+					id, _, _ := strings.Cut(v, ".")
+					names = append(names, id)
+				}
+			}
+			for _, name := range names {
+				if missing(name) {
+					return name
+				}
+				if s := follow(name, depth); s != "" {
+					return s
+				}
+			}
 		}
 		for _, it := range n.Items {
 			if s := walk(it, depth+1); s != "" {
@@ -130,17 +203,14 @@ func MissingParameter(x *model.Extracted, params map[string]string, exclude []st
 		return ""
 	}
 	for _, res := range b.sorted() {
-		_, parsed := requirements[res.Type]
-		_, named := nameProps[res.Type]
-		if (!parsed && !named) || b.skipped(res) {
+		props, ok := evaluated[res.Type]
+		if !ok || b.skipped(res) {
 			continue
 		}
-		props := b.props(res)
-		if named && !parsed {
-			props = props.Get(nameProps[res.Type])
-		}
-		if s := walk(props, 0); s != "" {
-			return s
+		for _, prop := range props {
+			if s := walk(res.Properties.Get(prop), 0); s != "" {
+				return s
+			}
 		}
 	}
 	return ""

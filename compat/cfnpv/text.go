@@ -15,6 +15,9 @@ func (b *builder) text(n *template.Node, fallback string) string {
 	if s, ok := b.textOf(n, 0); ok {
 		return s
 	}
+	if b.origins && n != nil && n.Kind == template.Unknown {
+		return OriginText(n)
+	}
 	return fallback
 }
 
@@ -133,4 +136,41 @@ func (b *builder) fakeARN(res *template.Resource, fn string) string {
 		service, typ = strings.ToLower(parts[1]), strings.ToLower(parts[2])
 	}
 	return b.arn(service, r, typ+"/"+res.LogicalID)
+}
+
+// OriginText shows a value known only at deploy time by where it comes
+// from: "<GetAtt Queue.Arn>", "arn:aws:s3:::<Ref Bucket>/*",
+// "<resolve:ssm:/app/role>", "<ImportValue shared-BucketArn>".
+func OriginText(n *template.Node) string {
+	if len(n.Items) > 0 {
+		var sb strings.Builder
+		for _, p := range n.Items {
+			if s, ok := p.Str(); ok {
+				sb.WriteString(s)
+				continue
+			}
+			sb.WriteString(OriginText(p))
+		}
+		return sb.String()
+	}
+	switch o := n.Origin; {
+	case o == nil:
+	case o.Pseudo != "":
+		return "<" + o.Pseudo + ">"
+	case o.Resource != "" && o.Attribute != "":
+		return "<GetAtt " + o.Resource + "." + o.Attribute + ">"
+	case o.Resource != "":
+		return "<Ref " + o.Resource + ">"
+	case o.Parameter != "":
+		return "<Ref " + o.Parameter + ">"
+	}
+	if strings.HasPrefix(n.Value, "<") && strings.HasSuffix(n.Value, ">") {
+		return n.Value // already its origin: <resolve:ssm:/x>, <Rain::Constant c>
+	}
+	desc := strings.TrimPrefix(n.Value, "!")
+	desc = strings.TrimSuffix(strings.TrimPrefix(desc, "{{"), "}}")
+	if inner, ok := strings.CutPrefix(desc, "${"); ok {
+		desc = "Ref " + strings.TrimSuffix(inner, "}")
+	}
+	return "<" + desc + ">"
 }

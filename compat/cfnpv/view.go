@@ -10,6 +10,7 @@ package cfnpv
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/tollgate-dev/tollgate/model"
@@ -148,11 +149,16 @@ func Build(t *template.Template, v Values, x *template.Extraction, exclude []str
 // newBuilder reads the principals, their policies and the resource
 // policies of a template.
 func newBuilder(t *template.Template, v Values, x *template.Extraction, exclude []string) *builder {
+	return newBuilderWith(&builder{}, t, v, x, exclude)
+}
+
+// newBuilderWith builds on b's settings (origins).
+func newBuilderWith(b *builder, t *template.Template, v Values, x *template.Extraction, exclude []string) *builder {
 	if v.Partition == "" {
 		v.Partition = template.PartitionOf(v.Region)
 	}
-	b := &builder{t: t, r: template.NewResolver(t, v), v: v, x: x, byPath: map[string][]*template.Policy{},
-		order: dependencyOrder(t), principals: map[string]*Principal{}, exclude: exclude, view: &View{}}
+	b.t, b.r, b.v, b.x, b.byPath = t, template.NewResolver(t, v), v, x, map[string][]*template.Policy{}
+	b.order, b.principals, b.exclude, b.view = dependencyOrder(t), map[string]*Principal{}, exclude, &View{}
 	for _, p := range x.Policies {
 		b.byPath[p.LogicalID] = append(b.byPath[p.LogicalID], p)
 	}
@@ -174,6 +180,12 @@ type builder struct {
 	principals map[string]*Principal
 	attached   map[*template.Policy]bool
 	exclude    []string
+	// resolved caches each resource's resolved properties.
+	resolved map[*template.Resource]*template.Node
+	// origins names what only deployment can tell by its origin
+	// ("app-<AWS::Region>") rather than as the tool would (tollgate
+	// policies).
+	origins bool
 }
 
 // props returns a resource's resolved properties (nil when it has none).
@@ -181,7 +193,15 @@ func (b *builder) props(res *template.Resource) *template.Node {
 	if res == nil || res.Properties == nil {
 		return nil
 	}
-	return b.r.Resolve(res.Properties, nil)
+	if n, ok := b.resolved[res]; ok {
+		return n
+	}
+	if b.resolved == nil {
+		b.resolved = map[*template.Resource]*template.Node{}
+	}
+	n := b.r.Resolve(res.Properties, nil)
+	b.resolved[res] = n
+	return n
 }
 
 // policiesOf returns the extracted policies of a resource whose path
@@ -239,13 +259,30 @@ func (b *builder) principalsOf() {
 	}
 }
 
-// inlineName is the name of a policy declared on a principal: its
-// PolicyName, else (a SAM function's) the logical ID and the entry.
+// inlineName is the name of a policy declared on a principal or by a
+// policy resource: its PolicyName (ManagedPolicyName) as the tool
+// evaluates it, else the logical ID.
 func (b *builder) inlineName(p *template.Policy) string {
 	if p.Name != "" {
 		return p.Name
 	}
-	return p.LogicalID
+	res := b.t.Resource(p.LogicalID)
+	props := b.props(res)
+	rel := strings.TrimPrefix(p.Path, "Resources."+p.LogicalID+".Properties.")
+	var name *template.Node
+	switch {
+	case strings.HasPrefix(rel, "Policies["):
+		i, err := strconv.Atoi(rel[len("Policies["):max(strings.IndexByte(rel, ']'), len("Policies["))])
+		if list := items(props.Get("Policies")); err == nil && i < len(list) {
+			name = list[i].Get("PolicyName")
+		}
+	case rel == "PolicyDocument":
+		name = props.Get("PolicyName")
+		if res != nil && res.Type == "AWS::IAM::ManagedPolicy" {
+			name = props.Get("ManagedPolicyName")
+		}
+	}
+	return b.text(name, p.LogicalID)
 }
 
 // skipped reports whether a resource is not created (its Condition is
@@ -273,15 +310,11 @@ func (b *builder) attachIdentityPolicies() {
 			continue
 		}
 		for _, pol := range b.byPath[res.LogicalID] {
-			name := pol.Name
-			if name == "" {
-				name = res.LogicalID
-			}
 			path := "/"
 			if s, ok := b.props(res).Get("Path").Str(); ok {
 				path = s
 			}
-			managed[res.LogicalID] = &Attached{Name: name, Path: path, Policy: pol, order: b.order[res.LogicalID]}
+			managed[res.LogicalID] = &Attached{Name: b.inlineName(pol), Path: path, Policy: pol, order: b.order[res.LogicalID]}
 		}
 	}
 	for _, m := range b.x.ManagedPolicies {
@@ -307,7 +340,7 @@ func (b *builder) attachIdentityPolicies() {
 			props := b.props(res)
 			a := managed[res.LogicalID]
 			if a == nil {
-				a = &Attached{Name: pols[0].Name, Path: "/", Policy: pols[0], order: b.order[res.LogicalID]}
+				a = &Attached{Name: b.inlineName(pols[0]), Path: "/", Policy: pols[0], order: b.order[res.LogicalID]}
 			}
 			for _, key := range []string{"Roles", "Users", "Groups"} {
 				for _, it := range items(props.Get(key)) {
@@ -324,7 +357,7 @@ func (b *builder) attachIdentityPolicies() {
 			}
 			kind := map[string]string{"AWS::IAM::RolePolicy": KindRole, "AWS::IAM::UserPolicy": KindUser, "AWS::IAM::GroupPolicy": KindGroup}[res.Type]
 			prop := map[string]string{KindRole: "RoleName", KindUser: "UserName", KindGroup: "GroupName"}[kind]
-			a := &Attached{Name: pols[0].Name, Path: "/", Policy: pols[0], order: b.order[res.LogicalID]}
+			a := &Attached{Name: b.inlineName(pols[0]), Path: "/", Policy: pols[0], order: b.order[res.LogicalID]}
 			if p := b.principalNamed(b.props(res).Get(prop), kind); p != nil {
 				b.attach(p, a)
 			}
@@ -388,15 +421,19 @@ func items(n *template.Node) []*template.Node {
 // it: Kind is role, user, group, permission set, resource or orphan (for a
 // policy attached to nothing, Name then being Orphan); Type is the
 // principal's or governed resource's type; PolicyName what the policy is
-// called there.
+// called there. Boundary marks a principal the policy is the permissions
+// boundary of.
 type Attachment struct {
 	Kind, Name, Type, PolicyName string
+	Boundary                     bool
 }
 
-// Attachments lists, for every policy of a template, where it applies.
+// Attachments lists, for every policy of a template, where it applies;
+// names only deployment can tell are shown by their origin.
 func Attachments(x *model.Extracted) map[*template.Policy][]Attachment {
-	b := newBuilder(x.Template, x.Values, x.Extraction, nil)
+	b := newBuilderWith(&builder{origins: true}, x.Template, x.Values, x.Extraction, nil)
 	out := map[*template.Policy][]Attachment{}
+	boundaries := map[string][]Attachment{}
 	for _, list := range [][]*Principal{b.view.Roles, b.view.Users, b.view.Groups, b.view.PermissionSets} {
 		for _, p := range list {
 			typ := ""
@@ -405,6 +442,12 @@ func Attachments(x *model.Extracted) map[*template.Policy][]Attachment {
 			}
 			if p.Trust != nil {
 				out[p.Trust] = append(out[p.Trust], Attachment{Kind: p.Kind, Name: p.Name, Type: typ, PolicyName: "TrustPolicy"})
+			}
+			if res := x.Template.Resource(p.LogicalID); res != nil {
+				if fn, arg, ok := res.Properties.Get("PermissionsBoundary").Intrinsic(); ok && fn == "Ref" {
+					id, _ := arg.Str()
+					boundaries[id] = append(boundaries[id], Attachment{Kind: p.Kind, Name: p.Name, Type: typ, Boundary: true})
+				}
 			}
 			for _, a := range p.Policies {
 				if a.Policy != nil {
@@ -420,6 +463,18 @@ func Attachments(x *model.Extracted) map[*template.Policy][]Attachment {
 	}
 	for _, a := range b.view.Orphaned {
 		out[a.Policy] = append(out[a.Policy], Attachment{Kind: KindOrphan, Name: Orphan, PolicyName: a.Name})
+	}
+	for _, p := range x.Extraction.Policies {
+		if p.ResourceType != "AWS::IAM::ManagedPolicy" || len(boundaries[p.LogicalID]) == 0 {
+			continue
+		}
+		// A boundary is no orphan: it bounds the principals that name it.
+		name := b.inlineName(p)
+		out[p] = slices.DeleteFunc(out[p], func(a Attachment) bool { return a.Kind == KindOrphan })
+		for _, a := range boundaries[p.LogicalID] {
+			a.PolicyName = name
+			out[p] = append(out[p], a)
+		}
 	}
 	return out
 }
