@@ -2,7 +2,9 @@ package checks
 
 import (
 	"errors"
+	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/tollgate-dev/tollgate/policy"
 	"github.com/tollgate-dev/tollgate/template"
@@ -11,8 +13,9 @@ import (
 // Checker runs the rules over templates. It is safe for concurrent use: each
 // Check call has its own state.
 type Checker struct {
-	opts  Options
-	rules []*Rule
+	opts    Options
+	rules   []*Rule
+	managed *managedDocs
 }
 
 // NewChecker returns a checker running rules (all of Rules() when nil).
@@ -23,7 +26,7 @@ func NewChecker(opts Options, rules []*Rule) (*Checker, error) {
 	if rules == nil {
 		rules = Rules()
 	}
-	return &Checker{opts: opts, rules: rules}, nil
+	return &Checker{opts: opts, rules: rules, managed: newManagedDocs(opts.Managed)}, nil
 }
 
 // Rules returns the rules this checker runs.
@@ -40,6 +43,9 @@ type TemplateResult struct {
 	Resources int
 	// Extraction holds the template's policies, for the online backends.
 	Extraction *template.Extraction
+	// Notices say what the checks could not judge fully (policies attached
+	// to principals of other stacks).
+	Notices []string
 }
 
 // Check runs every rule on one parsed template.
@@ -60,7 +66,7 @@ func (k *Checker) CheckWith(t *template.Template, online func(*template.Extracti
 // suppressed like any other.
 func (k *Checker) checkWith(t *template.Template, online func(*template.Extraction) []Finding, cc *ChangeContext) TemplateResult {
 	var out []Finding
-	tc := &TemplateContext{Options: &k.opts, Template: t, out: &out, online: online != nil}
+	tc := &TemplateContext{Options: &k.opts, Template: t, out: &out, online: online != nil, managed: k.managed}
 	if t.Root != nil {
 		r := template.NewResolver(t, k.opts.Values)
 		tc.Extraction = template.Extract(t, r)
@@ -112,6 +118,10 @@ func (k *Checker) checkWith(t *template.Template, online func(*template.Extracti
 		}
 	}
 	res := TemplateResult{Findings: Finalize(out), Policies: len(tc.Policies), Resources: len(t.Resources), Extraction: tc.Extraction}
+	if tc.eff != nil && len(tc.eff.external) > 0 {
+		res.Notices = append(res.Notices, fmt.Sprintf("%s: identity policies attach to principals this template does not declare, so each is "+
+			"judged without that principal's other policies: %s", t.File, strings.Join(tc.eff.external, "; ")))
+	}
 	for _, pc := range tc.Policies {
 		if pc.Policy.Kind != template.Identity {
 			res.PrincipalPolicies++
@@ -121,13 +131,34 @@ func (k *Checker) checkWith(t *template.Template, online func(*template.Extracti
 }
 
 // excludeTypes drops the policies of the excluded resource types, as if
-// the template did not declare them.
+// the template did not declare them. The extraction's lists share arrays
+// (a principal's attachments point into its policies), so each list is
+// rebuilt rather than edited in place.
 func excludeTypes(x *template.Extraction, types []string) {
 	if len(types) == 0 {
 		return
 	}
-	x.Policies = slices.DeleteFunc(x.Policies, func(p *template.Policy) bool { return slices.Contains(types, p.ResourceType) })
-	x.ManagedPolicies = slices.DeleteFunc(x.ManagedPolicies, func(m template.ManagedPolicyRef) bool { return slices.Contains(types, m.ResourceType) })
+	excluded := func(typ string) bool { return slices.Contains(types, typ) }
+	x.Policies = keep(x.Policies, func(p *template.Policy) bool { return !excluded(p.ResourceType) })
+	x.ManagedPolicies = keep(x.ManagedPolicies, func(m template.ManagedPolicyRef) bool { return !excluded(m.ResourceType) })
+	x.Principals = keep(x.Principals, func(p *template.Principal) bool { return !p.Declared() || !excluded(p.ResourceType) })
+	for _, p := range x.Principals {
+		p.Attached = keep(p.Attached, func(a *template.Attachment) bool {
+			a.Policies = keep(a.Policies, func(p *template.Policy) bool { return !excluded(p.ResourceType) })
+			return !excluded(a.ResourceType) && (len(a.Policies) > 0 || a.Ref != nil)
+		})
+	}
+}
+
+// keep returns a new slice of the elements of s that ok accepts.
+func keep[T any](s []T, ok func(T) bool) []T {
+	out := make([]T, 0, len(s))
+	for _, v := range s {
+		if ok(v) {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // Rules returns every rule, in the order they run. This list is the registry:
@@ -204,6 +235,8 @@ func Rules() []*Rule {
 		rulePassRoleWithNotActionAndNotResource(),
 		rulePrivilegeEscalation(),
 		ruleAdministratorAccess(),
+		ruleManagedPolicyNotFound(),
+		ruleInvalidSAMPolicy(),
 		rulePolicySize(),
 		// Suppressions, which see the findings of every rule above.
 		ruleInvalidSuppression(),

@@ -2,6 +2,7 @@ package checks
 
 import (
 	"github.com/tollgate-dev/tollgate/iamdata"
+	"github.com/tollgate-dev/tollgate/iamdata/managed"
 	"github.com/tollgate-dev/tollgate/policy"
 	"github.com/tollgate-dev/tollgate/template"
 )
@@ -74,6 +75,9 @@ type Options struct {
 	// version in policies (cfn-policy-validator's
 	// --allow-dynamic-ref-without-version).
 	AllowDynamicRefWithoutVersion bool
+	// Managed is the AWS managed policy data set that attached managed
+	// policies are judged by; nil means the built-in one.
+	Managed *managed.Set
 }
 
 // TemplateContext is what a template rule sees.
@@ -96,6 +100,16 @@ type TemplateContext struct {
 	// the codes of the offline rules that ran.
 	online bool
 	ran    map[string]bool
+	// managed reads AWS managed policy documents (shared by the checker);
+	// managedCache holds this template's lookups; eff is the principals'
+	// effective permissions, judged once for the rules that report them.
+	managed      *managedDocs
+	managedCache map[string]managedLookup
+	eff          *effective
+	// contexts finds the parsed form of an extracted policy; docFacts
+	// holds what the privilege rules found in each document.
+	contexts map[*template.Policy]*PolicyContext
+	docFacts map[*policy.Document]*docFacts
 }
 
 // suppressions returns the template's inline suppressions, read once.
@@ -128,6 +142,9 @@ type Report struct {
 	// the element's path inside the policy document.
 	Policy     string
 	PolicyPath string
+	// Type, when set, replaces the rule's type: a finding the rule softens
+	// (a broad grant that a condition narrows) is reported as a WARNING.
+	Type Type
 }
 
 // Report records a finding.
@@ -140,8 +157,12 @@ func (c *TemplateContext) Report(r Report) {
 	if end < r.Pos.Line {
 		end = r.Pos.Line
 	}
+	typ := c.rule.Type
+	if r.Type != "" {
+		typ = r.Type
+	}
 	*c.out = append(*c.out, Finding{
-		Code: c.rule.Code, Type: c.rule.Type, Message: r.Message, Fix: fix,
+		Code: c.rule.Code, Type: typ, Message: r.Message, Fix: fix,
 		File: c.Template.File, Line: max(r.Pos.Line, 1), Column: max(r.Pos.Col, 1), EndLine: max(end, 1),
 		Resource: r.Resource, ResourceType: r.ResourceType, Path: r.Path, Branch: r.Branch,
 		Policy: r.Policy, PolicyPath: r.PolicyPath,
@@ -169,16 +190,43 @@ func (c *PolicyContext) At(n *template.Node, path, subject, message, fix string)
 // AtPos reports a finding at a position in the policy, for elements that are
 // not nodes (a condition key).
 func (c *PolicyContext) AtPos(pos template.Pos, endLine int, path, subject, message, fix string) {
+	if c.Policy.Expanded != "" && c.rule.Type != SecurityWarning && !userValueRules[c.rule.Code] {
+		// The SAM policy template's own definition (its actions, the
+		// resource types they act on) is AWS's: only what the user's
+		// values make of it, and what it grants, is reported.
+		return
+	}
+	c.Report(c.report(pos, endLine, path, subject, message, fix))
+}
+
+// userValueRules are the rules that judge the ARNs a SAM policy template
+// builds from the user's parameter values.
+var userValueRules = map[string]bool{
+	"INVALID_ARN_PREFIX": true, "MISSING_ARN_FIELD": true, "INVALID_PARTITION": true, "INVALID_ARN_SERVICE_CASE": true,
+	"INVALID_SERVICE": true, "INVALID_ARN_REGION": true, "INVALID_ARN_ACCOUNT": true, "INVALID_ARN_RESOURCE": true,
+}
+
+// report is the Report of a finding at a position in the policy.
+func (c *PolicyContext) report(pos template.Pos, endLine int, path, subject, message, fix string) Report {
 	r := Report{Path: c.Policy.Path, Subject: subject, Message: message, Fix: fix, Pos: pos, EndLine: endLine,
 		Resource: c.Policy.LogicalID, ResourceType: c.Policy.ResourceType, Branch: c.Policy.Branch,
 		Policy: policyName(c.Policy), PolicyPath: path}
-	if path != "" && !c.Policy.Synthesized {
+	if path != "" && !c.Policy.Synthesized && c.Policy.Expanded == "" {
 		r.Path += "." + path
 	}
 	if pos.IsZero() {
 		r.Pos = c.Policy.Pos
 	}
-	c.Report(r)
+	return r
+}
+
+// atNode is At returning the Report, for a rule to adjust, instead of
+// recording it.
+func (c *PolicyContext) atNode(n *template.Node, path, subject, message, fix string) Report {
+	if n != nil {
+		return c.report(n.Pos, n.EndLine, path, subject, message, fix)
+	}
+	return c.report(c.Policy.Pos, 0, path, subject, message, fix)
 }
 
 // policyName names a policy as cfn-policy-validator does, so that scripts

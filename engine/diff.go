@@ -587,7 +587,7 @@ func (b *DiffBase) checkChange(checker *checks.Checker, o *Options, c candidate,
 	}
 	r := checker.CheckChange(bt, t, sd, run)
 	rep.Policies = r.Policies
-	return fileOutcome{template: rep, findings: r.Findings, principalPolicies: r.PrincipalPolicies, stack: sd}
+	return fileOutcome{template: rep, findings: r.Findings, principalPolicies: r.PrincipalPolicies, stack: sd, notices: r.Notices}
 }
 
 // sortStacks orders stack diffs by file.

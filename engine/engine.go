@@ -289,7 +289,7 @@ func process(ctx context.Context, checker *checks.Checker, opts *Options, c cand
 		template:          &report.Template{File: c.Path, Stack: c.Stack, Resources: r.Resources, Policies: r.Policies},
 		findings:          r.Findings,
 		principalPolicies: r.PrincipalPolicies,
-		notices:           notices,
+		notices:           append(notices, r.Notices...),
 	}
 	if opts.KeepPolicies {
 		out.template.Extracted = &model.Extracted{Template: t, Values: opts.Checks.Values, Extraction: r.Extraction}

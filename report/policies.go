@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 
@@ -89,6 +90,15 @@ func NewPoliciesReport(r *Result) PoliciesReport {
 func templatePolicies(file string, x *model.Extracted) []PolicyEntry {
 	attached := cfnpv.Attachments(x)
 	boundaries := permissionBoundaries(x.Template)
+	// names are the principals' names as evaluated, by logical ID.
+	names := map[string]string{}
+	for _, list := range attached {
+		for _, a := range list {
+			if a.LogicalID != "" && a.Kind != cfnpv.KindResource {
+				names[a.LogicalID] = a.Name
+			}
+		}
+	}
 	var out []PolicyEntry
 	for _, p := range x.Extraction.Policies {
 		e := PolicyEntry{File: file, Line: p.Pos.Line, Column: p.Pos.Col, Resource: p.LogicalID, ResourceType: p.ResourceType,
@@ -100,9 +110,15 @@ func templatePolicies(file string, x *model.Extracted) []PolicyEntry {
 			if e.Name == "" {
 				e.Name = a.PolicyName
 			}
-			if a.Kind != cfnpv.KindOrphan {
+			// Identity policies attach as tollgate's principal model
+			// says (principals of other stacks included); the rest as
+			// cfn-policy-validator names what they govern.
+			if a.Kind != cfnpv.KindOrphan && (p.Kind != template.Identity || a.Boundary) {
 				e.AttachedTo = append(e.AttachedTo, Attachment{Kind: a.Kind, Name: a.Name, Type: a.Type, Boundary: a.Boundary})
 			}
+		}
+		if p.Kind == template.Identity {
+			e.AttachedTo = append(e.AttachedTo, principalsOf(p, x.Extraction, names)...)
 		}
 		if e.Name == "" {
 			e.Name = p.Name
@@ -111,6 +127,34 @@ func templatePolicies(file string, x *model.Extracted) []PolicyEntry {
 		writePolicyDocument(&buf, p.Document, "", 0)
 		e.Document = json.RawMessage(buf.Bytes())
 		out = append(out, e)
+	}
+	return out
+}
+
+// principalsOf lists the principals an identity policy is attached to,
+// from the extraction's principal model.
+func principalsOf(p *template.Policy, x *template.Extraction, names map[string]string) []Attachment {
+	var out []Attachment
+	for _, pr := range x.Principals {
+		for _, a := range pr.Attached {
+			if !slices.Contains(a.Policies, p) {
+				continue
+			}
+			name := pr.Name
+			switch {
+			case pr.External != nil:
+				name = cfnpv.OriginText(pr.External)
+			case name == "" && names[pr.LogicalID] != "":
+				name = names[pr.LogicalID]
+			case name == "":
+				name = pr.LogicalID
+			}
+			if !pr.Declared() {
+				name += " (not in this template)"
+			}
+			out = append(out, Attachment{Kind: pr.Kind.String(), Name: name, Type: pr.ResourceType})
+			break
+		}
 	}
 	return out
 }

@@ -124,7 +124,42 @@ func RulesReference(w io.Writer, rules, online []checks.Info) error {
 			ew.println(fmt.Sprintf("Learn more: <%s>", r.LearnMore))
 		}
 	}
+	conditionKeyClasses(ew)
 	return ew.err
+}
+
+// conditionKeyClasses writes the reviewed classification of the global
+// condition keys that ADMINISTRATOR_ACCESS and PRIVILEGE_ESCALATION judge
+// conditions by.
+func conditionKeyClasses(ew *errWriter) {
+	classes := checks.GlobalKeyClasses()
+	ew.println("")
+	ew.println("## Conditions that narrow a grant")
+	ew.println("")
+	ew.println("[ADMINISTRATOR_ACCESS](#administrator_access) and [PRIVILEGE_ESCALATION](#privilege_escalation) let only a " +
+		"condition that narrows who gets the access or what it applies to soften a finding (to a WARNING that says what " +
+		"remains). A condition narrows when its operator is positive (not a Not operator, not Null, not ForAllValues), its " +
+		"values are not only \"*\", IfExists is absent (unless every request carries the key), and its key is of a narrowing " +
+		"class. A service's own keys are classed from the service data: a key of one of its resource types limits the " +
+		"resources, any other one limits the grant to the requests that carry it, which only that service's actions do. " +
+		"The global keys are classed by this reviewed table:")
+	ew.println("")
+	ew.println("| Class | Narrows | Keys |")
+	ew.println("|---|---|---|")
+	rows := []struct{ class, narrows string }{
+		{"principal", "yes: who makes the request"},
+		{"resource", "yes: what it acts on"},
+		{"source", "yes: on whose behalf or through which service"},
+		{"request", "yes: what the request carries"},
+		{"context", "no: how, when or from where"},
+	}
+	for _, r := range rows {
+		keys := make([]string, len(classes[r.class]))
+		for i, k := range classes[r.class] {
+			keys[i] = "`" + k + "`"
+		}
+		ew.println(fmt.Sprintf("| %s | %s | %s |", r.class, r.narrows, strings.Join(keys, ", ")))
+	}
 }
 
 // aaReference and docsPrefix tell Access Analyzer's sections from ours.

@@ -54,6 +54,14 @@ type Policy struct {
 	// "AWS::IAM::AssumeRolePolicyDocument" for a trust policy), when it has
 	// one; "" otherwise.
 	Attachment string
+	// When is the assumption Branch describes (nil when the policy holds in
+	// every branch), so that policies of different resources can be
+	// combined only where their branches agree.
+	When Assumption
+	// Expanded names the SAM policy template the document was expanded
+	// from ("S3CrudPolicy"); its elements are then placed at the template
+	// entry and have no path of their own in the template.
+	Expanded string
 }
 
 // ManagedPolicyRef is a managed policy ARN attached to a role, user or group.
@@ -62,6 +70,13 @@ type ManagedPolicyRef struct {
 	ResourceType string
 	Path         string
 	ARN          *Node
+	// Branch and When say in which branch the reference holds, as for a
+	// Policy.
+	Branch string
+	When   Assumption
+	// SAM is set for an entry of a SAM resource's Policies, where a bare
+	// AWS managed policy name ("AmazonS3ReadOnlyAccess") stands for its ARN.
+	SAM bool
 }
 
 // Extraction is every policy of a template.
@@ -69,6 +84,12 @@ type Extraction struct {
 	Policies        []*Policy
 	ManagedPolicies []ManagedPolicyRef
 	Problems        []Problem
+	// SAMProblems are entries of SAM Policies that the SAM transform
+	// rejects (an unknown policy template, a missing parameter value).
+	SAMProblems []SAMProblem
+	// Principals are the roles, users, groups and permission sets the
+	// identity policies attach to, each with what is attached to it.
+	Principals []*Principal
 }
 
 // ResourceSpec is everything tollgate knows about one resource type that
@@ -218,9 +239,12 @@ const maxBranchConditions = 4
 
 type extractor struct {
 	t      *Template
+	r      *Resolver
 	res    *Resource
 	branch string
-	out    *Extraction
+	// a is the assumption the properties were resolved under.
+	a   Assumption
+	out *Extraction
 }
 
 func (x *extractor) add(p *Policy, raw *Node) {
@@ -243,6 +267,9 @@ func (x *extractor) add(p *Policy, raw *Node) {
 	p.Document = doc
 	p.Pos = raw.Pos
 	p.Branch = x.branch
+	if x.branch != "" {
+		p.When = x.a
+	}
 	x.out.Policies = append(x.out.Policies, p)
 }
 
@@ -277,7 +304,7 @@ func Extract(t *Template, r *Resolver) *Extraction {
 			if props == nil {
 				continue
 			}
-			x := &extractor{t: t, res: res, out: out}
+			x := &extractor{t: t, r: r, res: res, a: a, out: out}
 			if len(variants) > 1 || len(base) > 0 {
 				x.branch = a.String()
 			}
@@ -286,16 +313,18 @@ func Extract(t *Template, r *Resolver) *Extraction {
 			}
 		}
 		if len(variants) > 1 {
-			out.Policies = append(out.Policies[:start], mergeBranches(out.Policies[start:], base)...)
+			out.Policies = append(out.Policies[:start], mergeBranches(out.Policies[start:], base, len(variants))...)
 		}
 	}
+	out.Principals = principals(t, r, out)
 	return out
 }
 
 // mergeBranches collapses the variants of a policy that do not differ
 // between branches, so a condition that only affects other properties does
-// not duplicate every finding.
-func mergeBranches(ps []*Policy, base Assumption) []*Policy {
+// not duplicate every finding. A policy that only some of the n variants
+// have (an Fn::If with AWS::NoValue) keeps its branch.
+func mergeBranches(ps []*Policy, base Assumption, n int) []*Policy {
 	byPath := map[string][]*Policy{}
 	var order []string
 	for _, p := range ps {
@@ -307,7 +336,7 @@ func mergeBranches(ps []*Policy, base Assumption) []*Policy {
 	var out []*Policy
 	for _, path := range order {
 		group := byPath[path]
-		same := true
+		same := len(group) == n
 		for _, p := range group[1:] {
 			if !Equal(p.Document, group[0].Document) {
 				same = false
@@ -317,6 +346,10 @@ func mergeBranches(ps []*Policy, base Assumption) []*Policy {
 		if same {
 			p := *group[0]
 			p.Branch = base.String()
+			p.When = nil
+			if len(base) > 0 {
+				p.When = base
+			}
 			out = append(out, &p)
 			continue
 		}
@@ -401,10 +434,7 @@ func managed(prop string) finder {
 			return
 		}
 		for i, it := range list.Items {
-			x.out.ManagedPolicies = append(x.out.ManagedPolicies, ManagedPolicyRef{
-				LogicalID: x.res.LogicalID, ResourceType: x.res.Type, ARN: it,
-				Path: prefix + "." + prop + "[" + strconv.Itoa(i) + "]",
-			})
+			x.managedRef(it, prefix+"."+prop+"["+strconv.Itoa(i)+"]", false)
 		}
 	}
 }
@@ -459,32 +489,4 @@ func lambdaPermission(x *extractor, props *Node, prefix string) {
 		{Key: "Statement", KeyPos: props.Pos, Value: &Node{Kind: Seq, Pos: props.Pos, Items: []*Node{stmt}}},
 	}}
 	x.add(&Policy{Kind: ResourcePolicy, Path: prefix, Synthesized: true, Attachment: "AWS::Lambda::Function"}, docNode)
-}
-
-// samPolicies reads the Policies property of SAM functions and state
-// machines: a managed policy name, a document, or a list of either (SAM
-// policy templates such as S3ReadPolicy are expanded by SAM and skipped).
-func samPolicies(x *extractor, props *Node, prefix string) {
-	pol := props.Get("Policies")
-	if pol == nil {
-		return
-	}
-	items := []*Node{pol}
-	paths := []string{prefix + ".Policies"}
-	if pol.Kind == Seq {
-		items = pol.Items
-		paths = paths[:0]
-		for i := range pol.Items {
-			paths = append(paths, prefix+".Policies["+strconv.Itoa(i)+"]")
-		}
-	}
-	for i, it := range items {
-		switch {
-		case it.Kind == String || it.Kind == Unknown:
-			x.out.ManagedPolicies = append(x.out.ManagedPolicies, ManagedPolicyRef{
-				LogicalID: x.res.LogicalID, ResourceType: x.res.Type, ARN: it, Path: paths[i]})
-		case it.Kind == Map && it.Get("Statement") != nil:
-			x.add(&Policy{Kind: Identity, Path: paths[i]}, it)
-		}
-	}
 }

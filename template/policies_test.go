@@ -72,8 +72,8 @@ func TestEveryRegisteredTypeYieldsItsPolicies(t *testing.T) {
 			[]extracted{{"resource", "Resources.R.Properties.Replicas[0].ResourcePolicy.PolicyDocument", "", ""}, {"resource", "Resources.R.Properties.Replicas[1].ReplicaStreamSpecification.ResourcePolicy.PolicyDocument", "", ""}}},
 		{"AWS::ApiGateway::RestApi", "{Policy: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.Policy", "", ""}}},
 		{"AWS::Kinesis::ResourcePolicy", "{ResourceArn: x, ResourcePolicy: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.ResourcePolicy", "", ""}}},
-		{"AWS::Serverless::Function", "{Policies: [AWSLambdaBasicExecutionRole, " + stmt + ", {S3ReadPolicy: {BucketName: b}}]}", []extracted{{"identity", "Resources.R.Properties.Policies[1]", "", ""}}},
-		{"AWS::Serverless::StateMachine", "{Policies: " + stmt + "}", []extracted{{"identity", "Resources.R.Properties.Policies", "", ""}}},
+		{"AWS::Serverless::Function", "{Policies: [AWSLambdaBasicExecutionRole, " + stmt + ", {S3ReadPolicy: {BucketName: b}}]}", []extracted{{"identity", "Resources.R.Properties.Policies[1]", "RRolePolicy1", ""}, {"identity", "Resources.R.Properties.Policies[2]", "RRolePolicy2", ""}}},
+		{"AWS::Serverless::StateMachine", "{Policies: " + stmt + "}", []extracted{{"identity", "Resources.R.Properties.Policies", "RRolePolicy0", ""}}},
 	}
 	covered := map[string]bool{}
 	for _, c := range cases {

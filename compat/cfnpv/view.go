@@ -425,7 +425,10 @@ func items(n *template.Node) []*template.Node {
 // boundary of.
 type Attachment struct {
 	Kind, Name, Type, PolicyName string
-	Boundary                     bool
+	// LogicalID is the principal's or governed resource's, when the
+	// template declares it.
+	LogicalID string
+	Boundary  bool
 }
 
 // Attachments lists, for every policy of a template, where it applies;
@@ -441,17 +444,17 @@ func Attachments(x *model.Extracted) map[*template.Policy][]Attachment {
 				typ = res.Type
 			}
 			if p.Trust != nil {
-				out[p.Trust] = append(out[p.Trust], Attachment{Kind: p.Kind, Name: p.Name, Type: typ, PolicyName: "TrustPolicy"})
+				out[p.Trust] = append(out[p.Trust], Attachment{Kind: p.Kind, Name: p.Name, Type: typ, PolicyName: "TrustPolicy", LogicalID: p.LogicalID})
 			}
 			if res := x.Template.Resource(p.LogicalID); res != nil {
 				if fn, arg, ok := res.Properties.Get("PermissionsBoundary").Intrinsic(); ok && fn == "Ref" {
 					id, _ := arg.Str()
-					boundaries[id] = append(boundaries[id], Attachment{Kind: p.Kind, Name: p.Name, Type: typ, Boundary: true})
+					boundaries[id] = append(boundaries[id], Attachment{Kind: p.Kind, Name: p.Name, Type: typ, Boundary: true, LogicalID: p.LogicalID})
 				}
 			}
 			for _, a := range p.Policies {
 				if a.Policy != nil {
-					out[a.Policy] = append(out[a.Policy], Attachment{Kind: p.Kind, Name: p.Name, Type: typ, PolicyName: a.Name})
+					out[a.Policy] = append(out[a.Policy], Attachment{Kind: p.Kind, Name: p.Name, Type: typ, PolicyName: a.Name, LogicalID: p.LogicalID})
 				}
 			}
 		}

@@ -13,7 +13,9 @@ import (
 func BenchmarkValidate(b *testing.B) {
 	b.ReportAllocs()
 	e := Env{Stdout: io.Discard, Stderr: io.Discard, Getenv: func(string) string { return "" },
-		Identity: func(context.Context, string, string) (string, string, bool, error) { return "123456789012", "aws", true, nil }}
+		Identity: func(context.Context, string, string) (string, string, bool, error) {
+			return "123456789012", "aws", true, nil
+		}}
 	argv := []string{"validate", "--template-path", T("roles.yaml"), "--region", "us-east-1"}
 	for b.Loop() {
 		if code := Main(context.Background(), argv, e); code != exitBlocking {
