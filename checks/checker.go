@@ -16,6 +16,8 @@ type Checker struct {
 	opts    Options
 	rules   []*Rule
 	managed *managedDocs
+	// depth counts the templates this one is written inside (StackSets).
+	depth int
 }
 
 // NewChecker returns a checker running rules (all of Rules() when nil).
@@ -41,10 +43,11 @@ type TemplateResult struct {
 	PrincipalPolicies int
 	// Resources is how many resources the template declares.
 	Resources int
-	// Extraction holds the template's policies, for the online backends.
+	// Extraction holds the template's policies, for the online backends,
+	// and the places it declares access that were not read (Unchecked).
 	Extraction *template.Extraction
 	// Notices say what the checks could not judge fully (policies attached
-	// to principals of other stacks).
+	// to principals of other stacks) and, one per place, what was not checked.
 	Notices []string
 }
 
@@ -117,10 +120,16 @@ func (k *Checker) checkWith(t *template.Template, online func(*template.Extracti
 			}
 		}
 	}
+	if t.Root != nil {
+		out = append(out, k.checkEmbedded(t, tc.Extraction)...)
+	}
 	res := TemplateResult{Findings: Finalize(out), Policies: len(tc.Policies), Resources: len(t.Resources), Extraction: tc.Extraction}
 	if tc.eff != nil && len(tc.eff.external) > 0 {
 		res.Notices = append(res.Notices, fmt.Sprintf("%s: identity policies attach to principals this template does not declare, so each is "+
 			"judged without that principal's other policies: %s", t.File, strings.Join(tc.eff.external, "; ")))
+	}
+	if k.depth == 0 {
+		res.Notices = append(res.Notices, UncheckedNotices(t.File, tc.Extraction)...)
 	}
 	for _, pc := range tc.Policies {
 		if pc.Policy.Kind != template.Identity {
@@ -169,6 +178,7 @@ func Rules() []*Rule {
 		ruleParseError(),
 		ruleInvalidTemplate(),
 		ruleTemplateTooLarge(),
+		ruleInvalidPolicyProperty(),
 		// Policy grammar.
 		ruleDataTypeMismatch(),
 		ruleInvalidPolicyElement(),
@@ -180,6 +190,8 @@ func Rules() []*Rule {
 		ruleInvalidEffect(),
 		ruleMissingAction(),
 		ruleMissingResource(),
+		ruleSubNeeded(),
+		ruleUniqueSidsRequired(),
 		ruleDynamicReferenceWithoutVersion(),
 		// Actions.
 		ruleInvalidServiceInAction(),
@@ -235,6 +247,7 @@ func Rules() []*Rule {
 		rulePassRoleWithNotActionAndNotResource(),
 		rulePrivilegeEscalation(),
 		ruleAdministratorAccess(),
+		ruleBroadSensitiveAccess(),
 		ruleManagedPolicyNotFound(),
 		ruleInvalidSAMPolicy(),
 		rulePolicySize(),

@@ -75,6 +75,8 @@ type Options struct {
 	// version in policies (cfn-policy-validator's
 	// --allow-dynamic-ref-without-version).
 	AllowDynamicRefWithoutVersion bool
+	// Sensitive configures BROAD_SENSITIVE_ACCESS; nil takes the defaults.
+	Sensitive *SensitiveAccess
 	// Managed is the AWS managed policy data set that attached managed
 	// policies are judged by; nil means the built-in one.
 	Managed *managed.Set
@@ -91,6 +93,12 @@ type TemplateContext struct {
 	out      *[]Finding
 	// arns caches ARN diagnoses by text: several rules read each ARN.
 	arns map[string]*arnInfo
+	// refs maps the positions of Refs to parameters to their names.
+	refs map[template.Pos]string
+	// sens is Options.Sensitive resolved, once per template.
+	sens *sensitivity
+	// strings walks the strings of documents (SUB_NEEDED).
+	strings stringWalker
 	// match decides pattern intersections with reused buffers.
 	match matcher
 	supp  *suppressions
@@ -246,10 +254,15 @@ func policyName(p *template.Policy) string {
 	return "ResourcePolicy"
 }
 
-// IsBoundary reports whether the policy is a managed policy that the
-// template uses as a permissions boundary: it caps what a principal may do
-// and grants nothing, so the rules about broad grants do not apply to it.
+// IsBoundary reports whether the policy caps what principals may do and
+// grants nothing, so the rules about broad grants and external principals
+// do not apply to it: a managed policy the template uses as a permissions
+// boundary, or a policy of a type that only limits (ResourceSpec.Limits:
+// VPC endpoint, session and service control policies).
 func (c *PolicyContext) IsBoundary() bool {
+	if c.Policy.Spec().Limits {
+		return true // an endpoint, session or service control policy caps too
+	}
 	if c.Policy.ResourceType != "AWS::IAM::ManagedPolicy" {
 		return false
 	}
@@ -274,6 +287,9 @@ func (c *PolicyContext) grantsPermissions() bool {
 
 // KindNoun names the policy for messages: "trust policy", "bucket policy".
 func (c *PolicyContext) KindNoun() string {
+	if c.Policy.Noun != "" {
+		return c.Policy.Noun
+	}
 	switch c.Policy.Kind {
 	case template.Trust:
 		return "trust policy"

@@ -122,6 +122,9 @@ func (c *Config) Resolve(o Overrides) (*Settings, error) {
 		TrustedPrincipals: trust.principals, ExcludeTypes: excluded,
 		AllowDynamicRefWithoutVersion: o.AllowDynamicRef || c.AllowDynamicRefWithoutVersion, Managed: mchoice.Set}
 	s.Ignore = checks.ParseIgnore(o.IgnoreFindings)
+	if b := c.BroadSensitiveAccess; b != nil {
+		s.Checks.Sensitive = &checks.SensitiveAccess{Wildcards: b.Wildcards, Actions: b.Actions, Secrets: b.Secrets, Allow: b.Allow}
+	}
 	s.Block = checks.BlockPolicy{Types: types, Block: c.Block.Codes, Allow: c.Allow.Codes}
 	return s, nil
 }

@@ -79,6 +79,8 @@ type fileOutcome struct {
 	principalPolicies int
 	// stack is the diff against the baseline, when the template changed.
 	stack *diff.StackDiff
+	// nested are the local templates of the template's nested stacks.
+	nested []candidate
 }
 
 // sniffSize is how much of an oversized file is read to decide whether it
@@ -115,6 +117,7 @@ func Check(ctx context.Context, opts Options) (*report.Result, error) {
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
+	outcomes = append(outcomes, checkNested(ctx, checker, &opts, found.files, outcomes)...)
 
 	res := &report.Result{Tool: opts.Tool, Notices: append(append([]string(nil), opts.Notices...), found.notices...), Rules: infos(checker.Rules())}
 	if len(opts.Online) > 0 {
@@ -285,11 +288,13 @@ func process(ctx context.Context, checker *checks.Checker, opts *Options, c cand
 		run = func(x *template.Extraction) []checks.Finding { return online(x, nil) }
 	}
 	r := checker.CheckWith(t, run)
+	nested, ns := nestedFiles(c, r.Extraction)
 	out := fileOutcome{
 		template:          &report.Template{File: c.Path, Stack: c.Stack, Resources: r.Resources, Policies: r.Policies},
 		findings:          r.Findings,
 		principalPolicies: r.PrincipalPolicies,
-		notices:           append(notices, r.Notices...),
+		notices:           append(append(notices, r.Notices...), ns...),
+		nested:            nested,
 	}
 	if opts.KeepPolicies {
 		out.template.Extracted = &model.Extracted{Template: t, Values: opts.Checks.Values, Extraction: r.Extraction}

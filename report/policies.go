@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -27,7 +28,10 @@ type PolicyEntry struct {
 	Column       int    `json:"column"`
 	Resource     string `json:"resource"`
 	ResourceType string `json:"resourceType"`
-	// Kind is identity, trust, resource or permissions boundary.
+	// Kind is identity, trust or resource; permissions boundary; session,
+	// endpoint, service control or resource control (policies that cap
+	// access); or the name of a policy tollgate builds from properties
+	// ("bucket ACL PublicRead", "layer permission").
 	Kind string `json:"kind"`
 	// Name is the policy's name as cfn-policy-validator reports it
 	// (TrustPolicy, an inline policy's name, BucketPolicy).
@@ -76,7 +80,12 @@ type PoliciesReport struct {
 // NewPoliciesReport lists the policies of a result whose templates kept
 // them (engine.Options.KeepPolicies).
 func NewPoliciesReport(r *Result) PoliciesReport {
-	out := PoliciesReport{Version: 1, Policies: []PolicyEntry{}, NotChecked: []NotChecked{}, Notices: r.Notices, Errors: r.Errors}
+	out := PoliciesReport{Version: 1, Policies: []PolicyEntry{}, NotChecked: []NotChecked{}, Errors: r.Errors}
+	for _, n := range r.Notices {
+		if !strings.Contains(n, ": not checked: ") { // listed under notChecked
+			out.Notices = append(out.Notices, n)
+		}
+	}
 	for _, t := range r.Templates {
 		if t.Extracted == nil {
 			continue
@@ -102,10 +111,7 @@ func templatePolicies(file string, x *model.Extracted) []PolicyEntry {
 	var out []PolicyEntry
 	for _, p := range x.Extraction.Policies {
 		e := PolicyEntry{File: file, Line: p.Pos.Line, Column: p.Pos.Col, Resource: p.LogicalID, ResourceType: p.ResourceType,
-			Kind: p.Kind.String(), Path: p.Path, Branch: p.Branch, AttachedTo: []Attachment{}}
-		if boundaries[p.LogicalID] && p.ResourceType == "AWS::IAM::ManagedPolicy" {
-			e.Kind = "permissions boundary"
-		}
+			Kind: policyKind(p, boundaries[p.LogicalID]), Path: p.Path, Branch: p.Branch, AttachedTo: []Attachment{}}
 		for _, a := range attached[p] {
 			if e.Name == "" {
 				e.Name = a.PolicyName
@@ -121,7 +127,7 @@ func templatePolicies(file string, x *model.Extracted) []PolicyEntry {
 			e.AttachedTo = append(e.AttachedTo, principalsOf(p, x.Extraction, names)...)
 		}
 		if e.Name == "" {
-			e.Name = p.Name
+			e.Name = cmp.Or(p.Name, p.LogicalID)
 		}
 		var buf bytes.Buffer
 		writePolicyDocument(&buf, p.Document, "", 0)
@@ -159,6 +165,25 @@ func principalsOf(p *template.Policy, x *template.Extraction, names map[string]s
 	return out
 }
 
+// policyKind names what a policy is: identity, trust or resource; a
+// permissions boundary; a session, endpoint or organization policy, which
+// cap access rather than grant it; or what the extraction calls a policy
+// it built (a bucket ACL, a layer permission).
+func policyKind(p *template.Policy, boundary bool) string {
+	limits := p.Spec().Limits
+	switch {
+	case boundary && p.ResourceType == "AWS::IAM::ManagedPolicy":
+		return "permissions boundary"
+	case p.Noun != "":
+		return strings.TrimSuffix(p.Noun, " policy")
+	case limits && p.Kind == template.Identity:
+		return "session"
+	case limits:
+		return "endpoint"
+	}
+	return p.Kind.String()
+}
+
 // permissionBoundaries are the managed policies of the template that a
 // principal uses as its permissions boundary.
 func permissionBoundaries(t *template.Template) map[string]bool {
@@ -176,22 +201,12 @@ func permissionBoundaries(t *template.Template) map[string]bool {
 // notChecked lists what the extraction says it did not read.
 func notChecked(file string, x *model.Extracted) []NotChecked {
 	var out []NotChecked
-	for _, u := range unchecked(x.Extraction) {
+	for _, u := range x.Extraction.Unchecked {
 		out = append(out, NotChecked{File: file, Line: u.Pos.Line, Column: u.Pos.Col, Resource: u.LogicalID, ResourceType: u.ResourceType, Reason: u.Reason})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Line < out[j].Line })
 	return out
 }
-
-// uncheckedPlace is a place the extraction did not read.
-type uncheckedPlace struct {
-	LogicalID, ResourceType, Reason string
-	Pos                             template.Pos
-}
-
-// unchecked reads the extraction's unread places. (The extraction does
-// not list them yet; this is where they join the listing.)
-func unchecked(*template.Extraction) []uncheckedPlace { return nil }
 
 // writePolicyDocument writes a resolved node as indented JSON in template key
 // order; an unknown value is written as its origin in angle brackets.
@@ -265,8 +280,12 @@ func PoliciesText(w io.Writer, r *Result, o TextOptions) error {
 		return s
 	}
 	for _, p := range rep.Policies {
-		fmt.Fprintf(&b, "%s:%d:%d: %s %s policy %s [%s]\n", Plain(p.File), p.Line, p.Column, bold(Plain(p.Resource)),
-			p.Kind, Plain(p.Name), Plain(p.ResourceType))
+		kind := p.Kind + " policy"
+		if p.Kind == "permissions boundary" || strings.Contains(p.Kind, "ACL") || strings.HasSuffix(p.Kind, "permission") {
+			kind = p.Kind
+		}
+		fmt.Fprintf(&b, "%s:%d:%d: %s %s %s [%s]\n", Plain(p.File), p.Line, p.Column, bold(Plain(p.Resource)),
+			Plain(kind), Plain(p.Name), Plain(p.ResourceType))
 		if len(p.AttachedTo) > 0 {
 			var to []string
 			for _, a := range p.AttachedTo {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/tollgate-dev/tollgate/checks"
+	"github.com/tollgate-dev/tollgate/template"
 )
 
 // RulesReference writes docs/rules.md from the rule registry: an index, then
@@ -83,6 +84,32 @@ func RulesReference(w io.Writer, rules, online []checks.Info) error {
 		"template.yaml > packaged.yaml` and `tollgate check packaged.yaml`. A module or file that does not exist but has a near name " +
 		"(`bucket.yaml` for `bucket.yml`) is [INVALID_TEMPLATE](#invalid_template): `rain pkg` fails on it too. An unknown directive " +
 		"(`!Rain::Embedd`) is one as well.")
+	ew.println("")
+	ew.println("### Where policies are read from")
+	ew.println("")
+	types := template.PolicyResourceTypes()
+	ew.println(fmt.Sprintf("Policies are read from %d resource types: the ones cfn-policy-validator and IAM Access Analyzer read, and every "+
+		"other CloudFormation type whose policy is written in the IAM policy language.", len(types)))
+	ew.println("")
+	ew.println("- **Permissions given by properties** become the statement they add: `AWS::Lambda::Permission`, " +
+		"`AWS::Lambda::LayerVersionPermission` (`OrganizationId` is `aws:PrincipalOrgID`), `AWS::Events::EventBusPolicy` (its `Statement`, or " +
+		"`Action`, `Principal` and `Condition`), and a public canned ACL of `AWS::S3::Bucket` (`AccessControl: PublicRead`, `PublicReadWrite`, " +
+		"`AuthenticatedRead`), judged with `OwnershipControls` and `PublicAccessBlockConfiguration`: with `BucketOwnerEnforced` or " +
+		"`BlockPublicAcls` S3 rejects the ACL ([INVALID_POLICY_PROPERTY](#invalid_policy_property)), with `IgnorePublicAcls` it has no effect, " +
+		"otherwise it is the public grant it says.")
+	ew.println("- **Policies that only limit** (VPC endpoint policies, service control and resource control policies, the session policies of " +
+		"Transfer users, Roles Anywhere profiles and EKS pod identities) are checked for validity but never judged as grants: `Principal: \"*\"` " +
+		"in an endpoint policy is not external access.")
+	ew.println("- **Templates inside templates**: the `TemplateBody` of an `AWS::CloudFormation::StackSet` is checked as a template, with the " +
+		"StackSet's parameters and an unknown account and Region (its stacks deploy elsewhere); its findings point at the line inside the string " +
+		"(for a YAML block scalar) and name the resource `StackSet/Resource`. A nested `AWS::CloudFormation::Stack` (or `AWS::Serverless::Application`) " +
+		"whose `TemplateURL` (`Location`) is a local file, as `aws cloudformation package` takes it, brings that file in: it is checked under its own " +
+		"name, chains of them up to 5 deep, never a file outside the folder being checked.")
+	ew.println("- **What is not read is said**: a policy whose document is known only at deploy time (`!ImportValue`, `!GetAtt`), a template at a " +
+		"URL, SAM's generated API policies, and types whose policies are not IAM's (IoT, Cedar, OpenSearch Serverless, RAM permission templates) " +
+		"each get a notice `FILE:LINE: not checked: PATH (TYPE ID): why`, in every output.")
+	ew.println("- **Where findings point**: an element of a policy written as JSON in a YAML block scalar is reported at its own line, with " +
+		"`Fn::Sub` too (unless a substituted value holds a line break); a problem in both branches of an `Fn::If` is reported at each branch's line.")
 	ew.println("")
 	ew.println("## Index")
 	ew.println("")

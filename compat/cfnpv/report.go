@@ -224,6 +224,12 @@ func (v *viewOf) targets(p *template.Policy, access bool) []target {
 		}
 	}
 	for i, r := range v.view.Resources {
+		if r.ACL == p {
+			// The ACL is judged with the bucket policy, under its name;
+			// its own locations are in the ACL's synthesized document.
+			out = append(out, target{name: r.Name, policyName: r.PolicyName, phase: phaseOf(phaseResources), idx: i,
+				kind: KindResource, attachment: r.Type, resource: v.resourceARN(r)})
+		}
 		for k, part := range r.Parts {
 			if part == p {
 				out = append(out, target{name: r.Name, policyName: r.PolicyName, phase: phaseOf(phaseResources), idx: i,

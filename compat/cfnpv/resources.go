@@ -9,11 +9,12 @@ import (
 )
 
 // resourceKinds say, per resource type cfn-policy-validator reads, what it
-// calls the governed resource's type and the policy, and which property
-// names the resource ("" for the declaring resource itself, with nameProp
-// its optional name).
+// calls the governed resource's type and which property names the
+// resource ("" for the declaring resource itself, with nameProp its
+// optional name). The policy's name is the resource-type table's
+// (template.ResourceSpec.PolicyName), which follows it.
 var resourceKinds = map[string]struct {
-	target, policyName string
+	target string
 	// ref is the property that refers to the governed resource; list is
 	// set when it is a list (one resource each).
 	ref  string
@@ -21,30 +22,30 @@ var resourceKinds = map[string]struct {
 	// nameProp names the declaring resource when ref is "".
 	nameProp string
 }{
-	"AWS::S3::BucketPolicy":                 {"AWS::S3::Bucket", "BucketPolicy", "Bucket", false, ""},
-	"AWS::S3::AccessPoint":                  {"AWS::S3::AccessPoint", "AccessPointPolicy", "", false, "Name"},
-	"AWS::S3::MultiRegionAccessPointPolicy": {"AWS::S3::MultiRegionAccessPoint", "MultiRegionAccessPointPolicy", "MrapName", false, ""},
-	"AWS::SQS::QueuePolicy":                 {"AWS::SQS::Queue", "QueuePolicy", "Queues", true, ""},
-	"AWS::SNS::TopicPolicy":                 {"AWS::SNS::Topic", "TopicPolicy", "Topics", true, ""},
-	"AWS::KMS::Key":                         {"AWS::KMS::Key", "KeyPolicy", "", false, ""},
-	"AWS::SecretsManager::ResourcePolicy":   {"AWS::SecretsManager::Secret", "ResourcePolicy", "SecretId", false, ""},
-	"AWS::ApiGateway::RestApi":              {"AWS::ApiGateway::RestApi", "Policy", "", false, "Name"},
-	"AWS::CodeArtifact::Domain":             {"AWS::CodeArtifact::Domain", "PermissionsPolicyDocument", "", false, "DomainName"},
-	"AWS::Backup::BackupVault":              {"AWS::Backup::BackupVault", "AccessPolicy", "", false, "BackupVaultName"},
-	"AWS::S3Express::AccessPoint":           {"AWS::S3Express::AccessPoint", "Policy", "", false, "Name"},
+	"AWS::S3::BucketPolicy":                 {"AWS::S3::Bucket", "Bucket", false, ""},
+	"AWS::S3::AccessPoint":                  {"AWS::S3::AccessPoint", "", false, "Name"},
+	"AWS::S3::MultiRegionAccessPointPolicy": {"AWS::S3::MultiRegionAccessPoint", "MrapName", false, ""},
+	"AWS::SQS::QueuePolicy":                 {"AWS::SQS::Queue", "Queues", true, ""},
+	"AWS::SNS::TopicPolicy":                 {"AWS::SNS::Topic", "Topics", true, ""},
+	"AWS::KMS::Key":                         {"AWS::KMS::Key", "", false, ""},
+	"AWS::SecretsManager::ResourcePolicy":   {"AWS::SecretsManager::Secret", "SecretId", false, ""},
+	"AWS::ApiGateway::RestApi":              {"AWS::ApiGateway::RestApi", "", false, "Name"},
+	"AWS::CodeArtifact::Domain":             {"AWS::CodeArtifact::Domain", "", false, "DomainName"},
+	"AWS::Backup::BackupVault":              {"AWS::Backup::BackupVault", "", false, "BackupVaultName"},
+	"AWS::S3Express::AccessPoint":           {"AWS::S3Express::AccessPoint", "", false, "Name"},
 	// Types cfn-policy-validator does not read; tollgate names them alike.
-	"AWS::SQS::QueueInlinePolicy":    {"AWS::SQS::Queue", "QueuePolicy", "Queue", false, ""},
-	"AWS::SNS::TopicInlinePolicy":    {"AWS::SNS::Topic", "TopicPolicy", "TopicArn", false, ""},
-	"AWS::KMS::ReplicaKey":           {"AWS::KMS::Key", "KeyPolicy", "", false, ""},
-	"AWS::ECR::Repository":           {"AWS::ECR::Repository", "", "", false, "RepositoryName"},
-	"AWS::OpenSearchService::Domain": {"AWS::OpenSearchService::Domain", "", "", false, "DomainName"},
-	"AWS::Elasticsearch::Domain":     {"AWS::Elasticsearch::Domain", "", "", false, "DomainName"},
-	"AWS::Glacier::Vault":            {"AWS::Glacier::Vault", "", "", false, "VaultName"},
-	"AWS::CodeArtifact::Repository":  {"AWS::CodeArtifact::Repository", "", "", false, "RepositoryName"},
-	"AWS::Events::EventBus":          {"AWS::Events::EventBus", "", "", false, "Name"},
-	"AWS::Logs::Destination":         {"AWS::Logs::Destination", "", "", false, "DestinationName"},
-	"AWS::DynamoDB::Table":           {"AWS::DynamoDB::Table", "", "", false, "TableName"},
-	"AWS::Kinesis::ResourcePolicy":   {"AWS::Kinesis::Stream", "", "ResourceArn", false, ""},
+	"AWS::SQS::QueueInlinePolicy":    {"AWS::SQS::Queue", "Queue", false, ""},
+	"AWS::SNS::TopicInlinePolicy":    {"AWS::SNS::Topic", "TopicArn", false, ""},
+	"AWS::KMS::ReplicaKey":           {"AWS::KMS::Key", "", false, ""},
+	"AWS::ECR::Repository":           {"AWS::ECR::Repository", "", false, "RepositoryName"},
+	"AWS::OpenSearchService::Domain": {"AWS::OpenSearchService::Domain", "", false, "DomainName"},
+	"AWS::Elasticsearch::Domain":     {"AWS::Elasticsearch::Domain", "", false, "DomainName"},
+	"AWS::Glacier::Vault":            {"AWS::Glacier::Vault", "", false, "VaultName"},
+	"AWS::CodeArtifact::Repository":  {"AWS::CodeArtifact::Repository", "", false, "RepositoryName"},
+	"AWS::Events::EventBus":          {"AWS::Events::EventBus", "", false, "Name"},
+	"AWS::Logs::Destination":         {"AWS::Logs::Destination", "", false, "DestinationName"},
+	"AWS::DynamoDB::Table":           {"AWS::DynamoDB::Table", "", false, "TableName"},
+	"AWS::Kinesis::ResourcePolicy":   {"AWS::Kinesis::Stream", "ResourceArn", false, ""},
 }
 
 // resourcePolicies names every resource policy after the resource it
@@ -52,6 +53,7 @@ var resourceKinds = map[string]struct {
 func (b *builder) resourcePolicies() {
 	functions := map[string]*Resource{}
 	acls := map[string]string{}
+	aclPolicies := map[string]*template.Policy{}
 	var aclOrder []string
 	for _, res := range b.sorted() {
 		if b.skipped(res) {
@@ -62,6 +64,9 @@ func (b *builder) resourcePolicies() {
 				name := b.resourceName(res, "Ref")
 				acls[name] = acl
 				aclOrder = append(aclOrder, name)
+				for _, p := range b.byPath[res.LogicalID] {
+					aclPolicies[name] = p
+				}
 			}
 			continue
 		}
@@ -86,11 +91,9 @@ func (b *builder) resourcePolicies() {
 				k.target = res.Type
 			}
 		}
-		if spec := template.SpecOf(res.Type); k.policyName == "" && spec != nil {
-			k.policyName = spec.PolicyName
-		}
-		if k.policyName == "" {
-			k.policyName = "ResourcePolicy"
+		policyName := "ResourcePolicy"
+		if spec := template.SpecOf(res.Type); spec != nil && spec.PolicyName != "" {
+			policyName = spec.PolicyName
 		}
 		names := []string{b.text(props.Get(k.nameProp), res.LogicalID)}
 		if k.ref != "" {
@@ -105,7 +108,7 @@ func (b *builder) resourcePolicies() {
 		}
 		for _, name := range names {
 			for _, p := range pols {
-				r := &Resource{Name: name, Type: k.target, PolicyName: k.policyName, Parts: []*template.Policy{p}, Offsets: []int{0},
+				r := &Resource{Name: name, Type: k.target, PolicyName: policyName, Parts: []*template.Policy{p}, Offsets: []int{0},
 					order: b.order[res.LogicalID]}
 				if vpc, ok := props.Get("VpcConfiguration").Get("VpcId").Str(); ok && strings.Contains(res.Type, "AccessPoint") {
 					r.Configuration = map[string]string{"VpcId": vpc}
@@ -114,13 +117,13 @@ func (b *builder) resourcePolicies() {
 			}
 		}
 	}
-	b.bucketACLs(acls, aclOrder)
+	b.bucketACLs(acls, aclPolicies, aclOrder)
 }
 
 // bucketACLs adds a bucket's canned ACL to its bucket policy, or makes it
 // a resource of its own (with no policy) when it has none: access previews
 // weigh both.
-func (b *builder) bucketACLs(acls map[string]string, order []string) {
+func (b *builder) bucketACLs(acls map[string]string, policies map[string]*template.Policy, order []string) {
 	for _, name := range order {
 		merged := false
 		for _, r := range b.view.Resources {
@@ -129,12 +132,13 @@ func (b *builder) bucketACLs(acls map[string]string, order []string) {
 					r.Configuration = map[string]string{}
 				}
 				r.Configuration["AccessControl"] = acls[name]
+				r.ACL = policies[name]
 				merged = true
 			}
 		}
 		if !merged {
 			b.view.Resources = append(b.view.Resources, &Resource{Name: name, Type: "AWS::S3::Bucket", PolicyName: "BucketAcl",
-				Configuration: map[string]string{"AccessControl": acls[name]}})
+				Configuration: map[string]string{"AccessControl": acls[name]}, ACL: policies[name]})
 		}
 	}
 }
@@ -151,7 +155,7 @@ func (b *builder) lambdaPermission(res *template.Resource, props *template.Node,
 	}
 	r := functions[key]
 	if r == nil {
-		r = &Resource{Name: name, Type: "AWS::Lambda::Function", PolicyName: "PermissionsPolicy", order: b.order[res.LogicalID]}
+		r = &Resource{Name: name, Type: "AWS::Lambda::Function", PolicyName: template.SpecOf(res.Type).PolicyName, order: b.order[res.LogicalID]}
 		functions[key] = r
 		b.view.Resources = append(b.view.Resources, r)
 	}

@@ -92,6 +92,9 @@ type Resource struct {
 	// order; Offsets the index of each part's first statement.
 	Parts   []*template.Policy
 	Offsets []int
+	// ACL is the bucket ACL tollgate reads as a policy: findings on it
+	// are the bucket's, but it is no part of the bucket policy's document.
+	ACL *template.Policy
 	// Configuration holds what the tool passes along (an access point's
 	// VpcId).
 	Configuration map[string]string
@@ -460,8 +463,16 @@ func Attachments(x *model.Extracted) map[*template.Policy][]Attachment {
 		}
 	}
 	for _, r := range b.view.Resources {
-		for _, part := range r.Parts {
-			out[part] = append(out[part], Attachment{Kind: KindResource, Name: r.Name, Type: r.Type, PolicyName: r.PolicyName})
+		parts := r.Parts
+		if r.ACL != nil {
+			parts = append(parts[:len(parts):len(parts)], r.ACL)
+		}
+		for _, part := range parts {
+			name := r.PolicyName
+			if part == r.ACL {
+				name = "BucketAcl"
+			}
+			out[part] = append(out[part], Attachment{Kind: KindResource, Name: r.Name, Type: r.Type, PolicyName: name})
 		}
 	}
 	for _, a := range b.view.Orphaned {
