@@ -86,7 +86,7 @@ func commands() []command {
 			run: runPlan, help: commandHelp("plan"), flags: func() *flag.FlagSet { return planFlags(&planOptions{}) }},
 		{name: "deploy", usage: "deploy --entry JSON", summary: "deploy one plan entry behind its gate (change set, execute, report)",
 			run: runDeploy, help: commandHelp("deploy"), flags: func() *flag.FlagSet { return deployFlags(&deployOptions{}) }},
-		{name: "policies", usage: "policies [flags] [PATH...]", summary: "list every policy of the templates, resolved, with where it is and what it attaches to",
+		{name: "policies", usage: "policies [flags] [PATH...]", summary: "every policy of the templates, resolved: where, what kind, what it attaches to",
 			run: runPolicies, help: commandHelp("policies"), flags: func() *flag.FlagSet { return checkFlags(&checkOptions{use: report.UsePolicies}) }},
 		{name: "cfn-policy-validator", usage: "cfn-policy-validator ARGS...", summary: "run cfn-policy-validator's command line (docs/migrating-from-cfn-policy-validator.md)",
 			run: func(ctx context.Context, args []string, e *env) (int, error) { // its exit statuses: 0 clean, 2 blocking or usage, 1 error

@@ -33,7 +33,7 @@ func (v *viewOf) rendered(p *template.Policy) *rendered {
 // merged returns the policy of a resource made of several parts (a
 // function's permissions), rendered once.
 func (v *viewOf) merged(res *Resource) *rendered {
-	if len(res.Parts) == 1 && res.Type != "AWS::Lambda::Function" {
+	if len(res.Parts) == 1 && !permissions(res) {
 		return v.rendered(res.Parts[0])
 	}
 	if r, ok := v.merges[res]; ok {
@@ -82,7 +82,7 @@ func (b *builder) tree(n *template.Node, depth int) any {
 // document is a resource's policy as the tool assembles it: a function's
 // permissions become the statements of one policy.
 func (b *builder) document(res *Resource) any {
-	if len(res.Parts) == 1 && res.Type != "AWS::Lambda::Function" {
+	if len(res.Parts) == 1 && !permissions(res) {
 		return b.tree(res.Parts[0].Document, 0)
 	}
 	stmts := []any{}
@@ -90,23 +90,33 @@ func (b *builder) document(res *Resource) any {
 		doc, _ := b.tree(p.Document, 0).(Object)
 		list, _ := doc.Get("Statement").([]any)
 		for _, s := range list {
-			stmts = append(stmts, b.permissionOrder(s))
+			stmts = append(stmts, b.permissionOrder(s, res.Type))
 		}
 	}
 	return Object{{"Version", "2012-10-17"}, {"Statement", stmts}}
 }
 
+// permissions reports whether a resource's policy is made of permissions
+// (a function's or a layer version's), which the tool assembles.
+func permissions(r *Resource) bool {
+	return r.Type == "AWS::Lambda::Function" || r.Type == "AWS::Lambda::LayerVersion"
+}
+
 // permissionOrder puts a permission's statement keys in the tool's order,
-// with the function as the ARN it makes of a name or partial ARN.
-func (b *builder) permissionOrder(s any) any {
+// with a function as the ARN it makes of a name or partial ARN.
+func (b *builder) permissionOrder(s any, typ string) any {
 	o, ok := s.(Object)
 	if !ok {
 		return s
 	}
 	out := make(Object, 0, len(o))
-	for _, k := range []string{"Effect", "Action", "Principal", "Resource", "Condition"} {
+	order := []string{"Effect", "Action", "Principal", "Resource", "Condition"}
+	if typ == "AWS::Lambda::LayerVersion" {
+		order = []string{"Effect", "Action", "Resource", "Principal", "Condition"}
+	}
+	for _, k := range order {
 		v := o.Get(k)
-		if name, ok := v.(string); ok && k == "Resource" {
+		if name, ok := v.(string); ok && k == "Resource" && typ == "AWS::Lambda::Function" {
 			v = b.functionARN(name)
 		}
 		if v != nil {

@@ -1,6 +1,7 @@
 package cfnpv
 
 import (
+	"cmp"
 	"net/url"
 	"strings"
 
@@ -33,6 +34,8 @@ var resourceKinds = map[string]struct {
 	"AWS::CodeArtifact::Domain":             {"AWS::CodeArtifact::Domain", "", false, "DomainName"},
 	"AWS::Backup::BackupVault":              {"AWS::Backup::BackupVault", "", false, "BackupVaultName"},
 	"AWS::S3Express::AccessPoint":           {"AWS::S3Express::AccessPoint", "", false, "Name"},
+	"AWS::S3Tables::TableBucketPolicy":      {"AWS::S3Tables::TableBucket", "TableBucketARN", false, ""},
+	"AWS::CloudTrail::ResourcePolicy":       {"", "ResourceArn", false, ""},
 	// Types cfn-policy-validator does not read; tollgate names them alike.
 	"AWS::SQS::QueueInlinePolicy":    {"AWS::SQS::Queue", "Queue", false, ""},
 	"AWS::SNS::TopicInlinePolicy":    {"AWS::SNS::Topic", "TopicArn", false, ""},
@@ -80,16 +83,17 @@ func (b *builder) resourcePolicies() {
 			continue
 		}
 		props := b.props(res)
-		if res.Type == "AWS::Lambda::Permission" {
-			b.lambdaPermission(res, props, pols[0], functions)
+		switch res.Type {
+		case "AWS::Lambda::Permission":
+			b.lambdaPermission(res, props, pols[0], functions, "FunctionName", "AWS::Lambda::Function")
+			continue
+		case "AWS::Lambda::LayerVersionPermission":
+			b.lambdaPermission(res, props, pols[0], functions, "LayerVersionArn", "AWS::Lambda::LayerVersion")
 			continue
 		}
-		k, ok := resourceKinds[res.Type]
-		if !ok {
-			k.target = pols[0].Attachment
-			if k.target == "" {
-				k.target = res.Type
-			}
+		k := resourceKinds[res.Type]
+		if k.target == "" {
+			k.target = cmp.Or(pols[0].Attachment, res.Type)
 		}
 		policyName := "ResourcePolicy"
 		if spec := template.SpecOf(res.Type); spec != nil && spec.PolicyName != "" {
@@ -143,20 +147,22 @@ func (b *builder) bucketACLs(acls map[string]string, policies map[string]*templa
 	}
 }
 
-// lambdaPermission merges a permission into its function's policy.
-func (b *builder) lambdaPermission(res *template.Resource, props *template.Node, p *template.Policy, functions map[string]*Resource) {
-	fn := props.Get("FunctionName")
-	key, name := b.text(fn, ""), b.targetName(fn, "AWS::Lambda::Function", res.LogicalID)
+// lambdaPermission merges a permission into its function's (or layer
+// version's) policy: prop names it, target is its type.
+func (b *builder) lambdaPermission(res *template.Resource, props *template.Node, p *template.Policy, merged map[string]*Resource, prop, target string) {
+	fn := props.Get(prop)
+	key, name := b.text(fn, ""), b.targetName(fn, target, res.LogicalID)
 	if fn != nil && fn.Origin != nil && fn.Origin.Resource != "" {
 		key = "resource " + fn.Origin.Resource
 	}
 	if key == "" {
 		key = "permission " + res.LogicalID
 	}
-	r := functions[key]
+	key = target + " " + key
+	r := merged[key]
 	if r == nil {
-		r = &Resource{Name: name, Type: "AWS::Lambda::Function", PolicyName: template.SpecOf(res.Type).PolicyName, order: b.order[res.LogicalID]}
-		functions[key] = r
+		r = &Resource{Name: name, Type: target, PolicyName: template.SpecOf(res.Type).PolicyName, order: b.order[res.LogicalID]}
+		merged[key] = r
 		b.view.Resources = append(b.view.Resources, r)
 	}
 	r.Offsets = append(r.Offsets, len(r.Parts))
@@ -202,6 +208,24 @@ func (b *builder) targetName(n *template.Node, targetType, fallback string) stri
 		}
 	case "AWS::Kinesis::Stream":
 		return lastField(text, "/")
+	case "AWS::S3Tables::TableBucket":
+		if _, after, ok := strings.Cut(text, ":bucket/"); ok {
+			return after
+		}
+	case "AWS::CloudTrail::Dashboard", "AWS::CloudTrail::EventDataStore":
+		fields := strings.SplitN(text, ":", 6)
+		if len(fields) == 6 {
+			if _, name, ok := strings.Cut(fields[5], "/"); ok {
+				return strings.SplitN(name, "/", 2)[0]
+			}
+		}
+	case "AWS::Lambda::LayerVersion":
+		parts := strings.Split(text, ":")
+		for i, p := range parts {
+			if p == "layer" && i+1 < len(parts) {
+				return strings.Join(parts[i+1:], ":")
+			}
+		}
 	}
 	return text
 }

@@ -39,6 +39,9 @@ var requirements = map[string]struct {
 	"AWS::CodeArtifact::Domain":             {true, []string{"DomainName"}, nil},
 	"AWS::Backup::BackupVault":              {true, []string{"BackupVaultName"}, nil},
 	"AWS::S3Express::AccessPoint":           {true, nil, nil},
+	"AWS::S3Tables::TableBucketPolicy":      {true, []string{"ResourcePolicy", "TableBucketARN"}, nil},
+	"AWS::CloudTrail::ResourcePolicy":       {true, []string{"ResourcePolicy", "ResourceArn"}, nil},
+	"AWS::Lambda::LayerVersionPermission":   {true, []string{"Action", "LayerVersionArn", "Principal"}, nil},
 }
 
 // checkSchemas finds what cfn-policy-validator would refuse: a required
@@ -120,6 +123,9 @@ var evaluated = map[string][]string{
 	"AWS::CodeArtifact::Domain":             {"PermissionsPolicyDocument", "DomainName"},
 	"AWS::Backup::BackupVault":              {"AccessPolicy", "BackupVaultName"},
 	"AWS::S3Express::AccessPoint":           {"Policy", "Name", "VpcConfiguration"},
+	"AWS::S3Tables::TableBucketPolicy":      {"ResourcePolicy", "TableBucketARN"},
+	"AWS::CloudTrail::ResourcePolicy":       {"ResourcePolicy", "ResourceArn"},
+	"AWS::Lambda::LayerVersionPermission":   {"Action", "LayerVersionArn", "Principal", "OrganizationId"},
 }
 
 // MissingParameter returns the first parameter, in the order

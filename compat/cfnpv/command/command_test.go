@@ -74,7 +74,7 @@ func argv(s ...string) []string { return s }
 // ordering, details and spans.
 func TestEveryResourceTypeThroughValidateAndParse(t *testing.T) {
 	for _, tpl := range []string{"roles", "users-groups", "permission-set", "bucket", "access-points", "queue-topic",
-		"key-secret", "lambda", "api-domain-vault", "tollgate-only"} {
+		"key-secret", "lambda", "api-domain-vault", "layer-table-trail", "tollgate-only"} {
 		for _, cmd := range []string{"validate", "parse"} {
 			c := testCase{name: cmd + "-" + tpl, args: argv(cmd, "--template-path", T(tpl+".yaml"), "--region", "us-east-1")}
 			t.Run(c.name, func(t *testing.T) { c.check(t) })
