@@ -81,6 +81,10 @@ type Finding struct {
 	// PolicyPath is the element's path inside that policy document.
 	Policy     string `json:"policy,omitempty"`
 	PolicyPath string `json:"policyPath,omitempty"`
+	// Principal is set when the finding is about what one principal can
+	// do with all its policies: its logical ID (its name when the
+	// template does not declare it).
+	Principal string `json:"principal,omitempty"`
 	Source     string `json:"source"`
 	LearnMore  string `json:"learnMore,omitempty"`
 	Blocking   bool   `json:"blocking"`

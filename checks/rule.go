@@ -150,6 +150,10 @@ type Report struct {
 	// the element's path inside the policy document.
 	Policy     string
 	PolicyPath string
+	// Principal is set when the finding is about one principal's union of
+	// policies (not every holder of the policy it is located in): its
+	// logical ID, or its name when the template does not declare it.
+	Principal string
 	// Type, when set, replaces the rule's type: a finding the rule softens
 	// (a broad grant that a condition narrows) is reported as a WARNING.
 	Type Type
@@ -173,7 +177,7 @@ func (c *TemplateContext) Report(r Report) {
 		Code: c.rule.Code, Type: typ, Message: r.Message, Fix: fix,
 		File: c.Template.File, Line: max(r.Pos.Line, 1), Column: max(r.Pos.Col, 1), EndLine: max(end, 1),
 		Resource: r.Resource, ResourceType: r.ResourceType, Path: r.Path, Branch: r.Branch,
-		Policy: r.Policy, PolicyPath: r.PolicyPath,
+		Policy: r.Policy, PolicyPath: r.PolicyPath, Principal: r.Principal,
 		Source: SourceOffline, LearnMore: c.rule.LearnMore, subject: r.Subject,
 	})
 }

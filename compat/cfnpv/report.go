@@ -1,6 +1,7 @@
 package cfnpv
 
 import (
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -185,6 +186,8 @@ type target struct {
 	// attachment is the IAM Access Analyzer resource type of the
 	// governed resource, for external access.
 	attachment, resource string
+	// logicalID is the principal's, for a principal target.
+	logicalID string
 }
 
 // targets lists where a policy is reported, in the tool's order.
@@ -214,11 +217,11 @@ func (v *viewOf) targets(p *template.Policy, access bool) []target {
 		for i, pr := range pl.list {
 			if pr.Trust == p {
 				out = append(out, target{name: pr.Name, policyName: "TrustPolicy", phase: phaseOf(pl.phase), idx: i, kind: pr.Kind,
-					attachment: "AWS::IAM::Role", resource: v.b.arn("iam", "", "role/"+strings.TrimPrefix(pr.Path, "/")+pr.Name)})
+					attachment: "AWS::IAM::Role", resource: v.b.arn("iam", "", "role/"+strings.TrimPrefix(pr.Path, "/")+pr.Name), logicalID: pr.LogicalID})
 			}
 			for j, a := range pr.Policies {
 				if a.Policy == p {
-					out = append(out, target{name: pr.Name, policyName: a.Name, phase: pl.phase, idx: i, order: j + 1, kind: pr.Kind})
+					out = append(out, target{name: pr.Name, policyName: a.Name, phase: pl.phase, idx: i, order: j + 1, kind: pr.Kind, logicalID: pr.LogicalID})
 				}
 			}
 		}
@@ -256,6 +259,18 @@ func (v *viewOf) findings(f *checks.Finding) []Finding {
 	var targets []target
 	if p != nil {
 		targets = v.targets(p, f.Code == "EXTERNAL_PRINCIPAL")
+	}
+	if f.Principal != "" {
+		// About one principal's union of policies: reported under that
+		// principal only, not every holder of the policy it points at.
+		targets = slices.DeleteFunc(targets, func(t target) bool { return t.logicalID != f.Principal })
+		if len(targets) == 0 && v != nil {
+			name := f.Principal
+			if pr := v.b.principals[f.Principal]; pr != nil {
+				name = pr.Name
+			}
+			targets = []target{{name: name, policyName: f.Policy, phase: phaseTemplate, logicalID: f.Principal}}
+		}
 	}
 	if len(targets) == 0 {
 		targets = []target{{name: f.Resource, policyName: f.Policy, phase: phaseTemplate}}
