@@ -85,9 +85,9 @@ type Finding struct {
 	// do with all its policies: its logical ID (its name when the
 	// template does not declare it).
 	Principal string `json:"principal,omitempty"`
-	Source     string `json:"source"`
-	LearnMore  string `json:"learnMore,omitempty"`
-	Blocking   bool   `json:"blocking"`
+	Source    string `json:"source"`
+	LearnMore string `json:"learnMore,omitempty"`
+	Blocking  bool   `json:"blocking"`
 	// Fingerprint identifies the finding across unrelated edits: it is made
 	// of the code, resource, path (without list indexes) and subject, not
 	// the line.
