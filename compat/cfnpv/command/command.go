@@ -140,6 +140,10 @@ func (r *run) exec(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	for _, n := range res.Notices {
+		if r.account == "" && strings.HasPrefix(n, "the deploy account is unknown") {
+			n = "no AWS credentials, AWS_ACCOUNT_ID or --account tell the account the template deploys to, " +
+				"so principals of other accounts are not reported as external"
+		}
 		fmt.Fprintln(r.e.Stderr, "tollgate: note: "+n)
 	}
 	switch r.a.command {
