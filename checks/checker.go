@@ -167,6 +167,7 @@ func Rules() []*Rule {
 		ruleUnsupportedWildcardInPrincipal(),
 		ruleAllowWithNotPrincipal(),
 		ruleExternalPrincipal(),
+		ruleLogDeliveryAccountPrincipal(),
 		ruleRestrictAccessToServicePrincipal(),
 		ruleMissingGitHubRepoConditionKey(),
 		ruleGitHubOrgWideTrust(),

@@ -65,6 +65,11 @@ type Options struct {
 	// version in policies (cfn-policy-validator's
 	// --allow-dynamic-ref-without-version).
 	AllowDynamicRefWithoutVersion bool
+	// ExternalLogDeliveryAccounts reports grants to AWS log-delivery
+	// accounts (Elastic Load Balancing's) as EXTERNAL_PRINCIPAL, as IAM
+	// Access Analyzer and cfn-policy-validator do, instead of the
+	// LOG_DELIVERY_ACCOUNT_PRINCIPAL suggestion.
+	ExternalLogDeliveryAccounts bool
 }
 
 // TemplateContext is what a template rule sees.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/tollgate-dev/tollgate/policy"
 	"github.com/tollgate-dev/tollgate/template"
 )
 
@@ -52,13 +53,23 @@ func ruleExternalPrincipal() *Rule {
 				switch {
 				case scope == scopeEveryone:
 					report(v.Node, v.Path, `Principal AWS "*"`)
-				case scope == scopeAccount && o.Values.AccountID != "" && !o.trusted(acct):
+				case scope == scopeAccount && o.Values.AccountID != "" && !o.trusted(acct) && !o.logDelivery(c, s, v):
 					c.At(v.Node, v.Path, acct, accountMessage(c, acct), externalFix([]string{acct}))
 				}
 			}
 		}
 	}
 	return r
+}
+
+// logDelivery reports whether v is an AWS log-delivery account granted what
+// its service needs (LOG_DELIVERY_ACCOUNT_PRINCIPAL says so instead).
+func (o *Options) logDelivery(c *PolicyContext, s *policy.Statement, v policy.Value) bool {
+	if o.ExternalLogDeliveryAccounts {
+		return false
+	}
+	_, ok := logDeliveryGrant(c, s, v)
+	return ok
 }
 
 func externalFix(ids []string) string {
