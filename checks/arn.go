@@ -156,7 +156,7 @@ func diagnoseARN(m *matcher, data *iamdata.Set, info *arnInfo) {
 	if !ok || diagnoseFields(data, info, p) {
 		return
 	}
-	formats := data.ARNFormats(p.service)
+	formats := arnFormats(data, p.service)
 	if len(formats) == 0 {
 		return
 	}
@@ -187,6 +187,11 @@ func (info *arnInfo) set(code, msg, fix string) { info.code, info.message, info.
 // (reported) or cannot be judged (holes where the fields should be).
 func splitARN(info *arnInfo) (arnParts, bool) {
 	text, shown := info.text, info.shown
+	if strings.Contains(text, "${AWS::") {
+		// A pseudo parameter outside Fn::Sub: its "::" would garble the
+		// fields, and SUB_NEEDED says what is wrong.
+		return arnParts{}, false
+	}
 	fields := strings.SplitN(text, ":", 6)
 	if fields[0] != "arn" {
 		switch {

@@ -14,7 +14,8 @@ func arnRule(r *Rule) *Rule {
 			for _, l := range []policy.List{s.Resource, s.NotResource} {
 				for _, v := range l.Values {
 					if info := c.arn(v); info.code == code {
-						c.At(v.Node, v.Path, display(info.text), info.message, info.fix)
+						msg, fix := c.fromParameter(v, info.message, info.fix)
+						c.At(v.Node, v.Path, display(info.text), msg, fix)
 					}
 				}
 			}

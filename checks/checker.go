@@ -2,6 +2,8 @@ package checks
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 
 	"github.com/tollgate-dev/tollgate/policy"
 	"github.com/tollgate-dev/tollgate/template"
@@ -10,8 +12,11 @@ import (
 // Checker runs the rules over templates. It is safe for concurrent use: each
 // Check call has its own state.
 type Checker struct {
-	opts  Options
-	rules []*Rule
+	opts    Options
+	rules   []*Rule
+	managed *managedDocs
+	// depth counts the templates this one is written inside (StackSets).
+	depth int
 }
 
 // NewChecker returns a checker running rules (all of Rules() when nil).
@@ -22,7 +27,7 @@ func NewChecker(opts Options, rules []*Rule) (*Checker, error) {
 	if rules == nil {
 		rules = Rules()
 	}
-	return &Checker{opts: opts, rules: rules}, nil
+	return &Checker{opts: opts, rules: rules, managed: newManagedDocs(opts.Managed)}, nil
 }
 
 // Rules returns the rules this checker runs.
@@ -37,8 +42,12 @@ type TemplateResult struct {
 	PrincipalPolicies int
 	// Resources is how many resources the template declares.
 	Resources int
-	// Extraction holds the template's policies, for the online backends.
+	// Extraction holds the template's policies, for the online backends,
+	// and the places it declares access that were not read (Unchecked).
 	Extraction *template.Extraction
+	// Notices say what the checks could not judge fully (policies attached
+	// to principals of other stacks) and, one per place, what was not checked.
+	Notices []string
 }
 
 // Check runs every rule on one parsed template.
@@ -59,7 +68,7 @@ func (k *Checker) CheckWith(t *template.Template, online func(*template.Extracti
 // suppressed like any other.
 func (k *Checker) checkWith(t *template.Template, online func(*template.Extraction) []Finding, cc *ChangeContext) TemplateResult {
 	var out []Finding
-	tc := &TemplateContext{Options: &k.opts, Template: t, out: &out, online: online != nil}
+	tc := &TemplateContext{Options: &k.opts, Template: t, out: &out, online: online != nil, managed: k.managed}
 	if t.Root != nil {
 		r := template.NewResolver(t, k.opts.Values)
 		tc.Extraction = template.Extract(t, r)
@@ -109,7 +118,17 @@ func (k *Checker) checkWith(t *template.Template, online func(*template.Extracti
 			}
 		}
 	}
+	if t.Root != nil {
+		out = append(out, k.checkEmbedded(t, tc.Extraction)...)
+	}
 	res := TemplateResult{Findings: Finalize(out), Policies: len(tc.Policies), Resources: len(t.Resources), Extraction: tc.Extraction}
+	if tc.eff != nil && len(tc.eff.external) > 0 {
+		res.Notices = append(res.Notices, fmt.Sprintf("%s: identity policies attach to principals this template does not declare, so each is "+
+			"judged without that principal's other policies: %s", t.File, strings.Join(tc.eff.external, "; ")))
+	}
+	if k.depth == 0 {
+		res.Notices = append(res.Notices, UncheckedNotices(t.File, tc.Extraction)...)
+	}
 	for _, pc := range tc.Policies {
 		if pc.Policy.Kind != template.Identity {
 			res.PrincipalPolicies++
@@ -126,6 +145,7 @@ func Rules() []*Rule {
 		ruleParseError(),
 		ruleInvalidTemplate(),
 		ruleTemplateTooLarge(),
+		ruleInvalidPolicyProperty(),
 		// Policy grammar.
 		ruleDataTypeMismatch(),
 		ruleInvalidPolicyElement(),
@@ -137,6 +157,8 @@ func Rules() []*Rule {
 		ruleInvalidEffect(),
 		ruleMissingAction(),
 		ruleMissingResource(),
+		ruleSubNeeded(),
+		ruleUniqueSidsRequired(),
 		ruleDynamicReferenceWithoutVersion(),
 		// Actions.
 		ruleInvalidServiceInAction(),
@@ -193,6 +215,9 @@ func Rules() []*Rule {
 		rulePassRoleWithNotActionAndNotResource(),
 		rulePrivilegeEscalation(),
 		ruleAdministratorAccess(),
+		ruleBroadSensitiveAccess(),
+		ruleManagedPolicyNotFound(),
+		ruleInvalidSAMPolicy(),
 		rulePolicySize(),
 		// Suppressions, which see the findings of every rule above.
 		ruleInvalidSuppression(),

@@ -208,3 +208,60 @@ func TestEveryFixtureFolderIsARule(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryFixtureClassFailsAndIsFixed checks the classes of a rule that
+// have fixtures of their own (fixtures/rules/CODE/CLASS/): each class has
+// a failing template whose findings match its # expect comments and its
+// golden output, and a fixed one with no finding of the rule's code and
+// nothing that blocks.
+func TestEveryFixtureClassFailsAndIsFixed(t *testing.T) {
+	k := newChecker(t)
+	byCode := map[string]*checks.Rule{}
+	for _, r := range checks.Rules() {
+		byCode[r.Code] = r
+	}
+	classes, err := filepath.Glob(filepath.Join("..", "fixtures", "rules", "*", "*", "bad.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(classes) == 0 {
+		t.Fatal("no fixture classes found")
+	}
+	for _, bad := range classes {
+		dir := filepath.Dir(bad)
+		code := filepath.Base(filepath.Dir(dir))
+		class := filepath.Base(dir)
+		t.Run(code+"/"+class, func(t *testing.T) {
+			r := byCode[code]
+			if r == nil {
+				t.Fatalf("%s is not a rule code", code)
+			}
+			name := "fixtures/rules/" + code + "/" + class + "/"
+			data, err := os.ReadFile(bad)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := checkFixture(t, k, r, dir, name+"bad.yaml", data)
+			want := expectations(data)
+			if !containsCode(want, code) {
+				t.Errorf("bad.yaml declares no %s finding", code)
+			}
+			if diff := cmp.Diff(want, found(res.Findings)); diff != "" {
+				t.Errorf("findings of bad.yaml differ from its # expect comments (-want +got):\n%s", diff)
+			}
+			golden.Check(t, filepath.Join(dir, "bad.out"), render(res.Findings))
+			good, err := os.ReadFile(filepath.Join(dir, "good.yaml"))
+			if err != nil {
+				t.Fatalf("every class needs a fixed fixture: %v", err)
+			}
+			for _, f := range checkFixture(t, k, r, dir, name+"good.yaml", good).Findings {
+				if f.Suppression != nil {
+					continue
+				}
+				if f.Code == code || f.Type == checks.Error || f.Type == checks.SecurityWarning {
+					t.Errorf("good.yaml:%d: %s %s: %s", f.Line, f.Type, f.Code, f.Message)
+				}
+			}
+		})
+	}
+}

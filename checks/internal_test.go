@@ -233,7 +233,7 @@ func TestCodesInConfigurationAndSuppressionsAreChecked(t *testing.T) {
 	}{
 		{"EXTERNAL_PRINCIPAL", "", true},
 		{"NEW_ACCESS", "", true},
-		{"UNIQUE_SIDS_REQUIRED", "", true}, // an Access Analyzer code
+		{"UNSUPPORTED_SID", "", true}, // an Access Analyzer code
 		{"EXTERNAL_PRINCIPLE", "EXTERNAL_PRINCIPAL", false},
 		{"external_principal", "EXTERNAL_PRINCIPAL", false},
 		{"not a code", "", false},

@@ -71,7 +71,7 @@ func passRoleOf(s *policy.Statement) (passRoleShape, bool) {
 	case literal != nil:
 		return passRoleShape{codePassRoleNotResource, literal.Node, literal.Path, literal.Text}, true
 	case star != nil && everyRole:
-		if strings.TrimSpace(star.Text) == "*" && s.Resource.Has("*", false) && unconditional(s) {
+		if strings.TrimSpace(star.Text) == "*" && s.Resource.Has("*", false) {
 			return passRoleShape{}, false // administrator access, reported as such
 		}
 		return passRoleShape{codePassRoleStarActionAndResource, star.Node, star.Path, star.Text}, true
@@ -111,6 +111,14 @@ func passRoleRule(r *Rule, message string) *Rule {
 			if shape, ok := passRoleOf(s); ok && shape.code == r.Code {
 				c.At(shape.node, shape.path, shape.subject, message, "")
 			}
+		}
+	}
+	// An AWS managed policy's statements are judged at the line that
+	// attaches the policy.
+	r.Template = func(c *TemplateContext) {
+		for _, f := range c.effective().passRole[r.Code] {
+			f.Message += " " + message
+			c.Report(f)
 		}
 	}
 	return r

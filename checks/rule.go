@@ -2,6 +2,7 @@ package checks
 
 import (
 	"github.com/tollgate-dev/tollgate/iamdata"
+	"github.com/tollgate-dev/tollgate/iamdata/managed"
 	"github.com/tollgate-dev/tollgate/policy"
 	"github.com/tollgate-dev/tollgate/template"
 )
@@ -65,6 +66,11 @@ type Options struct {
 	// version in policies (cfn-policy-validator's
 	// --allow-dynamic-ref-without-version).
 	AllowDynamicRefWithoutVersion bool
+	// Sensitive configures BROAD_SENSITIVE_ACCESS; nil takes the defaults.
+	Sensitive *SensitiveAccess
+	// Managed is the AWS managed policy data set that attached managed
+	// policies are judged by; nil means the built-in one.
+	Managed *managed.Set
 	// ExternalLogDeliveryAccounts reports grants to AWS log-delivery
 	// accounts (Elastic Load Balancing's) as EXTERNAL_PRINCIPAL, as IAM
 	// Access Analyzer and cfn-policy-validator do, instead of the
@@ -83,6 +89,12 @@ type TemplateContext struct {
 	out      *[]Finding
 	// arns caches ARN diagnoses by text: several rules read each ARN.
 	arns map[string]*arnInfo
+	// refs maps the positions of Refs to parameters to their names.
+	refs map[template.Pos]string
+	// sens is Options.Sensitive resolved, once per template.
+	sens *sensitivity
+	// strings walks the strings of documents (SUB_NEEDED).
+	strings stringWalker
 	// match decides pattern intersections with reused buffers.
 	match matcher
 	supp  *suppressions
@@ -92,6 +104,16 @@ type TemplateContext struct {
 	// the codes of the offline rules that ran.
 	online bool
 	ran    map[string]bool
+	// managed reads AWS managed policy documents (shared by the checker);
+	// managedCache holds this template's lookups; eff is the principals'
+	// effective permissions, judged once for the rules that report them.
+	managed      *managedDocs
+	managedCache map[string]managedLookup
+	eff          *effective
+	// contexts finds the parsed form of an extracted policy; docFacts
+	// holds what the privilege rules found in each document.
+	contexts map[*template.Policy]*PolicyContext
+	docFacts map[*policy.Document]*docFacts
 }
 
 // suppressions returns the template's inline suppressions, read once.
@@ -124,6 +146,9 @@ type Report struct {
 	// the element's path inside the policy document.
 	Policy     string
 	PolicyPath string
+	// Type, when set, replaces the rule's type: a finding the rule softens
+	// (a broad grant that a condition narrows) is reported as a WARNING.
+	Type Type
 }
 
 // Report records a finding.
@@ -136,8 +161,12 @@ func (c *TemplateContext) Report(r Report) {
 	if end < r.Pos.Line {
 		end = r.Pos.Line
 	}
+	typ := c.rule.Type
+	if r.Type != "" {
+		typ = r.Type
+	}
 	*c.out = append(*c.out, Finding{
-		Code: c.rule.Code, Type: c.rule.Type, Message: r.Message, Fix: fix,
+		Code: c.rule.Code, Type: typ, Message: r.Message, Fix: fix,
 		File: c.Template.File, Line: max(r.Pos.Line, 1), Column: max(r.Pos.Col, 1), EndLine: max(end, 1),
 		Resource: r.Resource, ResourceType: r.ResourceType, Path: r.Path, Branch: r.Branch,
 		Policy: r.Policy, PolicyPath: r.PolicyPath,
@@ -165,16 +194,43 @@ func (c *PolicyContext) At(n *template.Node, path, subject, message, fix string)
 // AtPos reports a finding at a position in the policy, for elements that are
 // not nodes (a condition key).
 func (c *PolicyContext) AtPos(pos template.Pos, endLine int, path, subject, message, fix string) {
+	if c.Policy.Expanded != "" && c.rule.Type != SecurityWarning && !userValueRules[c.rule.Code] {
+		// The SAM policy template's own definition (its actions, the
+		// resource types they act on) is AWS's: only what the user's
+		// values make of it, and what it grants, is reported.
+		return
+	}
+	c.Report(c.report(pos, endLine, path, subject, message, fix))
+}
+
+// userValueRules are the rules that judge the ARNs a SAM policy template
+// builds from the user's parameter values.
+var userValueRules = map[string]bool{
+	"INVALID_ARN_PREFIX": true, "MISSING_ARN_FIELD": true, "INVALID_PARTITION": true, "INVALID_ARN_SERVICE_CASE": true,
+	"INVALID_SERVICE": true, "INVALID_ARN_REGION": true, "INVALID_ARN_ACCOUNT": true, "INVALID_ARN_RESOURCE": true,
+}
+
+// report is the Report of a finding at a position in the policy.
+func (c *PolicyContext) report(pos template.Pos, endLine int, path, subject, message, fix string) Report {
 	r := Report{Path: c.Policy.Path, Subject: subject, Message: message, Fix: fix, Pos: pos, EndLine: endLine,
 		Resource: c.Policy.LogicalID, ResourceType: c.Policy.ResourceType, Branch: c.Policy.Branch,
 		Policy: policyName(c.Policy), PolicyPath: path}
-	if path != "" && !c.Policy.Synthesized {
+	if path != "" && !c.Policy.Synthesized && c.Policy.Expanded == "" {
 		r.Path += "." + path
 	}
 	if pos.IsZero() {
 		r.Pos = c.Policy.Pos
 	}
-	c.Report(r)
+	return r
+}
+
+// atNode is At returning the Report, for a rule to adjust, instead of
+// recording it.
+func (c *PolicyContext) atNode(n *template.Node, path, subject, message, fix string) Report {
+	if n != nil {
+		return c.report(n.Pos, n.EndLine, path, subject, message, fix)
+	}
+	return c.report(c.Policy.Pos, 0, path, subject, message, fix)
 }
 
 // policyName names a policy as cfn-policy-validator does, so that scripts
@@ -194,10 +250,15 @@ func policyName(p *template.Policy) string {
 	return "ResourcePolicy"
 }
 
-// IsBoundary reports whether the policy is a managed policy that the
-// template uses as a permissions boundary: it caps what a principal may do
-// and grants nothing, so the rules about broad grants do not apply to it.
+// IsBoundary reports whether the policy caps what principals may do and
+// grants nothing, so the rules about broad grants and external principals
+// do not apply to it: a managed policy the template uses as a permissions
+// boundary, or a policy of a type that only limits (ResourceSpec.Limits:
+// VPC endpoint, session and service control policies).
 func (c *PolicyContext) IsBoundary() bool {
+	if c.Policy.Spec().Limits {
+		return true // an endpoint, session or service control policy caps too
+	}
 	if c.Policy.ResourceType != "AWS::IAM::ManagedPolicy" {
 		return false
 	}
@@ -222,6 +283,9 @@ func (c *PolicyContext) grantsPermissions() bool {
 
 // KindNoun names the policy for messages: "trust policy", "bucket policy".
 func (c *PolicyContext) KindNoun() string {
+	if c.Policy.Noun != "" {
+		return c.Policy.Noun
+	}
 	switch c.Policy.Kind {
 	case template.Trust:
 		return "trust policy"

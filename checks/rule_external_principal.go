@@ -25,7 +25,7 @@ func ruleExternalPrincipal() *Rule {
 		LearnMore: docsURL + "external_principal",
 	}
 	r.Policy = func(c *PolicyContext) {
-		if c.Policy.Kind == template.Identity {
+		if c.Policy.Kind == template.Identity || c.IsBoundary() {
 			return
 		}
 		o := c.Options
@@ -42,7 +42,7 @@ func ruleExternalPrincipal() *Rule {
 					c.At(node, path, strings.Join(rest.external, ","), conditionMessage(c, rest), externalFix(rest.external))
 					return
 				}
-				c.At(node, path, "*", everyoneMessage(c, what), "")
+				c.At(node, path, "*", everyoneMessage(c, what), c.Policy.Narrow)
 			}
 			if s.Principal.Wildcard {
 				report(s.Principal.Node, s.Principal.Path, `Principal "*"`)
@@ -84,6 +84,11 @@ func externalFix(ids []string) string {
 func everyoneMessage(c *PolicyContext, what string) string {
 	if c.Policy.Kind == template.Trust {
 		return fmt.Sprintf("The trust policy lets any AWS account assume this role (%s, no condition on the caller's organization or account).", what)
+	}
+	if c.Policy.Synthesized && c.Policy.Noun != "" && !(c.Policy.Name == "BucketAcl" && what == `Principal "*"`) {
+		// A permission (layer, event bus) or an AuthenticatedUsers grant:
+		// every AWS account, though not anonymous callers.
+		return fmt.Sprintf("The %s grants access to every AWS account (%s, no condition on the caller's organization or account).", c.KindNoun(), what)
 	}
 	return fmt.Sprintf("The %s grants access to any principal, including anonymous callers (%s, no condition on the caller's organization, account or source).", c.KindNoun(), what)
 }

@@ -10,6 +10,10 @@ import (
 var (
 	// awsPrincipalARN: the principals an AWS ARN may name; groups cannot be.
 	awsPrincipalARN = regexp.MustCompile(`^arn:[a-z-]+:(iam::(\d{12}):(root|user/.+|role/.+)|sts::(\d{12}):(assumed-role/[^/]+/.+|federated-user/.+))$`)
+	// cloudFrontOAI is the principal of a CloudFront origin access
+	// identity, which IAM accepts in bucket policies (and shows in place
+	// of a CanonicalUser ID it was given).
+	cloudFrontOAI = regexp.MustCompile(`^arn:aws(-cn)?:iam::cloudfront:user/CloudFront Origin Access Identity [A-Z0-9]+$`)
 	// uniqueIDRE matches the unique IDs of roles and users (AROA..., AIDA...).
 	uniqueIDRE         = regexp.MustCompile(`^A(ROA|IDA)[A-Z0-9]{12,20}$`)
 	federatedARN       = regexp.MustCompile(`^arn:[a-z-]+:iam::(\d{12}):(saml-provider|oidc-provider)/.+$`)
@@ -40,6 +44,7 @@ func ruleInvalidPrincipalFormat() *Rule {
 							continue
 						}
 						if msg, fix, bad := principalFormat(typ, strings.TrimSpace(v.Text)); bad {
+							msg, fix = c.fromParameter(v, msg, fix)
 							c.At(v.Node, v.Path, v.Text, msg, fix)
 						}
 					}
@@ -54,7 +59,7 @@ func ruleInvalidPrincipalFormat() *Rule {
 func principalFormat(typ, s string) (msg, fix string, bad bool) {
 	switch typ {
 	case "AWS":
-		if s == "*" || awsid.IsAccount(s) || uniqueIDRE.MatchString(s) || awsPrincipalARN.MatchString(s) {
+		if s == "*" || awsid.IsAccount(s) || uniqueIDRE.MatchString(s) || awsPrincipalARN.MatchString(s) || cloudFrontOAI.MatchString(s) {
 			return "", "", false
 		}
 		switch {

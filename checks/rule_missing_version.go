@@ -15,7 +15,7 @@ func ruleMissingVersion() *Rule {
 	}
 	r.Policy = func(c *PolicyContext) {
 		d := c.Doc
-		if d.Node == nil || d.Node.Kind != template.Map || d.VersionNode != nil || c.Policy.Synthesized {
+		if d.Node == nil || d.Node.Kind != template.Map || d.VersionNode != nil || c.Policy.Synthesized || c.Policy.Expanded != "" {
 			return
 		}
 		c.At(d.Node, "", "Version", "The policy document has no Version, so IAM reads it in the 2008 language, without policy variables.", "")

@@ -95,7 +95,7 @@ func actionFits(m *matcher, data *iamdata.Set, prefix string, a *iamdata.Action,
 		if rt == nil || len(rt.ARNs) == 0 {
 			return true
 		}
-		for _, f := range rt.ARNs {
+		for _, f := range resourceARNs(data, prefix, rt) {
 			fp := formatPattern(f)
 			for _, r := range res {
 				if m.intersects(r.pattern, fp) {

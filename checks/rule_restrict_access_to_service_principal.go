@@ -32,7 +32,7 @@ func ruleRestrictAccessToServicePrincipal() *Rule {
 		LearnMore: aaSection("security-warning", "restrict-access-to-service-principal"),
 	}
 	r.Policy = func(c *PolicyContext) {
-		if c.Policy.Kind != template.ResourcePolicy {
+		if c.Policy.Kind != template.ResourcePolicy || c.IsBoundary() {
 			return
 		}
 		for _, s := range c.Doc.Statements {

@@ -69,7 +69,7 @@ var codeRE = regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)
 // CheckCode judges a code named in a suppression or in the block and allow
 // lists. A code of a tollgate rule or online backend is fine, and so is any
 // other well-formed code, which may be one of IAM Access Analyzer's
-// ValidatePolicy codes (UNIQUE_SIDS_REQUIRED); but a near miss of a known
+// ValidatePolicy codes (UNSUPPORTED_SID); but a near miss of a known
 // code is a typo, and would silently match nothing.
 func CheckCode(code string) (suggestion string, ok bool) {
 	known := knownCodes()

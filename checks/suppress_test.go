@@ -21,8 +21,8 @@ Resources:
         ignore:
           - code: EXTERNAL_PRINCIPAL
             reason: the partner reads the nightly export under contract ACME-42
-          - code: UNIQUE_SIDS_REQUIRED
-            reason: duplicate Sids are intended here
+          - code: UNSUPPORTED_SID
+            reason: the Sid is written for another service
     Properties:
       AssumeRolePolicyDocument:
         Version: "2012-10-17"
@@ -43,11 +43,11 @@ func TestInlineSuppressionsCoverOfflineAndOnlineFindings(t *testing.T) {
 	})
 	t.Run("online, its findings are suppressed too", func(t *testing.T) {
 		online := func(*template.Extraction) []checks.Finding {
-			return []checks.Finding{{Code: "UNIQUE_SIDS_REQUIRED", Type: checks.Error, File: "role.yaml", Line: 16, Column: 13,
-				Resource: "PartnerRole", Source: checks.SourceAccessAnalyzer, Message: "Duplicate Sid"}}
+			return []checks.Finding{{Code: "UNSUPPORTED_SID", Type: checks.Error, File: "role.yaml", Line: 16, Column: 13,
+				Resource: "PartnerRole", Source: checks.SourceAccessAnalyzer, Message: "Unsupported Sid"}}
 		}
 		res := k.CheckWith(tpl, online)
-		if diff := cmp.Diff([]string{"EXTERNAL_PRINCIPAL inline", "UNIQUE_SIDS_REQUIRED inline"}, summary(res.Findings)); diff != "" {
+		if diff := cmp.Diff([]string{"EXTERNAL_PRINCIPAL inline", "UNSUPPORTED_SID inline"}, summary(res.Findings)); diff != "" {
 			t.Errorf("(-want +got):\n%s", diff)
 		}
 	})

@@ -50,8 +50,10 @@ type Config struct {
 	TrustedOrgs      []string          `yaml:"trusted-orgs"`
 	AccessAnalyzer   bool              `yaml:"access-analyzer"`
 	SensitiveActions []string          `yaml:"sensitive-actions"`
-	Regions          []string          `yaml:"regions"`
-	GitOps           GitOps            `yaml:"gitops"`
+	// BroadSensitiveAccess tunes BROAD_SENSITIVE_ACCESS.
+	BroadSensitiveAccess *SensitiveAccess `yaml:"broad-sensitive-access"`
+	Regions              []string         `yaml:"regions"`
+	GitOps               GitOps           `yaml:"gitops"`
 	// AllowDynamicRefWithoutVersion accepts {{resolve:ssm:NAME}} without a
 	// version in policies.
 	AllowDynamicRefWithoutVersion bool `yaml:"allow-dynamic-ref-without-version"`
@@ -132,6 +134,15 @@ type Gate struct {
 // Codes is a list of issue codes.
 type Codes struct {
 	Codes []string `yaml:"codes"`
+}
+
+// SensitiveAccess is broad-sensitive-access: which grants on every resource
+// BROAD_SENSITIVE_ACCESS reports. An absent key keeps its default.
+type SensitiveAccess struct {
+	Wildcards []string `yaml:"wildcards"`
+	Actions   []string `yaml:"actions"`
+	Secrets   []string `yaml:"secrets"`
+	Allow     []string `yaml:"allow"`
 }
 
 // Issue is one problem in a configuration file.
@@ -496,8 +507,8 @@ func patternHint(loc []string) string {
 		return "; expected a Region such as eu-west-1"
 	case "block", "allow":
 		return "; expected an issue code such as EXTERNAL_PRINCIPAL"
-	case "sensitive-actions":
-		return "; expected an action such as iam:CreateUser"
+	case "sensitive-actions", "broad-sensitive-access":
+		return "; expected an action such as iam:CreateUser (* and ? allowed after the colon)"
 	case "regions":
 		return "; expected a Region such as eu-west-1"
 	}

@@ -23,6 +23,7 @@ block: {codes: [REDUNDANT_ACTION]}
 allow: {codes: [EXTERNAL_PRINCIPAL]}
 trusted-accounts: ["210987654321"]
 trusted-orgs: [o-a1b2c3d4e5]
+broad-sensitive-access: {wildcards: [permissions-management], allow: ["ec2:CreateNetworkInterface", "logs:*"]}
 `
 	cfg, err := Parse(".tollgate.yml", []byte(src))
 	if err != nil {
@@ -32,7 +33,8 @@ trusted-orgs: [o-a1b2c3d4e5]
 		Account: "123456789012", Region: "eu-west-1", Parameters: map[string]string{"Env": "prod", "Count": "3", "Flag": "true"},
 		BlockOn: []string{"ERROR", "SECURITY_WARNING", "WARNING"}, Block: Codes{[]string{"REDUNDANT_ACTION"}},
 		Allow: Codes{[]string{"EXTERNAL_PRINCIPAL"}}, TrustedAccounts: []string{"210987654321"}, TrustedOrgs: []string{"o-a1b2c3d4e5"},
-		File: ".tollgate.yml"}
+		BroadSensitiveAccess: &SensitiveAccess{Wildcards: []string{"permissions-management"}, Allow: []string{"ec2:CreateNetworkInterface", "logs:*"}},
+		File:                 ".tollgate.yml"}
 	if diff := cmp.Diff(want, cfg); diff != "" {
 		t.Errorf("config (-want +got):\n%s", diff)
 	}
@@ -57,8 +59,12 @@ func TestWrongConfigurationsSayWhereAndHowToFix(t *testing.T) {
 			[]string{`.tollgate.yml:2:1: unknown key "acount" (did you mean "account"?)`}},
 		{"a nested misspelled key", "block:\n  codez: [A]\n",
 			[]string{`.tollgate.yml:2:3: unknown key "codez" (did you mean "codes"?)`}},
+		{"an access level that does not exist", "broad-sensitive-access:\n  wildcards: [writes]\n",
+			[]string{".tollgate.yml:2:15: broad-sensitive-access.wildcards[0]: writes is not allowed; expected one of permissions-management, write, tagging, read, list (did you mean write?)"}},
+		{"an allowed action that is not one", "broad-sensitive-access:\n  allow: [CreateNetworkInterface]\n",
+			[]string{`.tollgate.yml:2:11: broad-sensitive-access.allow[0]: "CreateNetworkInterface" is not valid; expected an action such as iam:CreateUser (* and ? allowed after the colon)`}},
 		{"an unknown key with no near match", "colour: red\n",
-			[]string{`.tollgate.yml:1:1: unknown key "colour" (expected one of access-analyzer, account, allow, allow-dynamic-ref-without-version, baseline, block, block-on, data-dir, exclude, gitops, include, parameters, paths, region, regions, sensitive-actions, trusted-accounts, trusted-orgs, version)`}},
+			[]string{`.tollgate.yml:1:1: unknown key "colour" (expected one of access-analyzer, account, allow, allow-dynamic-ref-without-version, baseline, block, block-on, broad-sensitive-access, data-dir, exclude, gitops, include, parameters, paths, region, regions, sensitive-actions, trusted-accounts, trusted-orgs, version)`}},
 		{"an account written as a number", "account: 123456789012\n",
 			[]string{`.tollgate.yml:1:10: account must be a string, not a number; write it in quotes ("123456789012") so leading zeros are kept`}},
 		{"an account that is not 12 digits", "account: \"1234\"\n",
@@ -145,4 +151,19 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestBroadSensitiveAccessReachesTheChecks(t *testing.T) {
+	cfg, err := Parse(".tollgate.yml", []byte("broad-sensitive-access:\n  actions: [permissions-management, write]\n  allow: [\"logs:*\"]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := cfg.Resolve(Overrides{DataDir: t.TempDir(), Getenv: func(string) string { return "" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := s.Checks.Sensitive
+	if got == nil || !cmp.Equal(got.Actions, []string{"permissions-management", "write"}) || !cmp.Equal(got.Allow, []string{"logs:*"}) || got.Wildcards != nil {
+		t.Errorf("Sensitive = %+v", got)
+	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tollgate-dev/tollgate/checks"
 	"github.com/tollgate-dev/tollgate/iamdata/cache"
+	"github.com/tollgate-dev/tollgate/iamdata/managed"
 	"github.com/tollgate-dev/tollgate/internal/awsid"
 	"github.com/tollgate-dev/tollgate/template"
 )
@@ -66,13 +67,23 @@ func usagef(format string, args ...any) error {
 // Resolve merges the overrides into the configuration: overrides win. It
 // reads the IAM data set and the baseline file the result names.
 func (c *Config) Resolve(o Overrides) (*Settings, error) {
-	choice, err := cache.Choose(DataDir(o.DataDir, c, o.Getenv))
+	dir := DataDir(o.DataDir, c, o.Getenv)
+	choice, err := cache.Choose(dir)
 	if err != nil {
 		return nil, err
 	}
 	s := &Settings{Include: c.Include, Exclude: c.Exclude}
 	if choice.Note != "" {
 		s.Notices = append(s.Notices, choice.Note)
+	}
+	// The AWS managed policies, one set for the whole run; a document is
+	// read the first time a template attaches it.
+	mchoice, err := managed.Choose(dir)
+	if err != nil {
+		return nil, err
+	}
+	if mchoice.Note != "" {
+		s.Notices = append(s.Notices, mchoice.Note)
 	}
 	if err := c.CheckCodes(); err != nil {
 		return nil, err
@@ -94,7 +105,10 @@ func (c *Config) Resolve(o Overrides) (*Settings, error) {
 	}
 	s.Paths = firstList(o.Paths, c.Paths, []string{"."})
 	s.Checks = checks.Options{Data: choice.Set, Values: values, TrustedAccounts: accounts, TrustedOrgs: orgs,
-		AllowDynamicRefWithoutVersion: o.AllowDynamicRef || c.AllowDynamicRefWithoutVersion}
+		AllowDynamicRefWithoutVersion: o.AllowDynamicRef || c.AllowDynamicRefWithoutVersion, Managed: mchoice.Set}
+	if b := c.BroadSensitiveAccess; b != nil {
+		s.Checks.Sensitive = &checks.SensitiveAccess{Wildcards: b.Wildcards, Actions: b.Actions, Secrets: b.Secrets, Allow: b.Allow}
+	}
 	s.Block = checks.BlockPolicy{Types: types, Block: c.Block.Codes, Allow: c.Allow.Codes}
 	return s, nil
 }

@@ -586,7 +586,9 @@ func (b *DiffBase) checkChange(checker *checks.Checker, o *Options, c candidate,
 	}
 	r := checker.CheckChange(bt, t, sd, run)
 	rep.Policies = r.Policies
-	return fileOutcome{template: rep, findings: r.Findings, principalPolicies: r.PrincipalPolicies, stack: sd}
+	nested, ns := nestedFiles(c, r.Extraction)
+	return fileOutcome{template: rep, findings: r.Findings, principalPolicies: r.PrincipalPolicies, stack: sd,
+		notices: append(r.Notices, ns...), nested: nested}
 }
 
 // sortStacks orders stack diffs by file.

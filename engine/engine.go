@@ -74,6 +74,8 @@ type fileOutcome struct {
 	principalPolicies int
 	// stack is the diff against the baseline, when the template changed.
 	stack *diff.StackDiff
+	// nested are the local templates of the template's nested stacks.
+	nested []candidate
 }
 
 // sniffSize is how much of an oversized file is read to decide whether it
@@ -110,6 +112,7 @@ func Check(ctx context.Context, opts Options) (*report.Result, error) {
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
+	outcomes = append(outcomes, checkNested(ctx, checker, &opts, found.files, outcomes)...)
 
 	res := &report.Result{Tool: opts.Tool, Notices: append(append([]string(nil), opts.Notices...), found.notices...),
 		Errors: append([]string(nil), found.errors...), Rules: infos(checker.Rules())}
@@ -276,11 +279,13 @@ func process(ctx context.Context, checker *checks.Checker, opts *Options, c cand
 		run = func(x *template.Extraction) []checks.Finding { return online(x, nil) }
 	}
 	r := checker.CheckWith(t, run)
+	nested, ns := nestedFiles(c, r.Extraction)
 	out := fileOutcome{
 		template:          &report.Template{File: c.Path, Stack: c.Stack, Resources: r.Resources, Policies: r.Policies},
 		findings:          r.Findings,
 		principalPolicies: r.PrincipalPolicies,
-		notices:           notices,
+		notices:           append(append(notices, r.Notices...), ns...),
+		nested:            nested,
 	}
 	return out
 }

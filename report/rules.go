@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/tollgate-dev/tollgate/checks"
+	"github.com/tollgate-dev/tollgate/template"
 )
 
 // RulesReference writes docs/rules.md from the rule registry: an index, then
@@ -84,6 +85,32 @@ func RulesReference(w io.Writer, rules, online []checks.Info) error {
 		"(`bucket.yaml` for `bucket.yml`) is [INVALID_TEMPLATE](#invalid_template): `rain pkg` fails on it too. An unknown directive " +
 		"(`!Rain::Embedd`) is one as well.")
 	ew.println("")
+	ew.println("### Where policies are read from")
+	ew.println("")
+	types := template.PolicyResourceTypes()
+	ew.println(fmt.Sprintf("Policies are read from %d resource types: the ones cfn-policy-validator and IAM Access Analyzer read, and every "+
+		"other CloudFormation type whose policy is written in the IAM policy language.", len(types)))
+	ew.println("")
+	ew.println("- **Permissions given by properties** become the statement they add: `AWS::Lambda::Permission`, " +
+		"`AWS::Lambda::LayerVersionPermission` (`OrganizationId` is `aws:PrincipalOrgID`), `AWS::Events::EventBusPolicy` (its `Statement`, or " +
+		"`Action`, `Principal` and `Condition`), and a public canned ACL of `AWS::S3::Bucket` (`AccessControl: PublicRead`, `PublicReadWrite`, " +
+		"`AuthenticatedRead`), judged with `OwnershipControls` and `PublicAccessBlockConfiguration`: with `BucketOwnerEnforced` or " +
+		"`BlockPublicAcls` S3 rejects the ACL ([INVALID_POLICY_PROPERTY](#invalid_policy_property)), with `IgnorePublicAcls` it has no effect, " +
+		"otherwise it is the public grant it says.")
+	ew.println("- **Policies that only limit** (VPC endpoint policies, service control and resource control policies, the session policies of " +
+		"Transfer users, Roles Anywhere profiles and EKS pod identities) are checked for validity but never judged as grants: `Principal: \"*\"` " +
+		"in an endpoint policy is not external access.")
+	ew.println("- **Templates inside templates**: the `TemplateBody` of an `AWS::CloudFormation::StackSet` is checked as a template, with the " +
+		"StackSet's parameters and an unknown account and Region (its stacks deploy elsewhere); its findings point at the line inside the string " +
+		"(for a YAML block scalar) and name the resource `StackSet/Resource`. A nested `AWS::CloudFormation::Stack` (or `AWS::Serverless::Application`) " +
+		"whose `TemplateURL` (`Location`) is a local file, as `aws cloudformation package` takes it, brings that file in: it is checked under its own " +
+		"name, chains of them up to 5 deep, never a file outside the folder being checked.")
+	ew.println("- **What is not read is said**: a policy whose document is known only at deploy time (`!ImportValue`, `!GetAtt`), a template at a " +
+		"URL, SAM's generated API policies, and types whose policies are not IAM's (IoT, Cedar, OpenSearch Serverless, RAM permission templates) " +
+		"each get a notice `FILE:LINE: not checked: PATH (TYPE ID): why`, in every output.")
+	ew.println("- **Where findings point**: an element of a policy written as JSON in a YAML block scalar is reported at its own line, with " +
+		"`Fn::Sub` too (unless a substituted value holds a line break); a problem in both branches of an `Fn::If` is reported at each branch's line.")
+	ew.println("")
 	ew.println("## Index")
 	ew.println("")
 	ew.println("| Code | Type | What it finds |")
@@ -124,7 +151,42 @@ func RulesReference(w io.Writer, rules, online []checks.Info) error {
 			ew.println(fmt.Sprintf("Learn more: <%s>", r.LearnMore))
 		}
 	}
+	conditionKeyClasses(ew)
 	return ew.err
+}
+
+// conditionKeyClasses writes the reviewed classification of the global
+// condition keys that ADMINISTRATOR_ACCESS and PRIVILEGE_ESCALATION judge
+// conditions by.
+func conditionKeyClasses(ew *errWriter) {
+	classes := checks.GlobalKeyClasses()
+	ew.println("")
+	ew.println("## Conditions that narrow a grant")
+	ew.println("")
+	ew.println("[ADMINISTRATOR_ACCESS](#administrator_access) and [PRIVILEGE_ESCALATION](#privilege_escalation) let only a " +
+		"condition that narrows who gets the access or what it applies to soften a finding (to a WARNING that says what " +
+		"remains). A condition narrows when its operator is positive (not a Not operator, not Null, not ForAllValues), its " +
+		"values are not only \"*\", IfExists is absent (unless every request carries the key), and its key is of a narrowing " +
+		"class. A service's own keys are classed from the service data: a key of one of its resource types limits the " +
+		"resources, any other one limits the grant to the requests that carry it, which only that service's actions do. " +
+		"The global keys are classed by this reviewed table:")
+	ew.println("")
+	ew.println("| Class | Narrows | Keys |")
+	ew.println("|---|---|---|")
+	rows := []struct{ class, narrows string }{
+		{"principal", "yes: who makes the request"},
+		{"resource", "yes: what it acts on"},
+		{"source", "yes: on whose behalf or through which service"},
+		{"request", "yes: what the request carries"},
+		{"context", "no: how, when or from where"},
+	}
+	for _, r := range rows {
+		keys := make([]string, len(classes[r.class]))
+		for i, k := range classes[r.class] {
+			keys[i] = "`" + k + "`"
+		}
+		ew.println(fmt.Sprintf("| %s | %s | %s |", r.class, r.narrows, strings.Join(keys, ", ")))
+	}
 }
 
 // aaReference and docsPrefix tell Access Analyzer's sections from ours.

@@ -53,6 +53,11 @@ func (t *Template) EmbeddedJSON(n *Node) (*Node, *Problem) {
 	return t.remapEmbedded(root, n, parts), nil
 }
 
+// EmbeddedPos maps a position inside the text of the string n (1-based
+// line and column of the text) to the template: exactly for a YAML block
+// scalar, whose lines are the template's, and to n itself otherwise.
+func (t *Template) EmbeddedPos(n *Node, p Pos) Pos { return t.mapEmbedded(n, p, false) }
+
 // mapEmbedded maps a position inside the string n to the template.
 func (t *Template) mapEmbedded(n *Node, p Pos, built bool) Pos {
 	if built || !n.Block || n.Kind != String {

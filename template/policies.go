@@ -1,6 +1,7 @@
 package template
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -49,11 +50,26 @@ type Policy struct {
 	// Synthesized marks policies built from resource properties rather than
 	// written as documents (AWS::Lambda::Permission).
 	Synthesized bool
+	// Noun is how messages name the policy when its kind does not say it
+	// ("bucket ACL", "layer permission"); "" otherwise.
+	Noun string
+	// Narrow says how to keep a synthesized policy's access to the
+	// account or organization in the resource's own properties; "" for
+	// a written document.
+	Narrow string
 	// Attachment names the resource the policy governs as IAM Access
 	// Analyzer's resource types name it ("AWS::S3::Bucket", and
 	// "AWS::IAM::AssumeRolePolicyDocument" for a trust policy), when it has
 	// one; "" otherwise.
 	Attachment string
+	// When is the assumption Branch describes (nil when the policy holds in
+	// every branch), so that policies of different resources can be
+	// combined only where their branches agree.
+	When Assumption
+	// Expanded names the SAM policy template the document was expanded
+	// from ("S3CrudPolicy"); its elements are then placed at the template
+	// entry and have no path of their own in the template.
+	Expanded string
 }
 
 // ManagedPolicyRef is a managed policy ARN attached to a role, user or group.
@@ -62,6 +78,13 @@ type ManagedPolicyRef struct {
 	ResourceType string
 	Path         string
 	ARN          *Node
+	// Branch and When say in which branch the reference holds, as for a
+	// Policy.
+	Branch string
+	When   Assumption
+	// SAM is set for an entry of a SAM resource's Policies, where a bare
+	// AWS managed policy name ("AmazonS3ReadOnlyAccess") stands for its ARN.
+	SAM bool
 }
 
 // Extraction is every policy of a template.
@@ -69,6 +92,64 @@ type Extraction struct {
 	Policies        []*Policy
 	ManagedPolicies []ManagedPolicyRef
 	Problems        []Problem
+	// Invalid are policy-bearing properties that CloudFormation (or the
+	// service) rejects: a required property that is missing, a list that
+	// is not a list, a managed policy that is not an ARN.
+	Invalid []Invalid
+	// Unchecked are the places that declare access which tollgate does
+	// not read, each with why: nothing is left out silently.
+	Unchecked []Unchecked
+	// Templates are templates written inside this one (the TemplateBody
+	// of an AWS::CloudFormation::StackSet), to be checked as templates.
+	Templates []EmbeddedTemplate
+	// Nested are the local files that nested stacks name in TemplateURL
+	// (or SAM applications in Location), as aws cloudformation package
+	// would upload them.
+	Nested []NestedTemplate
+	// SAMProblems are entries of SAM Policies that the SAM transform
+	// rejects (an unknown policy template, a missing parameter value).
+	SAMProblems []SAMProblem
+	// Principals are the roles, users, groups and permission sets the
+	// identity policies attach to, each with what is attached to it.
+	Principals []*Principal
+}
+
+// Invalid is a malformed policy-bearing property of a resource.
+type Invalid struct {
+	LogicalID, ResourceType string
+	// Path locates the property (or the Properties, for a missing one).
+	Path    string
+	Pos     Pos
+	Branch  string
+	Message string
+	Fix     string
+}
+
+// Unchecked is a place that declares access which tollgate does not read.
+type Unchecked struct {
+	LogicalID, ResourceType string
+	Path                    string
+	Pos                     Pos
+	// Reason says why it is not read, and how to check it otherwise.
+	Reason string
+}
+
+// EmbeddedTemplate is a template written as a string inside a resource.
+type EmbeddedTemplate struct {
+	LogicalID, ResourceType, Path string
+	// Body is the resolved string; positions inside it map to the
+	// template with EmbeddedPos.
+	Body *Node
+	// Parameters are the values the resource passes to it, when known.
+	Parameters map[string]string
+}
+
+// NestedTemplate is a local template file a resource deploys as a stack.
+type NestedTemplate struct {
+	LogicalID, ResourceType, Path string
+	Pos                           Pos
+	// File is the path as written, relative to the template's folder.
+	File string
 }
 
 // ResourceSpec is everything tollgate knows about one resource type that
@@ -96,6 +177,14 @@ type ResourceSpec struct {
 	// Quota says which IAM size quota the type's identity policies count
 	// against; nil when none applies (POLICY_SIZE_EXCEEDS_IDENTITY_POLICY_QUOTA).
 	Quota []QuotaTarget
+	// Required are the properties CloudFormation's schema of the type
+	// requires; a resource without one is INVALID_POLICY_PROPERTY.
+	Required []string
+	// Limits marks types whose policies cap what principals may do and
+	// grant nothing themselves (VPC endpoint policies, service control
+	// policies, session policies): the rules about broad grants and
+	// external principals do not apply to them.
+	Limits bool
 }
 
 // AnyService marks a type whose resource policies may name any service's
@@ -118,6 +207,7 @@ var (
 	policyQuota  = []QuotaTarget{{"role", "Roles"}, {"user", "Users"}, {"group", "Groups"}}
 	findBy       = func(f ...finder) []finder { return f }
 	services     = func(s ...string) []string { return s }
+	names        = func(s ...string) []string { return s }
 	aaRoleTrust  = "AWS::IAM::AssumeRolePolicyDocument"
 	genericName  = "ResourcePolicy"
 )
@@ -129,47 +219,96 @@ type finder func(x *extractor, props *Node, path string)
 // a type is one line; TestEveryResourceSpecIsComplete fails on a line that
 // leaves a fact out.
 var resourceSpecs = []ResourceSpec{
-	{Type: "AWS::IAM::Role", find: findBy(doc("AssumeRolePolicyDocument", Trust, aaRoleTrust), inline("Policies", Identity), managed("ManagedPolicyArns")), Quota: ownQuota("role")},
+	{Type: "AWS::IAM::Role", find: findBy(doc("AssumeRolePolicyDocument", Trust, aaRoleTrust), inline("Policies", Identity), managed("ManagedPolicyArns")), Quota: ownQuota("role"), Required: names("AssumeRolePolicyDocument")},
 	{Type: "AWS::IAM::User", find: findBy(inline("Policies", Identity), managed("ManagedPolicyArns")), Quota: ownQuota("user")},
 	{Type: "AWS::IAM::Group", find: findBy(inline("Policies", Identity), managed("ManagedPolicyArns")), Quota: ownQuota("group")},
-	{Type: "AWS::IAM::Policy", find: findBy(named("PolicyDocument", "PolicyName", Identity)), Quota: policyQuota},
-	{Type: "AWS::IAM::ManagedPolicy", find: findBy(named("PolicyDocument", "ManagedPolicyName", Identity)), Quota: managedQuota},
-	{Type: "AWS::IAM::RolePolicy", find: findBy(named("PolicyDocument", "PolicyName", Identity)), Quota: quotaVia("role", "RoleName")},
-	{Type: "AWS::IAM::UserPolicy", find: findBy(named("PolicyDocument", "PolicyName", Identity)), Quota: quotaVia("user", "UserName")},
-	{Type: "AWS::IAM::GroupPolicy", find: findBy(named("PolicyDocument", "PolicyName", Identity)), Quota: quotaVia("group", "GroupName")},
-	{Type: "AWS::SSO::PermissionSet", find: findBy(named("InlinePolicy", "Name", Identity), managed("ManagedPolicies")), Quota: []QuotaTarget{}},
-	{Type: "AWS::S3::BucketPolicy", find: findBy(doc("PolicyDocument", ResourcePolicy, "AWS::S3::Bucket")), Services: services("s3"), RequiresResource: true, PolicyName: "BucketPolicy"},
-	{Type: "AWS::S3::AccessPoint", find: findBy(doc("Policy", ResourcePolicy, "AWS::S3::AccessPoint")), Services: services("s3"), PolicyName: "AccessPointPolicy"},
-	{Type: "AWS::S3::MultiRegionAccessPointPolicy", find: findBy(doc("Policy", ResourcePolicy, "AWS::S3::MultiRegionAccessPoint")), Services: AnyService, PolicyName: "AccessPointPolicy"},
-	{Type: "AWS::S3ObjectLambda::AccessPointPolicy", find: findBy(doc("PolicyDocument", ResourcePolicy, "AWS::S3ObjectLambda::AccessPoint")), Services: AnyService, PolicyName: "AccessPointPolicy"},
-	{Type: "AWS::S3Express::BucketPolicy", find: findBy(doc("PolicyDocument", ResourcePolicy, "AWS::S3Express::DirectoryBucket")), Services: AnyService, PolicyName: "BucketPolicy"},
-	{Type: "AWS::S3Express::AccessPoint", find: findBy(doc("Policy", ResourcePolicy, "AWS::S3Express::AccessPoint")), Services: AnyService, PolicyName: "AccessPointPolicy"},
-	{Type: "AWS::SQS::QueuePolicy", find: findBy(doc("PolicyDocument", ResourcePolicy, "AWS::SQS::Queue")), Services: services("sqs"), PolicyName: "QueuePolicy"},
-	{Type: "AWS::SQS::QueueInlinePolicy", find: findBy(doc("PolicyDocument", ResourcePolicy, "AWS::SQS::Queue")), Services: services("sqs"), PolicyName: "QueuePolicy"},
-	{Type: "AWS::SNS::TopicPolicy", find: findBy(doc("PolicyDocument", ResourcePolicy, "AWS::SNS::Topic")), Services: services("sns"), PolicyName: "TopicPolicy"},
-	{Type: "AWS::SNS::TopicInlinePolicy", find: findBy(doc("PolicyDocument", ResourcePolicy, "AWS::SNS::Topic")), Services: services("sns"), PolicyName: "TopicPolicy"},
+	{Type: "AWS::IAM::Policy", find: findBy(named("PolicyDocument", "PolicyName", Identity)), Quota: policyQuota, Required: names("PolicyDocument", "PolicyName")},
+	{Type: "AWS::IAM::ManagedPolicy", find: findBy(named("PolicyDocument", "ManagedPolicyName", Identity)), Quota: managedQuota, Required: names("PolicyDocument")},
+	{Type: "AWS::IAM::RolePolicy", find: findBy(named("PolicyDocument", "PolicyName", Identity)), Quota: quotaVia("role", "RoleName"), Required: names("PolicyName", "RoleName")},
+	{Type: "AWS::IAM::UserPolicy", find: findBy(named("PolicyDocument", "PolicyName", Identity)), Quota: quotaVia("user", "UserName"), Required: names("PolicyName", "UserName")},
+	{Type: "AWS::IAM::GroupPolicy", find: findBy(named("PolicyDocument", "PolicyName", Identity)), Quota: quotaVia("group", "GroupName"), Required: names("PolicyName", "GroupName")},
+	{Type: "AWS::SSO::PermissionSet", find: findBy(named("InlinePolicy", "Name", Identity), managed("ManagedPolicies")), Quota: []QuotaTarget{}, Required: names("Name", "InstanceArn")},
+	{Type: "AWS::S3::BucketPolicy", find: findBy(doc("PolicyDocument", ResourcePolicy, "AWS::S3::Bucket")), Services: services("s3"), RequiresResource: true, PolicyName: "BucketPolicy", Required: names("Bucket", "PolicyDocument")},
+	{Type: "AWS::S3::AccessPoint", find: findBy(doc("Policy", ResourcePolicy, "AWS::S3::AccessPoint")), Services: services("s3"), PolicyName: "AccessPointPolicy", Required: names("Bucket")},
+	{Type: "AWS::S3::MultiRegionAccessPointPolicy", find: findBy(doc("Policy", ResourcePolicy, "AWS::S3::MultiRegionAccessPoint")), Services: AnyService, PolicyName: "AccessPointPolicy", Required: names("Policy", "MrapName")},
+	{Type: "AWS::S3ObjectLambda::AccessPointPolicy", find: findBy(doc("PolicyDocument", ResourcePolicy, "AWS::S3ObjectLambda::AccessPoint")), Services: AnyService, PolicyName: "AccessPointPolicy", Required: names("ObjectLambdaAccessPoint", "PolicyDocument")},
+	{Type: "AWS::S3Express::BucketPolicy", find: findBy(doc("PolicyDocument", ResourcePolicy, "AWS::S3Express::DirectoryBucket")), Services: AnyService, PolicyName: "BucketPolicy", Required: names("Bucket", "PolicyDocument")},
+	{Type: "AWS::S3Express::AccessPoint", find: findBy(doc("Policy", ResourcePolicy, "AWS::S3Express::AccessPoint")), Services: AnyService, PolicyName: "AccessPointPolicy", Required: names("Bucket")},
+	{Type: "AWS::SQS::QueuePolicy", find: findBy(doc("PolicyDocument", ResourcePolicy, "AWS::SQS::Queue")), Services: services("sqs"), PolicyName: "QueuePolicy", Required: names("PolicyDocument", "Queues")},
+	{Type: "AWS::SQS::QueueInlinePolicy", find: findBy(doc("PolicyDocument", ResourcePolicy, "AWS::SQS::Queue")), Services: services("sqs"), PolicyName: "QueuePolicy", Required: names("PolicyDocument", "Queue")},
+	{Type: "AWS::SNS::TopicPolicy", find: findBy(doc("PolicyDocument", ResourcePolicy, "AWS::SNS::Topic")), Services: services("sns"), PolicyName: "TopicPolicy", Required: names("PolicyDocument", "Topics")},
+	{Type: "AWS::SNS::TopicInlinePolicy", find: findBy(doc("PolicyDocument", ResourcePolicy, "AWS::SNS::Topic")), Services: services("sns"), PolicyName: "TopicPolicy", Required: names("PolicyDocument", "TopicArn")},
 	{Type: "AWS::KMS::Key", find: findBy(doc("KeyPolicy", ResourcePolicy, "AWS::KMS::Key")), Services: services("kms"), RequiresResource: true, PolicyName: "KeyPolicy"},
-	{Type: "AWS::KMS::ReplicaKey", find: findBy(doc("KeyPolicy", ResourcePolicy, "AWS::KMS::Key")), Services: services("kms"), RequiresResource: true, PolicyName: "KeyPolicy"},
-	{Type: "AWS::Lambda::Permission", find: findBy(lambdaPermission), Services: services("lambda"), PolicyName: genericName},
-	{Type: "AWS::SecretsManager::ResourcePolicy", find: findBy(doc("ResourcePolicy", ResourcePolicy, "AWS::SecretsManager::Secret")), Services: services("secretsmanager"), PolicyName: genericName},
+	{Type: "AWS::KMS::ReplicaKey", find: findBy(doc("KeyPolicy", ResourcePolicy, "AWS::KMS::Key")), Services: services("kms"), RequiresResource: true, PolicyName: "KeyPolicy", Required: names("PrimaryKeyArn", "KeyPolicy")},
+	{Type: "AWS::Lambda::Permission", find: findBy(lambdaPermission), Services: services("lambda"), PolicyName: genericName, Required: names("FunctionName", "Action", "Principal")},
+	{Type: "AWS::SecretsManager::ResourcePolicy", find: findBy(doc("ResourcePolicy", ResourcePolicy, "AWS::SecretsManager::Secret")), Services: services("secretsmanager"), PolicyName: genericName, Required: names("ResourcePolicy", "SecretId")},
 	{Type: "AWS::ECR::Repository", find: findBy(doc("RepositoryPolicyText", ResourcePolicy, "AWS::ECR::Repository")), Services: services("ecr"), PolicyName: genericName},
-	{Type: "AWS::ECR::RegistryPolicy", find: findBy(doc("PolicyText", ResourcePolicy, "")), Services: AnyService, PolicyName: genericName},
+	{Type: "AWS::ECR::RegistryPolicy", find: findBy(doc("PolicyText", ResourcePolicy, "")), Services: AnyService, PolicyName: genericName, Required: names("PolicyText")},
 	{Type: "AWS::OpenSearchService::Domain", find: findBy(doc("AccessPolicies", ResourcePolicy, "AWS::OpenSearchService::Domain")), Services: services("es"), PolicyName: genericName},
 	{Type: "AWS::Elasticsearch::Domain", find: findBy(doc("AccessPolicies", ResourcePolicy, "")), Services: services("es"), PolicyName: genericName},
 	{Type: "AWS::EFS::FileSystem", find: findBy(doc("FileSystemPolicy", ResourcePolicy, "AWS::EFS::FileSystem")), Services: services("elasticfilesystem"), PolicyName: genericName},
 	{Type: "AWS::Glacier::Vault", find: findBy(doc("AccessPolicy", ResourcePolicy, "AWS::S3::Glacier")), Services: services("glacier"), PolicyName: genericName},
-	{Type: "AWS::Backup::BackupVault", find: findBy(doc("AccessPolicy", ResourcePolicy, "AWS::Backup::BackupVault")), Services: AnyService, PolicyName: genericName},
-	{Type: "AWS::CodeArtifact::Domain", find: findBy(doc("PermissionsPolicyDocument", ResourcePolicy, "AWS::CodeArtifact::Domain")), Services: AnyService, PolicyName: genericName},
-	{Type: "AWS::CodeArtifact::Repository", find: findBy(doc("PermissionsPolicyDocument", ResourcePolicy, "")), Services: AnyService, PolicyName: genericName},
-	{Type: "AWS::Events::EventBus", find: findBy(doc("Policy", ResourcePolicy, "")), Services: services("events"), PolicyName: genericName},
-	{Type: "AWS::Logs::ResourcePolicy", find: findBy(doc("PolicyDocument", ResourcePolicy, "")), Services: AnyService, PolicyName: genericName},
-	{Type: "AWS::Logs::Destination", find: findBy(doc("DestinationPolicy", ResourcePolicy, "")), Services: services("logs"), PolicyName: genericName},
+	{Type: "AWS::Backup::BackupVault", find: findBy(doc("AccessPolicy", ResourcePolicy, "AWS::Backup::BackupVault")), Services: AnyService, PolicyName: genericName, Required: names("BackupVaultName")},
+	{Type: "AWS::CodeArtifact::Domain", find: findBy(doc("PermissionsPolicyDocument", ResourcePolicy, "AWS::CodeArtifact::Domain")), Services: AnyService, PolicyName: genericName, Required: names("DomainName")},
+	{Type: "AWS::CodeArtifact::Repository", find: findBy(doc("PermissionsPolicyDocument", ResourcePolicy, "")), Services: AnyService, PolicyName: genericName, Required: names("RepositoryName", "DomainName")},
+	{Type: "AWS::Events::EventBus", find: findBy(doc("Policy", ResourcePolicy, "")), Services: services("events"), PolicyName: genericName, Required: names("Name")},
+	{Type: "AWS::Logs::ResourcePolicy", find: findBy(doc("PolicyDocument", ResourcePolicy, "")), Services: AnyService, PolicyName: genericName, Required: names("PolicyName", "PolicyDocument")},
+	{Type: "AWS::Logs::Destination", find: findBy(doc("DestinationPolicy", ResourcePolicy, "")), Services: services("logs"), PolicyName: genericName, Required: names("DestinationName", "TargetArn", "RoleArn")},
 	{Type: "AWS::DynamoDB::Table", find: findBy(doc("ResourcePolicy.PolicyDocument", ResourcePolicy, "AWS::DynamoDB::Table"),
-		doc("StreamSpecification.ResourcePolicy.PolicyDocument", ResourcePolicy, "AWS::DynamoDB::Stream")), Services: services("dynamodb"), PolicyName: genericName},
+		doc("StreamSpecification.ResourcePolicy.PolicyDocument", ResourcePolicy, "AWS::DynamoDB::Stream")), Services: services("dynamodb"), PolicyName: genericName, Required: names("KeySchema")},
 	{Type: "AWS::DynamoDB::GlobalTable", find: findBy(doc("Replicas[].ResourcePolicy.PolicyDocument", ResourcePolicy, "AWS::DynamoDB::Table"),
-		doc("Replicas[].ReplicaStreamSpecification.ResourcePolicy.PolicyDocument", ResourcePolicy, "AWS::DynamoDB::Stream")), Services: services("dynamodb"), PolicyName: genericName},
+		doc("Replicas[].ReplicaStreamSpecification.ResourcePolicy.PolicyDocument", ResourcePolicy, "AWS::DynamoDB::Stream")), Services: services("dynamodb"), PolicyName: genericName, Required: names("Replicas")},
 	{Type: "AWS::ApiGateway::RestApi", find: findBy(doc("Policy", ResourcePolicy, "AWS::ApiGateway::RestApi")), Services: services("execute-api"), PolicyName: genericName},
-	{Type: "AWS::Kinesis::ResourcePolicy", find: findBy(doc("ResourcePolicy", ResourcePolicy, "AWS::Kinesis::Stream")), Services: services("kinesis"), PolicyName: genericName},
+	{Type: "AWS::Kinesis::ResourcePolicy", find: findBy(kinesisPolicy), Services: services("kinesis"), PolicyName: genericName, Required: names("ResourceArn", "ResourcePolicy")},
+	{Type: "AWS::S3::Bucket", find: findBy(bucketACL), Services: services("s3"), PolicyName: "BucketAcl"},
+	{Type: "AWS::S3Outposts::BucketPolicy", find: findBy(doc("PolicyDocument", ResourcePolicy, "AWS::S3Outposts::Bucket")), Services: services("s3-outposts"), PolicyName: "BucketPolicy", Required: names("Bucket", "PolicyDocument")},
+	{Type: "AWS::S3Outposts::AccessPoint", find: findBy(doc("Policy", ResourcePolicy, "AWS::S3Outposts::AccessPoint")), Services: services("s3-outposts"), PolicyName: "AccessPointPolicy", Required: names("Bucket", "Name", "VpcConfiguration")},
+	{Type: "AWS::S3Tables::TableBucketPolicy", find: findBy(doc("ResourcePolicy", ResourcePolicy, "AWS::S3Tables::TableBucket")), Services: services("s3tables"), PolicyName: genericName, Required: names("ResourcePolicy", "TableBucketARN")},
+	{Type: "AWS::S3Tables::TablePolicy", find: findBy(doc("ResourcePolicy", ResourcePolicy, "AWS::S3Tables::Table")), Services: services("s3tables"), PolicyName: genericName, Required: names("TableARN", "ResourcePolicy")},
+	{Type: "AWS::S3Vectors::VectorBucketPolicy", find: findBy(doc("Policy", ResourcePolicy, "")), Services: services("s3vectors"), PolicyName: genericName, Required: names("Policy")},
+	{Type: "AWS::S3Files::FileSystemPolicy", find: findBy(doc("Policy", ResourcePolicy, "")), Services: AnyService, PolicyName: genericName, Required: names("FileSystemId", "Policy")},
+	{Type: "AWS::FSx::S3AccessPointAttachment", find: findBy(doc("S3AccessPoint.Policy", ResourcePolicy, "AWS::S3::AccessPoint")), Services: services("s3"), PolicyName: "AccessPointPolicy", Required: names("Name", "Type")},
+	{Type: "AWS::Omics::SequenceStore", find: findBy(doc("S3AccessPolicy", ResourcePolicy, "")), Services: AnyService, PolicyName: genericName, Required: names("Name")},
+	{Type: "AWS::Lambda::LayerVersionPermission", find: findBy(layerPermission), Services: services("lambda"), PolicyName: genericName, Required: names("LayerVersionArn", "Action", "Principal")},
+	{Type: "AWS::CloudTrail::ResourcePolicy", find: findBy(cloudTrailPolicy), Services: services("cloudtrail", "cloudtrail-data"), PolicyName: genericName, Required: names("ResourceArn", "ResourcePolicy")},
+	{Type: "AWS::Events::EventBusPolicy", find: findBy(eventBusPolicy), Services: services("events"), PolicyName: genericName, Required: names("StatementId")},
+	{Type: "AWS::EC2::VPCEndpoint", find: findBy(doc("PolicyDocument", ResourcePolicy, "")), Services: AnyService, PolicyName: "VpcEndpointPolicy", Required: names("VpcId"), Limits: true},
+	{Type: "AWS::ECR::PublicRepository", find: findBy(doc("RepositoryPolicyText", ResourcePolicy, "")), Services: services("ecr-public"), PolicyName: genericName},
+	{Type: "AWS::ECR::RepositoryCreationTemplate", find: findBy(doc("RepositoryPolicy", ResourcePolicy, "")), Services: services("ecr"), PolicyName: genericName, Required: names("Prefix", "AppliedFor")},
+	{Type: "AWS::ApiGateway::DomainNameV2", find: findBy(doc("Policy", ResourcePolicy, "")), Services: services("execute-api"), PolicyName: genericName},
+	{Type: "AWS::Backup::LogicallyAirGappedBackupVault", find: findBy(doc("AccessPolicy", ResourcePolicy, "AWS::Backup::BackupVault")), Services: AnyService, PolicyName: genericName, Required: names("BackupVaultName", "MinRetentionDays", "MaxRetentionDays")},
+	{Type: "AWS::Logs::LogGroup", find: findBy(doc("ResourcePolicyDocument", ResourcePolicy, "")), Services: services("logs"), PolicyName: genericName},
+	{Type: "AWS::Logs::DeliveryDestination", find: findBy(doc("DeliveryDestinationPolicy.DeliveryDestinationPolicy", ResourcePolicy, "")), Services: services("logs"), PolicyName: genericName, Required: names("Name")},
+	{Type: "AWS::APS::ResourcePolicy", find: findBy(doc("PolicyDocument", ResourcePolicy, "")), Services: services("aps"), PolicyName: genericName, Required: names("WorkspaceArn", "PolicyDocument")},
+	{Type: "AWS::Bedrock::ResourcePolicy", find: findBy(doc("PolicyDocument", ResourcePolicy, "")), Services: services("bedrock"), PolicyName: genericName, Required: names("ResourceArn", "PolicyDocument")},
+	{Type: "AWS::DSQL::Cluster", find: findBy(doc("PolicyDocument", ResourcePolicy, "")), Services: services("dsql"), PolicyName: genericName},
+	{Type: "AWS::EventSchemas::RegistryPolicy", find: findBy(doc("Policy", ResourcePolicy, "")), Services: services("schemas"), PolicyName: genericName, Required: names("RegistryName", "Policy")},
+	{Type: "AWS::Lex::ResourcePolicy", find: findBy(doc("Policy", ResourcePolicy, "")), Services: services("lex"), PolicyName: genericName, Required: names("Policy", "ResourceArn")},
+	{Type: "AWS::MSK::ClusterPolicy", find: findBy(doc("Policy", ResourcePolicy, "")), Services: services("kafka", "kafka-cluster"), PolicyName: genericName, Required: names("Policy", "ClusterArn")},
+	{Type: "AWS::MediaPackageV2::ChannelPolicy", find: findBy(doc("Policy", ResourcePolicy, "")), Services: services("mediapackagev2"), PolicyName: genericName, Required: names("ChannelGroupName", "ChannelName", "Policy")},
+	{Type: "AWS::MediaPackageV2::OriginEndpointPolicy", find: findBy(doc("Policy", ResourcePolicy, "")), Services: services("mediapackagev2"), PolicyName: genericName, Required: names("ChannelGroupName", "ChannelName", "OriginEndpointName", "Policy")},
+	{Type: "AWS::MediaStore::Container", find: findBy(doc("Policy", ResourcePolicy, "")), Services: services("mediastore"), PolicyName: genericName, Required: names("ContainerName")},
+	{Type: "AWS::MediaTailor::ChannelPolicy", find: findBy(doc("Policy", ResourcePolicy, "")), Services: services("mediatailor"), PolicyName: genericName, Required: names("ChannelName", "Policy")},
+	{Type: "AWS::OSIS::Pipeline", find: findBy(doc("ResourcePolicy.Policy", ResourcePolicy, "")), Services: services("osis"), PolicyName: genericName, Required: names("MaxUnits", "MinUnits", "PipelineConfigurationBody", "PipelineName")},
+	{Type: "AWS::Oam::Sink", find: findBy(doc("Policy", ResourcePolicy, "")), Services: services("oam"), PolicyName: genericName, Required: names("Name")},
+	{Type: "AWS::RUM::AppMonitor", find: findBy(doc("ResourcePolicy.PolicyDocument", ResourcePolicy, "")), Services: services("rum"), PolicyName: genericName, Required: names("Name")},
+	{Type: "AWS::SMSVOICE::ResourcePolicy", find: findBy(doc("PolicyDocument", ResourcePolicy, "")), Services: services("sms-voice"), PolicyName: genericName, Required: names("ResourceArn", "PolicyDocument")},
+	{Type: "AWS::SSM::ResourcePolicy", find: findBy(doc("Policy", ResourcePolicy, "")), Services: services("ssm"), PolicyName: genericName, Required: names("ResourceArn", "Policy")},
+	{Type: "AWS::SageMaker::ModelPackageGroup", find: findBy(doc("ModelPackageGroupPolicy", ResourcePolicy, "")), Services: services("sagemaker"), PolicyName: genericName, Required: names("ModelPackageGroupName")},
+	{Type: "AWS::VpcLattice::AuthPolicy", find: findBy(doc("Policy", ResourcePolicy, "")), Services: services("vpc-lattice-svcs"), PolicyName: genericName, Required: names("ResourceIdentifier", "Policy")},
+	{Type: "AWS::VpcLattice::ResourcePolicy", find: findBy(doc("Policy", ResourcePolicy, "")), Services: services("vpc-lattice"), PolicyName: genericName, Required: names("ResourceArn", "Policy")},
+	{Type: "AWS::XRay::ResourcePolicy", find: findBy(doc("PolicyDocument", ResourcePolicy, "")), Services: services("xray"), PolicyName: genericName, Required: names("PolicyName", "PolicyDocument")},
+	{Type: "AWS::AIOps::InvestigationGroup", find: findBy(doc("InvestigationGroupPolicy", ResourcePolicy, "")), Services: services("aiops"), PolicyName: genericName, Required: names("Name")},
+	{Type: "AWS::Comprehend::DocumentClassifier", find: findBy(doc("ModelPolicy", ResourcePolicy, "")), Services: services("comprehend"), PolicyName: genericName, Required: names("DocumentClassifierName", "DataAccessRoleArn", "InputDataConfig", "LanguageCode")},
+	{Type: "AWS::Organizations::ResourcePolicy", find: findBy(doc("Content", ResourcePolicy, "")), Services: services("organizations"), PolicyName: genericName, Required: names("Content")},
+	{Type: "AWS::Organizations::Policy", find: findBy(orgPolicy), Services: AnyService, PolicyName: genericName, Quota: []QuotaTarget{}, Required: names("Name", "Type", "Content"), Limits: true},
+	{Type: "AWS::EKS::PodIdentityAssociation", find: findBy(named("Policy", "ServiceAccount", Identity)), Quota: []QuotaTarget{}, Required: names("ClusterName", "RoleArn", "Namespace", "ServiceAccount"), Limits: true},
+	{Type: "AWS::Transfer::User", find: findBy(named("Policy", "UserName", Identity)), Quota: []QuotaTarget{}, Required: names("Role", "ServerId", "UserName"), Limits: true},
+	{Type: "AWS::RolesAnywhere::Profile", find: findBy(named("SessionPolicy", "Name", Identity)), Quota: []QuotaTarget{}, Required: names("Name", "RoleArns"), Limits: true},
+	{Type: "AWS::CloudFormation::StackSet", find: findBy(stackSet), Required: names("StackSetName", "PermissionModel")},
+	{Type: "AWS::CloudFormation::Stack", find: findBy(nestedStack("TemplateURL")), Required: names("TemplateURL")},
+	{Type: "AWS::Serverless::Application", find: findBy(nestedStack("Location"))},
+	{Type: "AWS::Serverless::Api", find: findBy(samApiPolicy)},
 	{Type: "AWS::Serverless::Function", find: findBy(samPolicies), Quota: ownQuota("role")},
 	{Type: "AWS::Serverless::StateMachine", find: findBy(samPolicies), Quota: ownQuota("role")},
 }
@@ -177,7 +316,11 @@ var resourceSpecs = []ResourceSpec{
 var specByType = func() map[string][]finder {
 	m := make(map[string][]finder, len(resourceSpecs))
 	for _, s := range resourceSpecs {
-		m[s.Type] = s.find
+		f := s.find
+		if len(s.Required) > 0 {
+			f = append([]finder{required(s.Required)}, f...)
+		}
+		m[s.Type] = f
 	}
 	return m
 }()
@@ -218,13 +361,25 @@ const maxBranchConditions = 4
 
 type extractor struct {
 	t      *Template
+	r      *Resolver
 	res    *Resource
 	branch string
-	out    *Extraction
+	// a is the assumption the properties were resolved under.
+	a   Assumption
+	out *Extraction
 }
 
 func (x *extractor) add(p *Policy, raw *Node) {
 	if raw == nil {
+		return
+	}
+	if raw.Kind == Unknown && len(raw.Items) == 0 {
+		reason := "its value is known only at deploy time (" + raw.Value + "), so tollgate cannot read the policy; " +
+			"check the policy where it is written, or write it in the template"
+		if raw.Origin != nil && raw.Origin.Func == "Fn::If" {
+			reason = "it depends on more undecided conditions than tollgate explores in one resource; split the resource, or pin parameters"
+		}
+		x.unchecked(p.Path, raw.Pos, reason)
 		return
 	}
 	doc := raw
@@ -243,6 +398,9 @@ func (x *extractor) add(p *Policy, raw *Node) {
 	p.Document = doc
 	p.Pos = raw.Pos
 	p.Branch = x.branch
+	if x.branch != "" {
+		p.When = x.a
+	}
 	x.out.Policies = append(x.out.Policies, p)
 }
 
@@ -254,6 +412,7 @@ func Extract(t *Template, r *Resolver) *Extraction {
 	for _, res := range t.Resources {
 		finders := specByType[res.Type]
 		if finders == nil || res.Properties == nil {
+			out.unread(t, res)
 			continue
 		}
 		base := Assumption{}
@@ -277,7 +436,7 @@ func Extract(t *Template, r *Resolver) *Extraction {
 			if props == nil {
 				continue
 			}
-			x := &extractor{t: t, res: res, out: out}
+			x := &extractor{t: t, r: r, res: res, a: a, out: out}
 			if len(variants) > 1 || len(base) > 0 {
 				x.branch = a.String()
 			}
@@ -286,16 +445,18 @@ func Extract(t *Template, r *Resolver) *Extraction {
 			}
 		}
 		if len(variants) > 1 {
-			out.Policies = append(out.Policies[:start], mergeBranches(out.Policies[start:], base)...)
+			out.Policies = append(out.Policies[:start], mergeBranches(out.Policies[start:], base, len(variants))...)
 		}
 	}
+	out.Principals = principals(t, r, out)
 	return out
 }
 
 // mergeBranches collapses the variants of a policy that do not differ
 // between branches, so a condition that only affects other properties does
-// not duplicate every finding.
-func mergeBranches(ps []*Policy, base Assumption) []*Policy {
+// not duplicate every finding. A policy that only some of the n variants
+// have (an Fn::If with AWS::NoValue) keeps its branch.
+func mergeBranches(ps []*Policy, base Assumption, n int) []*Policy {
 	byPath := map[string][]*Policy{}
 	var order []string
 	for _, p := range ps {
@@ -307,9 +468,9 @@ func mergeBranches(ps []*Policy, base Assumption) []*Policy {
 	var out []*Policy
 	for _, path := range order {
 		group := byPath[path]
-		same := true
+		same := len(group) == n
 		for _, p := range group[1:] {
-			if !Equal(p.Document, group[0].Document) {
+			if !samePlaced(p.Document, group[0].Document) {
 				same = false
 				break
 			}
@@ -317,6 +478,10 @@ func mergeBranches(ps []*Policy, base Assumption) []*Policy {
 		if same {
 			p := *group[0]
 			p.Branch = base.String()
+			p.When = nil
+			if len(base) > 0 {
+				p.When = base
+			}
 			out = append(out, &p)
 			continue
 		}
@@ -324,7 +489,7 @@ func mergeBranches(ps []*Policy, base Assumption) []*Policy {
 	next:
 		for _, p := range group {
 			for _, s := range seen {
-				if Equal(s.Document, p.Document) {
+				if samePlaced(s.Document, p.Document) {
 					continue next
 				}
 			}
@@ -382,13 +547,32 @@ func named(path, nameProp string, kind PolicyKind) finder {
 func inline(prop string, kind PolicyKind) finder {
 	return func(x *extractor, props *Node, prefix string) {
 		list := props.Get(prop)
-		if list == nil || list.Kind != Seq {
+		if list == nil || !x.isList(props, prop, prefix, "{PolicyName, PolicyDocument}") {
 			return
 		}
 		for i, it := range list.Items {
+			path := indexPath(prefix, prop, i)
+			switch it.Kind {
+			case Unknown:
+				continue
+			case Map:
+			default:
+				x.invalid(path, it.Pos, fmt.Sprintf("%s[%d] must be an inline policy {PolicyName, PolicyDocument}; it is a %s.", prop, i, it.Kind),
+					"write the policy as PolicyName and PolicyDocument; attach managed policies with ManagedPolicyArns")
+				continue
+			}
 			name, _ := it.Get("PolicyName").Str()
+			if it.Get("PolicyName") == nil {
+				x.invalid(path, it.Pos, fmt.Sprintf("The inline policy %s[%d] has no PolicyName; CloudFormation requires one.", prop, i),
+					"add PolicyName (unique among the resource's inline policies)")
+			}
 			d := it.Get("PolicyDocument")
-			x.add(&Policy{Kind: kind, Name: name, Path: prefix + "." + prop + "[" + strconv.Itoa(i) + "].PolicyDocument"}, d)
+			if d == nil {
+				x.invalid(path, it.Pos, fmt.Sprintf("The inline policy %s[%d] has no PolicyDocument; CloudFormation requires one.", prop, i),
+					"add the PolicyDocument with its Version and Statement")
+				continue
+			}
+			x.add(&Policy{Kind: kind, Name: name, Path: path + ".PolicyDocument"}, d)
 		}
 	}
 }
@@ -397,14 +581,20 @@ func inline(prop string, kind PolicyKind) finder {
 func managed(prop string) finder {
 	return func(x *extractor, props *Node, prefix string) {
 		list := props.Get(prop)
-		if list == nil || list.Kind != Seq {
+		if list == nil || !x.isList(props, prop, prefix, "managed policy ARNs") {
 			return
 		}
 		for i, it := range list.Items {
-			x.out.ManagedPolicies = append(x.out.ManagedPolicies, ManagedPolicyRef{
-				LogicalID: x.res.LogicalID, ResourceType: x.res.Type, ARN: it,
-				Path: prefix + "." + prop + "[" + strconv.Itoa(i) + "]",
-			})
+			path := indexPath(prefix, prop, i)
+			if s, ok := it.Str(); ok && !strings.HasPrefix(s, "arn:") && !strings.HasPrefix(s, "{{resolve:") {
+				fix := "write the policy's ARN, arn:aws:iam::123456789012:policy/NAME, or !Ref a template AWS::IAM::ManagedPolicy"
+				if s != "" && !strings.ContainsAny(s, ":/ ") {
+					fix = fmt.Sprintf("for the AWS managed policy, write !Sub arn:${AWS::Partition}:iam::aws:policy/%s", s)
+				}
+				x.invalid(path, it.Pos, fmt.Sprintf("%s[%d] is %q, which is not an ARN; %s takes the ARNs of managed policies, and IAM rejects anything else.", prop, i, s, prop), fix)
+				continue
+			}
+			x.managedRef(it, path, false)
 		}
 	}
 }
@@ -459,32 +649,4 @@ func lambdaPermission(x *extractor, props *Node, prefix string) {
 		{Key: "Statement", KeyPos: props.Pos, Value: &Node{Kind: Seq, Pos: props.Pos, Items: []*Node{stmt}}},
 	}}
 	x.add(&Policy{Kind: ResourcePolicy, Path: prefix, Synthesized: true, Attachment: "AWS::Lambda::Function"}, docNode)
-}
-
-// samPolicies reads the Policies property of SAM functions and state
-// machines: a managed policy name, a document, or a list of either (SAM
-// policy templates such as S3ReadPolicy are expanded by SAM and skipped).
-func samPolicies(x *extractor, props *Node, prefix string) {
-	pol := props.Get("Policies")
-	if pol == nil {
-		return
-	}
-	items := []*Node{pol}
-	paths := []string{prefix + ".Policies"}
-	if pol.Kind == Seq {
-		items = pol.Items
-		paths = paths[:0]
-		for i := range pol.Items {
-			paths = append(paths, prefix+".Policies["+strconv.Itoa(i)+"]")
-		}
-	}
-	for i, it := range items {
-		switch {
-		case it.Kind == String || it.Kind == Unknown:
-			x.out.ManagedPolicies = append(x.out.ManagedPolicies, ManagedPolicyRef{
-				LogicalID: x.res.LogicalID, ResourceType: x.res.Type, ARN: it, Path: paths[i]})
-		case it.Kind == Map && it.Get("Statement") != nil:
-			x.add(&Policy{Kind: Identity, Path: paths[i]}, it)
-		}
-	}
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 const stmt = `{Version: "2012-10-17", Statement: [{Effect: Allow, Principal: "*", Action: "s3:GetObject", Resource: "*"}]}`
@@ -36,22 +37,22 @@ func TestEveryRegisteredTypeYieldsItsPolicies(t *testing.T) {
 		{"AWS::IAM::Group", "{Policies: [{PolicyName: g, PolicyDocument: " + stmt + "}]}", []extracted{{"identity", "Resources.R.Properties.Policies[0].PolicyDocument", "g", ""}}},
 		{"AWS::IAM::Policy", "{PolicyName: p, PolicyDocument: " + stmt + "}", []extracted{{"identity", "Resources.R.Properties.PolicyDocument", "p", ""}}},
 		{"AWS::IAM::ManagedPolicy", "{ManagedPolicyName: m, PolicyDocument: " + stmt + "}", []extracted{{"identity", "Resources.R.Properties.PolicyDocument", "m", ""}}},
-		{"AWS::IAM::RolePolicy", "{PolicyName: p, PolicyDocument: " + stmt + "}", []extracted{{"identity", "Resources.R.Properties.PolicyDocument", "p", ""}}},
-		{"AWS::IAM::UserPolicy", "{PolicyName: p, PolicyDocument: " + stmt + "}", []extracted{{"identity", "Resources.R.Properties.PolicyDocument", "p", ""}}},
-		{"AWS::IAM::GroupPolicy", "{PolicyName: p, PolicyDocument: " + stmt + "}", []extracted{{"identity", "Resources.R.Properties.PolicyDocument", "p", ""}}},
-		{"AWS::SSO::PermissionSet", "{Name: ps, InlinePolicy: " + stmt + "}", []extracted{{"identity", "Resources.R.Properties.InlinePolicy", "ps", ""}}},
-		{"AWS::S3::BucketPolicy", "{PolicyDocument: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.PolicyDocument", "", ""}}},
-		{"AWS::S3::AccessPoint", "{Policy: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.Policy", "", ""}}},
-		{"AWS::S3::MultiRegionAccessPointPolicy", "{Policy: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.Policy", "", ""}}},
-		{"AWS::S3ObjectLambda::AccessPointPolicy", "{PolicyDocument: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.PolicyDocument", "", ""}}},
-		{"AWS::S3Express::BucketPolicy", "{PolicyDocument: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.PolicyDocument", "", ""}}},
-		{"AWS::S3Express::AccessPoint", "{Policy: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.Policy", "", ""}}},
-		{"AWS::SQS::QueuePolicy", "{PolicyDocument: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.PolicyDocument", "", ""}}},
-		{"AWS::SQS::QueueInlinePolicy", "{PolicyDocument: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.PolicyDocument", "", ""}}},
-		{"AWS::SNS::TopicPolicy", "{PolicyDocument: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.PolicyDocument", "", ""}}},
-		{"AWS::SNS::TopicInlinePolicy", "{PolicyDocument: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.PolicyDocument", "", ""}}},
+		{"AWS::IAM::RolePolicy", "{RoleName: r, PolicyName: p, PolicyDocument: " + stmt + "}", []extracted{{"identity", "Resources.R.Properties.PolicyDocument", "p", ""}}},
+		{"AWS::IAM::UserPolicy", "{UserName: u, PolicyName: p, PolicyDocument: " + stmt + "}", []extracted{{"identity", "Resources.R.Properties.PolicyDocument", "p", ""}}},
+		{"AWS::IAM::GroupPolicy", "{GroupName: g, PolicyName: p, PolicyDocument: " + stmt + "}", []extracted{{"identity", "Resources.R.Properties.PolicyDocument", "p", ""}}},
+		{"AWS::SSO::PermissionSet", "{InstanceArn: i, Name: ps, InlinePolicy: " + stmt + "}", []extracted{{"identity", "Resources.R.Properties.InlinePolicy", "ps", ""}}},
+		{"AWS::S3::BucketPolicy", "{Bucket: b, PolicyDocument: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.PolicyDocument", "", ""}}},
+		{"AWS::S3::AccessPoint", "{Bucket: b, Policy: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.Policy", "", ""}}},
+		{"AWS::S3::MultiRegionAccessPointPolicy", "{MrapName: m, Policy: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.Policy", "", ""}}},
+		{"AWS::S3ObjectLambda::AccessPointPolicy", "{ObjectLambdaAccessPoint: o, PolicyDocument: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.PolicyDocument", "", ""}}},
+		{"AWS::S3Express::BucketPolicy", "{Bucket: b, PolicyDocument: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.PolicyDocument", "", ""}}},
+		{"AWS::S3Express::AccessPoint", "{Bucket: b, Policy: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.Policy", "", ""}}},
+		{"AWS::SQS::QueuePolicy", "{Queues: [q], PolicyDocument: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.PolicyDocument", "", ""}}},
+		{"AWS::SQS::QueueInlinePolicy", "{Queue: q, PolicyDocument: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.PolicyDocument", "", ""}}},
+		{"AWS::SNS::TopicPolicy", "{Topics: [t], PolicyDocument: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.PolicyDocument", "", ""}}},
+		{"AWS::SNS::TopicInlinePolicy", "{TopicArn: t, PolicyDocument: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.PolicyDocument", "", ""}}},
 		{"AWS::KMS::Key", "{KeyPolicy: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.KeyPolicy", "", ""}}},
-		{"AWS::KMS::ReplicaKey", "{KeyPolicy: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.KeyPolicy", "", ""}}},
+		{"AWS::KMS::ReplicaKey", "{PrimaryKeyArn: k, KeyPolicy: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.KeyPolicy", "", ""}}},
 		{"AWS::Lambda::Permission", "{Action: lambda:InvokeFunction, FunctionName: f, Principal: s3.amazonaws.com}", []extracted{{"resource", "Resources.R.Properties", "", ""}}},
 		{"AWS::SecretsManager::ResourcePolicy", "{SecretId: s, ResourcePolicy: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.ResourcePolicy", "", ""}}},
 		{"AWS::ECR::Repository", "{RepositoryPolicyText: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.RepositoryPolicyText", "", ""}}},
@@ -60,20 +61,69 @@ func TestEveryRegisteredTypeYieldsItsPolicies(t *testing.T) {
 		{"AWS::Elasticsearch::Domain", "{AccessPolicies: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.AccessPolicies", "", ""}}},
 		{"AWS::EFS::FileSystem", "{FileSystemPolicy: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.FileSystemPolicy", "", ""}}},
 		{"AWS::Glacier::Vault", "{AccessPolicy: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.AccessPolicy", "", ""}}},
-		{"AWS::Backup::BackupVault", "{AccessPolicy: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.AccessPolicy", "", ""}}},
-		{"AWS::CodeArtifact::Domain", "{PermissionsPolicyDocument: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.PermissionsPolicyDocument", "", ""}}},
-		{"AWS::CodeArtifact::Repository", "{PermissionsPolicyDocument: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.PermissionsPolicyDocument", "", ""}}},
-		{"AWS::Events::EventBus", "{Policy: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.Policy", "", ""}}},
+		{"AWS::Backup::BackupVault", "{BackupVaultName: b, AccessPolicy: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.AccessPolicy", "", ""}}},
+		{"AWS::CodeArtifact::Domain", "{DomainName: d, PermissionsPolicyDocument: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.PermissionsPolicyDocument", "", ""}}},
+		{"AWS::CodeArtifact::Repository", "{RepositoryName: r, DomainName: d, PermissionsPolicyDocument: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.PermissionsPolicyDocument", "", ""}}},
+		{"AWS::Events::EventBus", "{Name: e, Policy: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.Policy", "", ""}}},
 		{"AWS::Logs::ResourcePolicy", `{PolicyName: l, PolicyDocument: '{"Version": "2012-10-17", "Statement": []}'}`, []extracted{{"resource", "Resources.R.Properties.PolicyDocument", "", ""}}},
-		{"AWS::Logs::Destination", "{DestinationPolicy: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.DestinationPolicy", "", ""}}},
-		{"AWS::DynamoDB::Table", "{ResourcePolicy: {PolicyDocument: " + stmt + "}, StreamSpecification: {ResourcePolicy: {PolicyDocument: " + stmt + "}}}",
+		{"AWS::Logs::Destination", "{DestinationName: d, TargetArn: t, RoleArn: r, DestinationPolicy: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.DestinationPolicy", "", ""}}},
+		{"AWS::DynamoDB::Table", "{KeySchema: [], ResourcePolicy: {PolicyDocument: " + stmt + "}, StreamSpecification: {ResourcePolicy: {PolicyDocument: " + stmt + "}}}",
 			[]extracted{{"resource", "Resources.R.Properties.ResourcePolicy.PolicyDocument", "", ""}, {"resource", "Resources.R.Properties.StreamSpecification.ResourcePolicy.PolicyDocument", "", ""}}},
 		{"AWS::DynamoDB::GlobalTable", "{Replicas: [{Region: a, ResourcePolicy: {PolicyDocument: " + stmt + "}}, {Region: b, ReplicaStreamSpecification: {ResourcePolicy: {PolicyDocument: " + stmt + "}}}]}",
 			[]extracted{{"resource", "Resources.R.Properties.Replicas[0].ResourcePolicy.PolicyDocument", "", ""}, {"resource", "Resources.R.Properties.Replicas[1].ReplicaStreamSpecification.ResourcePolicy.PolicyDocument", "", ""}}},
 		{"AWS::ApiGateway::RestApi", "{Policy: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.Policy", "", ""}}},
 		{"AWS::Kinesis::ResourcePolicy", "{ResourceArn: x, ResourcePolicy: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.ResourcePolicy", "", ""}}},
-		{"AWS::Serverless::Function", "{Policies: [AWSLambdaBasicExecutionRole, " + stmt + ", {S3ReadPolicy: {BucketName: b}}]}", []extracted{{"identity", "Resources.R.Properties.Policies[1]", "", ""}}},
-		{"AWS::Serverless::StateMachine", "{Policies: " + stmt + "}", []extracted{{"identity", "Resources.R.Properties.Policies", "", ""}}},
+		{"AWS::S3::Bucket", "{AccessControl: PublicRead}", []extracted{{"resource", "Resources.R.Properties.AccessControl", "BucketAcl", ""}}},
+		{"AWS::S3Outposts::BucketPolicy", "{Bucket: b, PolicyDocument: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.PolicyDocument", "", ""}}},
+		{"AWS::S3Outposts::AccessPoint", "{Bucket: b, Name: n, VpcConfiguration: {VpcId: v}, Policy: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.Policy", "", ""}}},
+		{"AWS::S3Tables::TableBucketPolicy", "{TableBucketARN: a, ResourcePolicy: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.ResourcePolicy", "", ""}}},
+		{"AWS::S3Tables::TablePolicy", "{TableARN: a, ResourcePolicy: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.ResourcePolicy", "", ""}}},
+		{"AWS::S3Vectors::VectorBucketPolicy", "{Policy: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.Policy", "", ""}}},
+		{"AWS::S3Files::FileSystemPolicy", "{FileSystemId: f, Policy: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.Policy", "", ""}}},
+		{"AWS::FSx::S3AccessPointAttachment", "{Name: n, Type: OPENZFS, S3AccessPoint: {Policy: " + stmt + "}}", []extracted{{"resource", "Resources.R.Properties.S3AccessPoint.Policy", "", ""}}},
+		{"AWS::Omics::SequenceStore", "{Name: n, S3AccessPolicy: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.S3AccessPolicy", "", ""}}},
+		{"AWS::Lambda::LayerVersionPermission", "{Action: lambda:GetLayerVersion, LayerVersionArn: l, Principal: '*', OrganizationId: o-a1b2c3d4e5}", []extracted{{"resource", "Resources.R.Properties", "", ""}}},
+		{"AWS::CloudTrail::ResourcePolicy", "{ResourceArn: 'arn:aws:cloudtrail:us-east-1:123456789012:eventdatastore/x', ResourcePolicy: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.ResourcePolicy", "", ""}}},
+		{"AWS::Events::EventBusPolicy", "{StatementId: s, Statement: {Effect: Allow, Principal: '*', Action: events:PutEvents, Resource: '*'}}", []extracted{{"resource", "Resources.R.Properties.Statement", "", ""}}},
+		{"AWS::EC2::VPCEndpoint", "{VpcId: v, ServiceName: s, PolicyDocument: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.PolicyDocument", "", ""}}},
+		{"AWS::ECR::PublicRepository", "{RepositoryPolicyText: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.RepositoryPolicyText", "", ""}}},
+		{"AWS::ECR::RepositoryCreationTemplate", "{Prefix: p, AppliedFor: [PULL_THROUGH_CACHE], RepositoryPolicy: '" + `{"Version": "2012-10-17", "Statement": []}` + "'}", []extracted{{"resource", "Resources.R.Properties.RepositoryPolicy", "", ""}}},
+		{"AWS::ApiGateway::DomainNameV2", "{Policy: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.Policy", "", ""}}},
+		{"AWS::Backup::LogicallyAirGappedBackupVault", "{BackupVaultName: b, MinRetentionDays: 7, MaxRetentionDays: 30, AccessPolicy: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.AccessPolicy", "", ""}}},
+		{"AWS::Logs::LogGroup", "{ResourcePolicyDocument: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.ResourcePolicyDocument", "", ""}}},
+		{"AWS::Logs::DeliveryDestination", "{Name: n, DeliveryDestinationPolicy: {DeliveryDestinationName: n, DeliveryDestinationPolicy: " + stmt + "}}", []extracted{{"resource", "Resources.R.Properties.DeliveryDestinationPolicy.DeliveryDestinationPolicy", "", ""}}},
+		{"AWS::APS::ResourcePolicy", "{WorkspaceArn: w, PolicyDocument: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.PolicyDocument", "", ""}}},
+		{"AWS::Bedrock::ResourcePolicy", "{ResourceArn: a, PolicyDocument: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.PolicyDocument", "", ""}}},
+		{"AWS::DSQL::Cluster", "{PolicyDocument: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.PolicyDocument", "", ""}}},
+		{"AWS::EventSchemas::RegistryPolicy", "{RegistryName: r, Policy: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.Policy", "", ""}}},
+		{"AWS::Lex::ResourcePolicy", "{ResourceArn: a, Policy: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.Policy", "", ""}}},
+		{"AWS::MSK::ClusterPolicy", "{ClusterArn: a, Policy: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.Policy", "", ""}}},
+		{"AWS::MediaPackageV2::ChannelPolicy", "{ChannelGroupName: g, ChannelName: c, Policy: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.Policy", "", ""}}},
+		{"AWS::MediaPackageV2::OriginEndpointPolicy", "{ChannelGroupName: g, ChannelName: c, OriginEndpointName: o, Policy: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.Policy", "", ""}}},
+		{"AWS::MediaStore::Container", "{ContainerName: c, Policy: '" + `{"Version": "2012-10-17", "Statement": []}` + "'}", []extracted{{"resource", "Resources.R.Properties.Policy", "", ""}}},
+		{"AWS::MediaTailor::ChannelPolicy", "{ChannelName: c, Policy: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.Policy", "", ""}}},
+		{"AWS::OSIS::Pipeline", "{MaxUnits: 2, MinUnits: 1, PipelineConfigurationBody: b, PipelineName: p, ResourcePolicy: {Policy: " + stmt + "}}", []extracted{{"resource", "Resources.R.Properties.ResourcePolicy.Policy", "", ""}}},
+		{"AWS::Oam::Sink", "{Name: n, Policy: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.Policy", "", ""}}},
+		{"AWS::RUM::AppMonitor", "{Name: n, ResourcePolicy: {PolicyDocument: '" + `{"Version": "2012-10-17", "Statement": []}` + "'}}", []extracted{{"resource", "Resources.R.Properties.ResourcePolicy.PolicyDocument", "", ""}}},
+		{"AWS::SMSVOICE::ResourcePolicy", "{ResourceArn: a, PolicyDocument: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.PolicyDocument", "", ""}}},
+		{"AWS::SSM::ResourcePolicy", "{ResourceArn: a, Policy: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.Policy", "", ""}}},
+		{"AWS::SageMaker::ModelPackageGroup", "{ModelPackageGroupName: m, ModelPackageGroupPolicy: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.ModelPackageGroupPolicy", "", ""}}},
+		{"AWS::VpcLattice::AuthPolicy", "{ResourceIdentifier: r, Policy: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.Policy", "", ""}}},
+		{"AWS::VpcLattice::ResourcePolicy", "{ResourceArn: a, Policy: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.Policy", "", ""}}},
+		{"AWS::XRay::ResourcePolicy", "{PolicyName: x, PolicyDocument: '" + `{"Version": "2012-10-17", "Statement": []}` + "'}", []extracted{{"resource", "Resources.R.Properties.PolicyDocument", "", ""}}},
+		{"AWS::AIOps::InvestigationGroup", "{Name: n, InvestigationGroupPolicy: '" + `{"Version": "2012-10-17", "Statement": []}` + "'}", []extracted{{"resource", "Resources.R.Properties.InvestigationGroupPolicy", "", ""}}},
+		{"AWS::Comprehend::DocumentClassifier", "{DocumentClassifierName: d, DataAccessRoleArn: r, InputDataConfig: {}, LanguageCode: en, ModelPolicy: '" + `{"Version": "2012-10-17", "Statement": []}` + "'}", []extracted{{"resource", "Resources.R.Properties.ModelPolicy", "", ""}}},
+		{"AWS::Organizations::ResourcePolicy", "{Content: " + stmt + "}", []extracted{{"resource", "Resources.R.Properties.Content", "", ""}}},
+		{"AWS::Organizations::Policy", "{Name: n, Type: SERVICE_CONTROL_POLICY, Content: " + stmt + "}", []extracted{{"identity", "Resources.R.Properties.Content", "", ""}}},
+		{"AWS::EKS::PodIdentityAssociation", "{ClusterName: c, RoleArn: r, Namespace: n, ServiceAccount: s, Policy: '" + `{"Version": "2012-10-17", "Statement": []}` + "'}", []extracted{{"identity", "Resources.R.Properties.Policy", "s", ""}}},
+		{"AWS::Transfer::User", "{Role: r, ServerId: s, UserName: u, Policy: '" + `{"Version": "2012-10-17", "Statement": []}` + "'}", []extracted{{"identity", "Resources.R.Properties.Policy", "u", ""}}},
+		{"AWS::RolesAnywhere::Profile", "{Name: n, RoleArns: [r], SessionPolicy: '" + `{"Version": "2012-10-17", "Statement": []}` + "'}", []extracted{{"identity", "Resources.R.Properties.SessionPolicy", "n", ""}}},
+		{"AWS::CloudFormation::StackSet", "{StackSetName: s, PermissionModel: SELF_MANAGED, TemplateBody: 'Resources: {}'}", nil},
+		{"AWS::CloudFormation::Stack", "{TemplateURL: nested.yaml}", nil},
+		{"AWS::Serverless::Application", "{Location: app.yaml}", nil},
+		{"AWS::Serverless::Api", "{StageName: prod}", nil},
+		{"AWS::Serverless::Function", "{Policies: [AWSLambdaBasicExecutionRole, " + stmt + ", {S3ReadPolicy: {BucketName: b}}]}", []extracted{{"identity", "Resources.R.Properties.Policies[1]", "RRolePolicy1", ""}, {"identity", "Resources.R.Properties.Policies[2]", "RRolePolicy2", ""}}},
+		{"AWS::Serverless::StateMachine", "{Policies: " + stmt + "}", []extracted{{"identity", "Resources.R.Properties.Policies", "RRolePolicy0", ""}}},
 	}
 	covered := map[string]bool{}
 	for _, c := range cases {
@@ -81,10 +131,10 @@ func TestEveryRegisteredTypeYieldsItsPolicies(t *testing.T) {
 		t.Run(c.typ, func(t *testing.T) {
 			tpl := mustParse(t, "p.yaml", fmt.Sprintf("Resources:\n  R:\n    Type: %s\n    Properties: %s\n", c.typ, c.props))
 			x := Extract(tpl, NewResolver(tpl, Values{}))
-			if len(x.Problems) > 0 {
-				t.Fatalf("problems: %+v", x.Problems)
+			if len(x.Problems) > 0 || len(x.Invalid) > 0 || len(x.Unchecked) > 0 {
+				t.Fatalf("problems: %+v, invalid %+v, unchecked %+v", x.Problems, x.Invalid, x.Unchecked)
 			}
-			if diff := cmp.Diff(c.want, summarize(x.Policies)); diff != "" {
+			if diff := cmp.Diff(c.want, summarize(x.Policies), cmpopts.EquateEmpty()); diff != "" {
 				t.Errorf("policies (-want +got):\n%s", diff)
 			}
 			for _, p := range x.Policies {
@@ -288,5 +338,106 @@ func TestResourceSpecsAreUniqueAndFindPolicies(t *testing.T) {
 			t.Errorf("%s: listed twice or without a finder", s.Type)
 		}
 		seen[s.Type] = true
+	}
+}
+
+// TestJSONPoliciesInFnSubMapToTheirLines: a JSON policy written in a block
+// scalar passed through Fn::Sub (short form, long form, list form; with
+// values known or not) reports each element at its own line, as a plain
+// block scalar does. A substituted value with a line break would shift the
+// lines, so such a document stays at the string's line.
+func TestJSONPoliciesInFnSubMapToTheirLines(t *testing.T) {
+	src := `Parameters:
+  Bucket: {Type: String}
+  Multi: {Type: String, Default: "\n"}
+Resources:
+  Short:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      PolicyDocument: !Sub |
+        {"Version": "2012-10-17",
+         "Statement": [{"Effect": "Allow",
+           "Action": "s3:GetObject",
+           "Resource": "arn:${AWS::Partition}:s3:::${Bucket}/*"}]}
+  Long:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      PolicyDocument:
+        Fn::Sub: |
+          {"Statement": [{"Effect": "Allow",
+            "Action": "s3:GetObject", "Resource": "arn:${AWS::Partition}:s3:::b/*"}]}
+  List:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      PolicyDocument:
+        Fn::Sub:
+          - |
+            {"Statement": [{"Effect": "Allow",
+              "Action": "s3:GetObject", "Resource": "arn:aws:s3:::${Name}/*"}]}
+          - Name: !Ref Bucket
+  Shifted:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      PolicyDocument: !Sub |
+        {"Statement": [${Multi}{"Effect": "Allow",
+          "Action": "s3:GetObject"}]}
+`
+	tpl := mustParse(t, "s.yaml", src)
+	x := Extract(tpl, NewResolver(tpl, Values{}))
+	if len(x.Policies) != 4 {
+		t.Fatalf("policies %+v problems %+v", summarize(x.Policies), x.Problems)
+	}
+	want := []struct {
+		action, resource Pos
+	}{
+		{Pos{11, 22}, Pos{12, 24}},
+		{Pos{19, 23}, Pos{19, 51}},
+		{Pos{27, 25}, Pos{27, 53}},
+		{Pos{32, 23}, Pos{32, 23}},
+	}
+	for i, w := range want {
+		st := x.Policies[i].Document.Get("Statement").Items[0]
+		if got := st.Get("Action").Pos; got != w.action {
+			t.Errorf("%s: Action at %v, want %v", x.Policies[i].LogicalID, got, w.action)
+		}
+		if r := st.Get("Resource"); r != nil && r.Pos.Line != w.resource.Line {
+			t.Errorf("%s: Resource at %v, want line %d", x.Policies[i].LogicalID, r.Pos, w.resource.Line)
+		}
+	}
+	if r := x.Policies[0].Document.Get("Statement").Items[0].Get("Resource"); r.Kind != Unknown || r.Value != "arn:aws:s3:::${Bucket}/*" {
+		t.Errorf("Short resource = %s", Describe(r))
+	}
+}
+
+// TestAProblemInBothBranchesIsReportedInEachPlace: a value that differs
+// between the branches of an Fn::If is placed where each branch writes it,
+// so a problem present in both is reported at both lines.
+func TestAProblemInBothBranchesIsReportedInEachPlace(t *testing.T) {
+	src := `Parameters:
+  Env: {Type: String}
+Conditions:
+  IsProd: !Equals [!Ref Env, prod]
+Resources:
+  P:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      PolicyDocument: !If
+        - IsProd
+        - !Sub |
+            {"Statement": [{"Effect": "Allow", "Resource": "*",
+              "Action": "s3:GetObjekt"}]}
+        - Statement:
+            - Effect: Allow
+              Resource: "*"
+              Action: s3:GetObjekt
+`
+	tpl := mustParse(t, "b.yaml", src)
+	x := Extract(tpl, NewResolver(tpl, Values{}))
+	var lines []int
+	for _, p := range x.Policies {
+		lines = append(lines, p.Document.Get("Statement").Items[0].Get("Action").Pos.Line)
+	}
+	if len(lines) != 2 || lines[0] != 13 || lines[1] != 17 {
+		t.Errorf("the two branches' actions are at lines %v, want [13 17]", lines)
 	}
 }

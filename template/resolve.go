@@ -393,6 +393,7 @@ func (r *Resolver) sub(n, arg *Node, a Assumption, depth int) *Node {
 	}
 	var parts []*Node
 	s := text.Value
+	lines := true // every substituted value is free of line breaks
 	for {
 		i := strings.Index(s, "${")
 		if i < 0 {
@@ -418,10 +419,22 @@ func (r *Resolver) sub(n, arg *Node, a Assumption, depth int) *Node {
 			break
 		}
 		name := strings.TrimSpace(rest[:j])
-		parts = append(parts, r.subVar(name, vars, n.Pos))
+		v := r.subVar(name, vars, n.Pos)
+		if sv, ok := v.Str(); ok && strings.Contains(sv, "\n") {
+			lines = false
+		}
+		parts = append(parts, v)
 		s = rest[j+1:]
 	}
-	return r.concat(n, parts, Describe(n))
+	out := r.concat(n, parts, Describe(n))
+	if text.Block && lines {
+		// The result keeps the block scalar's lines (no value put in has a
+		// line break), so a JSON policy written in it maps line by line.
+		c := *out
+		c.Block, c.Pos, c.EndLine = true, text.Pos, text.EndLine
+		return &c
+	}
+	return out
 }
 
 func (r *Resolver) subVar(name string, vars map[string]*Node, pos Pos) *Node {

@@ -154,7 +154,18 @@ func (r *runner) jobs(p *template.Policy, doc *document, ph *placeholders) []fun
 		accessType = types.AccessCheckPolicyTypeResourcePolicy
 		resourceType = validateResourceType(p)
 	}
+	if p.ResourceType == "AWS::Organizations::Policy" {
+		// Service and resource control policies have their own grammar checks.
+		policyType = types.PolicyTypeServiceControlPolicy
+		if p.Kind != template.Identity {
+			policyType = types.PolicyTypeResourceControlPolicy
+		}
+	}
 	jobs = append(jobs, func(ctx context.Context) { r.validate(ctx, p, doc, policyType, resourceType) })
+	if p.Spec().Limits {
+		// It grants nothing: there is no access to compare or to find.
+		return jobs
+	}
 	if r.o.Base != nil {
 		if base, ok := r.o.Base[Key(p)]; ok && base.Document != nil {
 			jobs = append(jobs, func(ctx context.Context) {

@@ -229,3 +229,34 @@ func TestDocumentsRenderWithSpansForEveryValue(t *testing.T) {
 		t.Errorf("escaping: %s", u.text)
 	}
 }
+
+// TestPoliciesThatOnlyLimitAreValidatedOnly: service and resource control
+// policies are validated as such; they, and VPC endpoint policies, grant
+// nothing, so no access check runs on them.
+func TestPoliciesThatOnlyLimitAreValidatedOnly(t *testing.T) {
+	fake := fakeaws.NewAnalyzer(t)
+	doc := `{Version: "2012-10-17", Statement: [{Effect: Allow, Principal: "*", Action: "*", Resource: "*"}]}`
+	idoc := `{Version: "2012-10-17", Statement: [{Effect: Allow, Action: "*", Resource: "*"}]}`
+	tpl, policies := extract(t, `Resources:
+  Scp:
+    Type: AWS::Organizations::Policy
+    Properties: {Name: s, Type: SERVICE_CONTROL_POLICY, Content: `+idoc+`}
+  Rcp:
+    Type: AWS::Organizations::Policy
+    Properties: {Name: r, Type: RESOURCE_CONTROL_POLICY, Content: `+doc+`}
+  Endpoint:
+    Type: AWS::EC2::VPCEndpoint
+    Properties: {VpcId: v, ServiceName: s, PolicyDocument: `+doc+`}
+`)
+	Run(context.Background(), Options{Client: fake.Client(), Values: template.Values{AccountID: "123456789012"},
+		SensitiveActions: []string{"iam:CreateUser"}}, tpl, policies)
+	var ops []string
+	for _, r := range fake.Requests {
+		ops = append(ops, fmt.Sprintf("%s %v", r.Op, r.Body["policyType"]))
+	}
+	sort.Strings(ops)
+	want := []string{"ValidatePolicy RESOURCE_CONTROL_POLICY", "ValidatePolicy RESOURCE_POLICY", "ValidatePolicy SERVICE_CONTROL_POLICY"}
+	if diff := cmp.Diff(want, ops); diff != "" {
+		t.Errorf("requests (-want +got):\n%s", diff)
+	}
+}

@@ -38,7 +38,7 @@ func TestExitStatusesAndOutputs(t *testing.T) {
 		{"flags may come before the path", []string{"check", "--account=123456789012", "--no-color", example}, exitBlocking,
 			[]string{"4 findings (4 blocking)"}, nil, []string{"\x1b["}},
 		{"a parameter value decides a condition", []string{"check", example, "--parameter", "Environment=production", "--account", "123456789012"}, exitBlocking,
-			[]string{"3 findings (3 blocking)"}, nil, []string{"kmss"}},
+			[]string{"4 findings (3 blocking)", "BROAD_SENSITIVE_ACCESS kms:Decrypt"}, nil, []string{"kmss"}},
 		{"findings of other types do not block", []string{"check", example, "--block-on", "WARNING"}, exitOK,
 			[]string{"(0 blocking)"}, nil, nil},
 		{"an unknown account is mentioned", []string{"check", example}, exitBlocking,
