@@ -68,8 +68,8 @@ type fileOutcome struct {
 	notice   string
 	notices  []string
 	err      string
-	// skipped says what the file is when it is not a template.
-	skipped string
+	// skipped is the file and what it is, when it is not a template.
+	skipped *report.Skipped
 	// principalPolicies counts trust and resource policies.
 	principalPolicies int
 	// stack is the diff against the baseline, when the template changed.
@@ -124,7 +124,7 @@ func Check(ctx context.Context, opts Options) (*report.Result, error) {
 			Stacks: b.deletedStacks(opts.Paths, diff.Options{Values: opts.Checks.Values, Data: opts.Checks.Data})}
 	}
 	principalPolicies := 0
-	for i, o := range outcomes {
+	for _, o := range outcomes {
 		if o.notice != "" {
 			res.Notices = append(res.Notices, o.notice)
 		}
@@ -132,8 +132,8 @@ func Check(ctx context.Context, opts Options) (*report.Result, error) {
 		if o.err != "" {
 			res.Errors = append(res.Errors, o.err)
 		}
-		if o.skipped != "" {
-			res.Skipped = append(res.Skipped, report.Skipped{File: found.files[i].Path, Reason: o.skipped})
+		if o.skipped != nil {
+			res.Skipped = append(res.Skipped, *o.skipped)
 		}
 		if o.template == nil {
 			continue
@@ -294,7 +294,7 @@ func process(ctx context.Context, checker *checks.Checker, opts *Options, c cand
 // user named gets a notice saying what it is; a file found in a folder is
 // only counted (and listed in the JSON report).
 func skippedOutcome(c candidate, v verdict) fileOutcome {
-	out := fileOutcome{skipped: v.reason}
+	out := fileOutcome{skipped: &report.Skipped{File: c.Path, Reason: v.reason}}
 	if c.Explicit {
 		out.notice = fmt.Sprintf("%s is not a CloudFormation template: it is %s; skipped", c.Path, v.reason)
 	}

@@ -245,6 +245,9 @@ func describeDocument(doc *template.Node) string {
 			return `a CodePipeline template configuration ({"Parameters": …, "Tags": …})`
 		}
 		if res := doc.Get("Resources"); res != nil {
+			if res.Kind == template.Map && len(res.Fields) == 0 {
+				return "a mapping with an empty Resources section"
+			}
 			return "a mapping whose Resources have no Type"
 		}
 		return "a mapping without AWSTemplateFormatVersion or Resources"

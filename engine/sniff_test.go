@@ -148,3 +148,18 @@ func TestIsTemplateFollowsDiscovery(t *testing.T) {
 		}
 	}
 }
+
+// A nested stack's template is read as if named; one that is not a
+// template is counted with the files discovery found (this crashed once:
+// the skipped list was indexed by the discovered files only).
+func TestANestedNonTemplateIsCountedToo(t *testing.T) {
+	chdir(t, tree(t, map[string]string{
+		"parent.yaml": "Resources:\n  Child:\n    Type: AWS::CloudFormation::Stack\n    Properties: {TemplateURL: ./child.yaml}\n",
+		"child.yaml":  "Parameters: {One: {Type: String}}\nResources: {}\n",
+	}))
+	res := run(t, options(t, "parent.yaml"))
+	want := []report.Skipped{{File: "child.yaml", Reason: "a mapping with an empty Resources section"}}
+	if diff := cmp.Diff(want, res.Skipped); diff != "" {
+		t.Errorf("skipped (-want +got):\n%s", diff)
+	}
+}
