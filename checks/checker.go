@@ -222,6 +222,7 @@ func Rules() []*Rule {
 		ruleUnsupportedWildcardInPrincipal(),
 		ruleAllowWithNotPrincipal(),
 		ruleExternalPrincipal(),
+		ruleLogDeliveryAccountPrincipal(),
 		ruleRestrictAccessToServicePrincipal(),
 		ruleMissingGitHubRepoConditionKey(),
 		ruleGitHubOrgWideTrust(),

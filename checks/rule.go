@@ -80,6 +80,11 @@ type Options struct {
 	// Managed is the AWS managed policy data set that attached managed
 	// policies are judged by; nil means the built-in one.
 	Managed *managed.Set
+	// ExternalLogDeliveryAccounts reports grants to AWS log-delivery
+	// accounts (Elastic Load Balancing's) as EXTERNAL_PRINCIPAL, as IAM
+	// Access Analyzer and cfn-policy-validator do, instead of the
+	// LOG_DELIVERY_ACCOUNT_PRINCIPAL suggestion.
+	ExternalLogDeliveryAccounts bool
 }
 
 // TemplateContext is what a template rule sees.

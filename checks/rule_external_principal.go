@@ -56,7 +56,7 @@ func ruleExternalPrincipal() *Rule {
 				switch {
 				case scope == scopeEveryone && !o.trustsPrincipal("*"):
 					report(v.Node, v.Path, `Principal AWS "*"`)
-				case scope == scopeAccount && o.Values.AccountID != "" && !o.trusted(acct) && !o.trustsPrincipal(v.Text):
+				case scope == scopeAccount && o.Values.AccountID != "" && !o.trusted(acct) && !o.trustsPrincipal(v.Text) && !o.logDelivery(c, s, v):
 					c.At(v.Node, v.Path, acct, accountMessage(c, acct), externalFix([]string{acct}))
 				}
 			}
@@ -93,6 +93,16 @@ func (o *Options) trustsPrincipal(value string) bool {
 func providerMessage(c *PolicyContext, provider, acct string) string {
 	return fmt.Sprintf("The trust policy lets users of the identity provider %s assume this role; its account %s is neither the account this template deploys to (%s) nor a trusted account.",
 		provider, acct, c.Options.Values.AccountID)
+}
+
+// logDelivery reports whether v is an AWS log-delivery account granted what
+// its service needs (LOG_DELIVERY_ACCOUNT_PRINCIPAL says so instead).
+func (o *Options) logDelivery(c *PolicyContext, s *policy.Statement, v policy.Value) bool {
+	if o.ExternalLogDeliveryAccounts {
+		return false
+	}
+	_, ok := logDeliveryGrant(c, s, v)
+	return ok
 }
 
 func externalFix(ids []string) string {

@@ -3,7 +3,6 @@
 package engine
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -75,6 +74,8 @@ type fileOutcome struct {
 	notice   string
 	notices  []string
 	err      string
+	// skipped is the file and what it is, when it is not a template.
+	skipped *report.Skipped
 	// principalPolicies counts trust and resource policies.
 	principalPolicies int
 	// stack is the diff against the baseline, when the template changed.
@@ -119,7 +120,8 @@ func Check(ctx context.Context, opts Options) (*report.Result, error) {
 	}
 	outcomes = append(outcomes, checkNested(ctx, checker, &opts, found.files, outcomes)...)
 
-	res := &report.Result{Tool: opts.Tool, Notices: append(append([]string(nil), opts.Notices...), found.notices...), Rules: infos(checker.Rules())}
+	res := &report.Result{Tool: opts.Tool, Notices: append(append([]string(nil), opts.Notices...), found.notices...),
+		Errors: append([]string(nil), found.errors...), Rules: infos(checker.Rules())}
 	if len(opts.Online) > 0 {
 		res.Rules = append(res.Rules, checks.OnlineRuleInfos()...)
 	}
@@ -135,6 +137,9 @@ func Check(ctx context.Context, opts Options) (*report.Result, error) {
 		res.Notices = append(res.Notices, o.notices...)
 		if o.err != "" {
 			res.Errors = append(res.Errors, o.err)
+		}
+		if o.skipped != nil {
+			res.Skipped = append(res.Skipped, *o.skipped)
 		}
 		if o.template == nil {
 			continue
@@ -222,8 +227,8 @@ func process(ctx context.Context, checker *checks.Checker, opts *Options, c cand
 	if info.Size() > template.MaxSize {
 		head := make([]byte, sniffSize)
 		n, _ := io.ReadFull(f, head)
-		if !c.Explicit && !template.Sniff(head[:n]) {
-			return fileOutcome{}
+		if v := judgeUnread(c.Path, head[:n], c.Explicit); !v.check {
+			return skippedOutcome(c, v)
 		}
 		t = template.Unread(c.Path, info.Size())
 	} else {
@@ -244,17 +249,12 @@ func process(ctx context.Context, checker *checks.Checker, opts *Options, c cand
 		}
 		files, dir := filesFor(c)
 		t = template.ParseWith(c.Path, data, template.ParseOptions{Files: files, Dir: dir})
-		switch {
-		case t.Root == nil && !t.TooLarge:
-			// Unreadable: report it when it was meant to be a template.
-			if !c.Explicit && !looksLikeTemplate(data) {
-				return fileOutcome{}
-			}
-		case !t.IsTemplate():
-			if c.Explicit {
-				return fileOutcome{notice: fmt.Sprintf("%s is not a CloudFormation template (it has neither AWSTemplateFormatVersion nor Resources with a Type); skipped", c.Path)}
-			}
-			return fileOutcome{}
+		v := judge(t, data, c.Explicit)
+		if !v.check {
+			return skippedOutcome(c, v)
+		}
+		if v.unreadable {
+			asUnreadable(t)
 		}
 	}
 	notices := append([]string(nil), t.Notes...)
@@ -302,13 +302,15 @@ func process(ctx context.Context, checker *checks.Checker, opts *Options, c cand
 	return out
 }
 
-// looksLikeTemplate decides whether a file that does not parse was meant to
-// be a template: it mentions the template markers, and is not binary.
-func looksLikeTemplate(data []byte) bool {
-	if bytes.IndexByte(data, 0) >= 0 {
-		return false
+// skippedOutcome records a candidate that is not a template. A file the
+// user named gets a notice saying what it is; a file found in a folder is
+// only counted (and listed in the JSON report).
+func skippedOutcome(c candidate, v verdict) fileOutcome {
+	out := fileOutcome{skipped: &report.Skipped{File: c.Path, Reason: v.reason}}
+	if c.Explicit {
+		out.notice = fmt.Sprintf("%s is not a CloudFormation template: it is %s; skipped", c.Path, v.reason)
 	}
-	return template.Sniff(data)
+	return out
 }
 
 // Templates lists the CloudFormation templates under paths (as Check would
@@ -332,11 +334,12 @@ func Templates(ctx context.Context, paths, include, exclude []string) ([]string,
 		}
 		files, dir := filesFor(c)
 		t := template.ParseWith(c.Path, data, template.ParseOptions{Files: files, Dir: dir})
-		if t.IsTemplate() || (t.Root == nil && (c.Explicit || looksLikeTemplate(data))) || t.TooLarge {
+		if t.TooLarge || judge(t, data, c.Explicit).check {
 			out = append(out, c.Path)
 		}
 	}
-	return out, found.notices, nil
+	// A plan lists what it could read; the deploy gate checks each stack.
+	return out, append(found.errors, found.notices...), nil
 }
 
 // FromSettings is the check run that resolved settings describe.

@@ -21,7 +21,10 @@ type Result struct {
 	Findings []checks.Finding
 	// Templates lists every template read, in order.
 	Templates []Template
-	Stats     Stats
+	// Skipped lists the candidate files that are not templates (parameters
+	// files, tool configurations), so none is dropped silently.
+	Skipped []Skipped
+	Stats   Stats
 	// Notices are things the reader should know that are not findings:
 	// skipped files, checks that could not run.
 	Notices []string
@@ -67,6 +70,13 @@ type Extracted struct {
 	Template   *template.Template
 	Values     template.Values
 	Extraction *template.Extraction
+}
+
+// Skipped is a candidate file that was not read as a template.
+type Skipped struct {
+	File string `json:"file"`
+	// Reason completes "it is …": "a CloudFormation parameters file".
+	Reason string `json:"reason"`
 }
 
 // Stats counts what a run did.
