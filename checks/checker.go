@@ -3,6 +3,7 @@ package checks
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/tollgate-dev/tollgate/policy"
@@ -80,6 +81,7 @@ func (k *Checker) checkWith(t *template.Template, online func(*template.Extracti
 	if t.Root != nil {
 		r := template.NewResolver(t, k.opts.Values)
 		tc.Extraction = template.Extract(t, r)
+		excludeTypes(tc.Extraction, k.opts.ExcludeTypes)
 		tc.Policies = make([]*PolicyContext, 0, len(tc.Extraction.Policies))
 		for _, p := range tc.Extraction.Policies {
 			tc.Policies = append(tc.Policies, &PolicyContext{TemplateContext: tc, Policy: p, Doc: policy.Parse(p.Document)})
@@ -145,6 +147,37 @@ func (k *Checker) checkWith(t *template.Template, online func(*template.Extracti
 	return res
 }
 
+// excludeTypes drops the policies of the excluded resource types, as if
+// the template did not declare them. The extraction's lists share arrays
+// (a principal's attachments point into its policies), so each list is
+// rebuilt rather than edited in place.
+func excludeTypes(x *template.Extraction, types []string) {
+	if len(types) == 0 {
+		return
+	}
+	excluded := func(typ string) bool { return slices.Contains(types, typ) }
+	x.Policies = keep(x.Policies, func(p *template.Policy) bool { return !excluded(p.ResourceType) })
+	x.ManagedPolicies = keep(x.ManagedPolicies, func(m template.ManagedPolicyRef) bool { return !excluded(m.ResourceType) })
+	x.Principals = keep(x.Principals, func(p *template.Principal) bool { return !p.Declared() || !excluded(p.ResourceType) })
+	for _, p := range x.Principals {
+		p.Attached = keep(p.Attached, func(a *template.Attachment) bool {
+			a.Policies = keep(a.Policies, func(p *template.Policy) bool { return !excluded(p.ResourceType) })
+			return !excluded(a.ResourceType) && (len(a.Policies) > 0 || a.Ref != nil)
+		})
+	}
+}
+
+// keep returns a new slice of the elements of s that ok accepts.
+func keep[T any](s []T, ok func(T) bool) []T {
+	out := make([]T, 0, len(s))
+	for _, v := range s {
+		if ok(v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
 // Rules returns every rule, in the order they run. This list is the registry:
 // a rule that is not here does not exist.
 func Rules() []*Rule {
@@ -198,6 +231,7 @@ func Rules() []*Rule {
 		ruleUnsupportedWildcardInPrincipal(),
 		ruleAllowWithNotPrincipal(),
 		ruleExternalPrincipal(),
+		ruleLogDeliveryAccountPrincipal(),
 		ruleRestrictAccessToServicePrincipal(),
 		ruleMissingGitHubRepoConditionKey(),
 		ruleGitHubOrgWideTrust(),

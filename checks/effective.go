@@ -424,7 +424,8 @@ func single(ways []escalationWay) bool {
 // grantReport is a finding at the attachment of a grant.
 func (c *TemplateContext) grantReport(g grant, p *template.Principal, subject, msg string) Report {
 	return Report{Pos: g.at.pos, EndLine: g.at.endLine, Resource: g.at.resource, ResourceType: g.at.resourceType,
-		Path: g.at.path, Subject: principalKey(p) + ":" + subject, Message: msg, Policy: g.policy}
+		Path: g.at.path, Subject: principalKey(p) + ":" + subject, Message: msg, Policy: g.policy,
+		Principal: principalKey(p)}
 }
 
 // principalKey names a principal in fingerprints.

@@ -91,9 +91,13 @@ type Finding struct {
 	// PolicyPath is the element's path inside that policy document.
 	Policy     string `json:"policy,omitempty"`
 	PolicyPath string `json:"policyPath,omitempty"`
-	Source     string `json:"source"`
-	LearnMore  string `json:"learnMore,omitempty"`
-	Blocking   bool   `json:"blocking"`
+	// Principal is set when the finding is about what one principal can
+	// do with all its policies: its logical ID (its name when the
+	// template does not declare it).
+	Principal string `json:"principal,omitempty"`
+	Source    string `json:"source"`
+	LearnMore string `json:"learnMore,omitempty"`
+	Blocking  bool   `json:"blocking"`
 	// Fingerprint identifies the finding across unrelated edits: it is made
 	// of the code, resource, path (without list indexes) and subject, not
 	// the line.
@@ -125,16 +129,21 @@ func (f *Finding) Conditions() string {
 	return "in " + f.Environment + ", " + c
 }
 
-func (f *Finding) conditions() string {
+func (f *Finding) conditions() string { return Holds(f.Branch, f.When) }
+
+// Holds describes a branch label ("when IsProd is true") and a parameter
+// assignment ("Stage=sandbox") together: "when Stage=sandbox and IsProd
+// is true"; "" when both are empty.
+func Holds(branch, when string) string {
 	switch {
-	case f.When == "":
-		return f.Branch
-	case f.Branch == "":
-		return "when " + f.When
-	case strings.Contains(f.Branch, " or "):
-		return "when " + f.When + ", " + f.Branch
+	case when == "":
+		return branch
+	case branch == "":
+		return "when " + when
+	case strings.Contains(branch, " or "):
+		return "when " + when + ", " + branch
 	}
-	return "when " + f.When + " and " + strings.TrimPrefix(f.Branch, "when ")
+	return "when " + when + " and " + strings.TrimPrefix(branch, "when ")
 }
 
 // Suppression records why a finding does not count.

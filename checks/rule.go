@@ -62,6 +62,15 @@ type Options struct {
 	// (o-xxxxxxxxxx) that principals may come from without being external.
 	TrustedAccounts []string
 	TrustedOrgs     []string
+	// TrustedPrincipals are principals that are not external whatever
+	// their account: principal ARNs (arn:aws:iam::111111111111:role/Peer),
+	// identity providers (graph.facebook.com, a SAML or OIDC provider ARN)
+	// and "*", which accepts anonymous access. They are cfn-policy-validator's
+	// --allow-external-principals values that are not account IDs.
+	TrustedPrincipals []string
+	// ExcludeTypes are resource types whose policies are not checked
+	// (cfn-policy-validator's --exclude-resource-types).
+	ExcludeTypes []string
 	// AllowDynamicRefWithoutVersion accepts {{resolve:ssm:NAME}} without a
 	// version in policies (cfn-policy-validator's
 	// --allow-dynamic-ref-without-version).
@@ -71,6 +80,11 @@ type Options struct {
 	// Managed is the AWS managed policy data set that attached managed
 	// policies are judged by; nil means the built-in one.
 	Managed *managed.Set
+	// ExternalLogDeliveryAccounts reports grants to AWS log-delivery
+	// accounts (Elastic Load Balancing's) as EXTERNAL_PRINCIPAL, as IAM
+	// Access Analyzer and cfn-policy-validator do, instead of the
+	// LOG_DELIVERY_ACCOUNT_PRINCIPAL suggestion.
+	ExternalLogDeliveryAccounts bool
 }
 
 // TemplateContext is what a template rule sees.
@@ -145,6 +159,10 @@ type Report struct {
 	// the element's path inside the policy document.
 	Policy     string
 	PolicyPath string
+	// Principal is set when the finding is about one principal's union of
+	// policies (not every holder of the policy it is located in): its
+	// logical ID, or its name when the template does not declare it.
+	Principal string
 	// Type, when set, replaces the rule's type: a finding the rule softens
 	// (a broad grant that a condition narrows) is reported as a WARNING.
 	Type Type
@@ -168,7 +186,7 @@ func (c *TemplateContext) Report(r Report) {
 		Code: c.rule.Code, Type: typ, Message: r.Message, Fix: fix,
 		File: c.Template.File, Line: max(r.Pos.Line, 1), Column: max(r.Pos.Col, 1), EndLine: max(end, 1),
 		Resource: r.Resource, ResourceType: r.ResourceType, Path: r.Path, Branch: r.Branch, When: r.When,
-		Policy: r.Policy, PolicyPath: r.PolicyPath,
+		Policy: r.Policy, PolicyPath: r.PolicyPath, Principal: r.Principal,
 		Source: SourceOffline, LearnMore: c.rule.LearnMore, subject: r.Subject, merged: r.merged,
 	})
 }

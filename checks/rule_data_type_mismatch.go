@@ -1,6 +1,15 @@
 package checks
 
-import "fmt"
+import (
+	"fmt"
+	"regexp"
+
+	"github.com/tollgate-dev/tollgate/template"
+)
+
+// principalPath matches the path of a statement's Principal or NotPrincipal
+// element, or of anything inside it.
+var principalPath = regexp.MustCompile(`^Statement(\[\d+\])?\.(Not)?Principal(\.|\[|$)`)
 
 func ruleDataTypeMismatch() *Rule {
 	r := &Rule{
@@ -16,6 +25,12 @@ func ruleDataTypeMismatch() *Rule {
 	}
 	r.Policy = func(c *PolicyContext) {
 		for _, p := range c.Doc.Problems {
+			if c.Policy.Kind == template.Identity && principalPath.MatchString(p.Path) {
+				// An identity policy may have no Principal of any shape:
+				// UNSUPPORTED_PRINCIPAL reports the element once, and its
+				// fix (remove it) makes the shape moot.
+				continue
+			}
 			where := p.Path
 			if where == "" {
 				where = "The policy document"

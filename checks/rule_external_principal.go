@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/tollgate-dev/tollgate/internal/awsid"
+	"github.com/tollgate-dev/tollgate/policy"
 	"github.com/tollgate-dev/tollgate/template"
 )
 
@@ -44,21 +46,63 @@ func ruleExternalPrincipal() *Rule {
 				c.At(node, path, "*", everyoneMessage(c, what), c.Policy.Narrow)
 			}
 			if s.Principal.Wildcard {
-				report(s.Principal.Node, s.Principal.Path, `Principal "*"`)
+				if !o.trustsPrincipal("*") {
+					report(s.Principal.Node, s.Principal.Path, `Principal "*"`)
+				}
 				continue
 			}
 			for _, v := range s.Principal.Types["AWS"].Values {
 				scope, acct := awsPrincipalScope(v, o.Values.AccountID)
 				switch {
-				case scope == scopeEveryone:
+				case scope == scopeEveryone && !o.trustsPrincipal("*"):
 					report(v.Node, v.Path, `Principal AWS "*"`)
-				case scope == scopeAccount && o.Values.AccountID != "" && !o.trusted(acct):
+				case scope == scopeAccount && o.Values.AccountID != "" && !o.trusted(acct) && !o.trustsPrincipal(v.Text) && !o.logDelivery(c, s, v):
 					c.At(v.Node, v.Path, acct, accountMessage(c, acct), externalFix([]string{acct}))
+				}
+			}
+			for _, v := range s.Principal.Types["Federated"].Values {
+				if acct, ok := providerAccount(v); ok && o.Values.AccountID != "" && !o.trusted(acct) && !o.trustsPrincipal(v.Text) {
+					c.At(v.Node, v.Path, acct, providerMessage(c, v.Text, acct), externalFix([]string{acct}))
 				}
 			}
 		}
 	}
 	return r
+}
+
+// providerAccount returns the account of a SAML or OIDC identity provider
+// ARN (arn:aws:iam::111111111111:saml-provider/Corp), when it is literal.
+func providerAccount(v policy.Value) (string, bool) {
+	if !v.Known {
+		return "", false
+	}
+	fields := strings.SplitN(strings.TrimSpace(v.Text), ":", 6)
+	if len(fields) < 6 || fields[0] != "arn" || fields[2] != "iam" ||
+		!(strings.HasPrefix(fields[5], "saml-provider/") || strings.HasPrefix(fields[5], "oidc-provider/")) {
+		return "", false
+	}
+	return fields[4], awsid.IsAccount(fields[4])
+}
+
+// trustsPrincipal reports whether a principal value was declared trusted
+// as such: its ARN, an identity provider, or "*" for anonymous access.
+func (o *Options) trustsPrincipal(value string) bool {
+	return contains(o.TrustedPrincipals, strings.TrimSpace(value))
+}
+
+func providerMessage(c *PolicyContext, provider, acct string) string {
+	return fmt.Sprintf("The trust policy lets users of the identity provider %s assume this role; its account %s is neither the account this template deploys to (%s) nor a trusted account.",
+		provider, acct, c.Options.Values.AccountID)
+}
+
+// logDelivery reports whether v is an AWS log-delivery account granted what
+// its service needs (LOG_DELIVERY_ACCOUNT_PRINCIPAL says so instead).
+func (o *Options) logDelivery(c *PolicyContext, s *policy.Statement, v policy.Value) bool {
+	if o.ExternalLogDeliveryAccounts {
+		return false
+	}
+	_, ok := logDeliveryGrant(c, s, v)
+	return ok
 }
 
 func externalFix(ids []string) string {
@@ -104,4 +148,30 @@ func conditionMessage(c *PolicyContext, r restriction) string {
 		verb = "lets " + who + " " + strings.Join(r.external, ", ") + " assume this role"
 	}
 	return fmt.Sprintf("The %s %s: its condition %s names %s, which is not trusted.", c.KindNoun(), verb, r.cond.Key, strings.Join(r.external, ", "))
+}
+
+// PublicStatements returns the indexes of the Allow statements of a trust
+// or resource policy that let anyone in: Principal "*" (or AWS "*") with
+// no condition that keeps the caller to an account, organization, network
+// or source. It answers IAM Access Analyzer's CheckNoPublicAccess offline.
+func (o *Options) PublicStatements(doc *policy.Document) []int {
+	var out []int
+	for _, s := range doc.Statements {
+		if !s.Allows() || s.Principal == nil {
+			continue
+		}
+		if rest := o.callerRestriction(s); rest.limited || len(rest.external) > 0 {
+			continue
+		}
+		everyone := s.Principal.Wildcard
+		for _, v := range s.Principal.Types["AWS"].Values {
+			if scope, _ := awsPrincipalScope(v, o.Values.AccountID); scope == scopeEveryone {
+				everyone = true
+			}
+		}
+		if everyone {
+			out = append(out, s.Index)
+		}
+	}
+	return out
 }

@@ -39,6 +39,15 @@ func ruleInvalidAction() *Rule {
 				}
 				msg := fmt.Sprintf("%s is not an action of %s.", v.Text, svc.Name)
 				fix := r.Fix
+				if stray, clean, ok := strayPunctuation(name); ok && len(data.MatchActions(prefix, clean)) > 0 {
+					// "backup:StartBackupJob," in a YAML list: the comma is
+					// part of the value. Saying "did you mean" with the same
+					// name would hide the one character to remove.
+					msg += fmt.Sprintf(" It ends in a %s, which YAML keeps as part of the value; without it, it is %s:%s.", stray, prefix, clean)
+					fix = fmt.Sprintf("remove the trailing %s: %s:%s", stray, prefix, clean)
+					c.At(v.Node, v.Path, v.Text, msg, fix)
+					return
+				}
 				if alt, ok := apiNameActions[strings.ToLower(v.Text)]; ok {
 					msg += fmt.Sprintf(" Did you mean %s? (%s is an API operation; IAM authorizes it with %s.)", alt, name, alt)
 					fix = "replace it with " + alt
@@ -57,4 +66,16 @@ func ruleInvalidAction() *Rule {
 		}
 	}
 	return r
+}
+
+// strayPunctuation reports an action name that only trailing punctuation
+// keeps from being valid (a comma carried over from a JSON or flow list),
+// naming it ("comma") and the name without it.
+func strayPunctuation(name string) (stray, clean string, ok bool) {
+	clean = strings.TrimRight(name, ",;.")
+	if clean == name || clean == "" {
+		return "", "", false
+	}
+	stray = map[byte]string{',': "comma", ';': "semicolon", '.': "period"}[name[len(clean)]]
+	return stray, clean, true
 }

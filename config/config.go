@@ -59,14 +59,17 @@ type Config struct {
 	// ParameterValues says which values of unpinned parameters are
 	// checked: "accepted" (every value the template accepts, the default)
 	// or "defaults" (each parameter's Default only).
-	ParameterValues  string   `yaml:"parameter-values"`
-	BlockOn          []string `yaml:"block-on"`
-	Block            Codes    `yaml:"block"`
-	Allow            Codes    `yaml:"allow"`
-	TrustedAccounts  []string `yaml:"trusted-accounts"`
-	TrustedOrgs      []string `yaml:"trusted-orgs"`
-	AccessAnalyzer   bool     `yaml:"access-analyzer"`
-	SensitiveActions []string `yaml:"sensitive-actions"`
+	ParameterValues string   `yaml:"parameter-values"`
+	BlockOn         []string `yaml:"block-on"`
+	Block           Codes    `yaml:"block"`
+	Allow           Codes    `yaml:"allow"`
+	TrustedAccounts []string `yaml:"trusted-accounts"`
+	TrustedOrgs     []string `yaml:"trusted-orgs"`
+	// TrustedPrincipals are principal ARNs, identity providers and "*"
+	// that are not external whatever their account.
+	TrustedPrincipals []string `yaml:"trusted-principals"`
+	AccessAnalyzer    bool     `yaml:"access-analyzer"`
+	SensitiveActions  []string `yaml:"sensitive-actions"`
 	// BroadSensitiveAccess tunes BROAD_SENSITIVE_ACCESS.
 	BroadSensitiveAccess *SensitiveAccess `yaml:"broad-sensitive-access"`
 	Regions              []string         `yaml:"regions"`
@@ -523,6 +526,8 @@ func patternHint(loc []string) string {
 		return `; expected a 12-digit account ID such as "123456789012"`
 	case "trusted-orgs":
 		return `; expected an organization ID such as "o-a1b2c3d4e5"`
+	case "trusted-principals":
+		return `; expected a principal ARN such as "arn:aws:iam::123456789012:role/Peer", an identity provider such as "graph.facebook.com", or "*"`
 	case "region":
 		return "; expected a Region such as eu-west-1"
 	case "block", "allow":

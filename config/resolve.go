@@ -29,11 +29,19 @@ type Overrides struct {
 	ParametersFile string
 	// ParameterValues is --parameter-values: accepted or defaults.
 	ParameterValues string
-	// AllowExternal are accounts and organizations to trust.
-	AllowExternal []string
-	Baseline      string
-	DataDir       string
-	Paths         []string
+	// AllowExternal are accounts, organizations, principal ARNs, identity
+	// providers and "*" to trust; AllowExternalName names the flag in
+	// errors ("--allow-external-principal").
+	AllowExternal     []string
+	AllowExternalName string
+	// IgnoreFindings are --ignore-finding selectors (CODE, RESOURCE or
+	// RESOURCE.CODE, comma-separated).
+	IgnoreFindings []string
+	// ExcludeTypes are resource types whose policies are not checked.
+	ExcludeTypes []string
+	Baseline     string
+	DataDir      string
+	Paths        []string
 	// Getenv, when set, supplies $TOLLGATE_DATA_DIR and the user cache
 	// directory; without it only DataDir and data-dir: are looked at.
 	Getenv func(string) string
@@ -52,6 +60,8 @@ type Settings struct {
 	Block                   checks.BlockPolicy
 	Baseline                *checks.Baseline
 	BaselineFile            string
+	// Ignore are the --ignore-finding selectors.
+	Ignore []checks.IgnoreSelector
 	// Notices say which data set was chosen, when it is not the built-in one.
 	Notices []string
 	// Parameters are the layers Checks.Values.Parameters was made of, so
@@ -150,13 +160,19 @@ func (c *Config) Resolve(o Overrides) (*Settings, error) {
 	if err != nil {
 		return nil, err
 	}
-	accounts, orgs, err := c.trusted(o.AllowExternal)
+	trust, err := c.trusted(o.AllowExternal, firstNonEmpty(o.AllowExternalName, "--allow-external-principal"))
+	if err != nil {
+		return nil, err
+	}
+	excluded, err := resourceTypes(o.ExcludeTypes)
 	if err != nil {
 		return nil, err
 	}
 	s.Paths = firstList(o.Paths, c.Paths, []string{"."})
-	s.Checks = checks.Options{Data: choice.Set, Values: values, TrustedAccounts: accounts, TrustedOrgs: orgs,
+	s.Checks = checks.Options{Data: choice.Set, Values: values, TrustedAccounts: trust.accounts, TrustedOrgs: trust.orgs,
+		TrustedPrincipals: trust.principals, ExcludeTypes: excluded,
 		AllowDynamicRefWithoutVersion: o.AllowDynamicRef || c.AllowDynamicRefWithoutVersion, Managed: mchoice.Set}
+	s.Ignore = checks.ParseIgnore(o.IgnoreFindings)
 	if b := c.BroadSensitiveAccess; b != nil {
 		s.Checks.Sensitive = &checks.SensitiveAccess{Wildcards: b.Wildcards, Actions: b.Actions, Secrets: b.Secrets, Allow: b.Allow}
 	}
@@ -232,22 +248,64 @@ func (c *Config) blockTypes(o Overrides) ([]checks.Type, error) {
 	return checks.DefaultBlockTypes, nil
 }
 
+// trust is who is not external: accounts, organizations and principals.
+type trust struct{ accounts, orgs, principals []string }
+
 // trusted adds the --allow-external-principal values to the trusted
-// accounts and organizations of the file.
-func (c *Config) trusted(extra []string) (accounts, orgs []string, err error) {
-	accounts = append([]string(nil), c.TrustedAccounts...)
-	orgs = append([]string(nil), c.TrustedOrgs...)
+// accounts, organizations and principals of the file; flag names the
+// option in errors.
+func (c *Config) trusted(extra []string, flag string) (trust, error) {
+	t := trust{accounts: append([]string(nil), c.TrustedAccounts...), orgs: append([]string(nil), c.TrustedOrgs...),
+		principals: append([]string(nil), c.TrustedPrincipals...)}
 	for _, a := range extra {
 		switch {
 		case awsid.IsAccount(a):
-			accounts = append(accounts, a)
+			t.accounts = append(t.accounts, a)
 		case awsid.IsOrg(a):
-			orgs = append(orgs, a)
+			t.orgs = append(t.orgs, a)
+		case IsPrincipal(a):
+			t.principals = append(t.principals, a)
 		default:
-			return nil, nil, usagef("--allow-external-principal %q is neither an account ID (123456789012) nor an organization ID (o-abc123def4)", a)
+			return trust{}, usagef("%s %q is neither an account ID (123456789012), an organization ID (o-abc123def4), a principal ARN "+
+				"(arn:aws:iam::123456789012:role/Peer), an identity provider (graph.facebook.com) nor \"*\"", flag, a)
 		}
 	}
-	return accounts, orgs, nil
+	return t, nil
+}
+
+// IsPrincipal reports whether s names a principal that can be trusted on
+// its own: "*", an ARN, an identity provider's host name
+// (accounts.google.com) or a 64-digit S3 canonical user ID.
+func IsPrincipal(s string) bool {
+	switch {
+	case s == "*":
+		return true
+	case strings.HasPrefix(s, "arn:"):
+		return strings.Count(s, ":") >= 5 && !strings.ContainsAny(s, " \t")
+	case len(s) == 64 && strings.Trim(s, "0123456789abcdef") == "":
+		return true
+	}
+	host, _, _ := strings.Cut(s, "/")
+	return strings.Contains(host, ".") && strings.Trim(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") == "" &&
+		!strings.HasPrefix(host, ".") && !strings.HasSuffix(host, ".")
+}
+
+// resourceTypes checks --exclude-resource-types values: AWS::SERVICE::TYPE,
+// Custom::NAME or a module (AWS::SERVICE::TYPE::MODULE).
+func resourceTypes(list []string) ([]string, error) {
+	var out []string
+	for _, v := range list {
+		for _, t := range strings.Split(v, ",") {
+			if t = strings.TrimSpace(t); t == "" {
+				continue
+			}
+			if strings.ContainsAny(t, " \t") || (!strings.HasPrefix(t, "Custom::") && strings.Count(t, "::") < 2) {
+				return nil, usagef("--exclude-resource-types %q is not a resource type; expected a type such as AWS::IAM::Role or Custom::Name", t)
+			}
+			out = append(out, t)
+		}
+	}
+	return out, nil
 }
 
 // CheckCodes rejects block and allow codes that no rule has: a misspelt
@@ -282,10 +340,15 @@ func (c *Config) CheckCodes() error {
 // ParseTypes reads a comma-separated list of finding types; what names the
 // setting in errors.
 func ParseTypes(list, what string) ([]checks.Type, error) {
-	var out []checks.Type
+	out := []checks.Type{}
 	for _, s := range strings.Split(list, ",") {
 		if strings.TrimSpace(s) == "" {
 			continue
+		}
+		if strings.EqualFold(strings.TrimSpace(s), "none") {
+			// cfn-policy-validator's NONE: whatever else is listed, no
+			// type blocks.
+			return []checks.Type{}, nil
 		}
 		t, err := checks.ParseType(s)
 		if err != nil {

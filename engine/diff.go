@@ -413,17 +413,16 @@ func readTemplate(repo *gitrepo.Repo, rev *gitrepo.Revision, p string) (*templat
 }
 
 // isTemplate decides whether a version of a changed file is a template
-// worth diffing: it parses as one, or fails to parse but looks like one.
+// worth diffing, by discovery's rule (judge): it parses as one, or fails to
+// parse but was meant to be one.
 func isTemplate(t *template.Template, data []byte) bool {
 	switch {
 	case t == nil:
 		return false
 	case t.TooLarge:
 		return true
-	case t.Root == nil:
-		return looksLikeTemplate(data)
 	}
-	return t.IsTemplate()
+	return judge(t, data, false).check
 }
 
 // DiffBase is the base revision that `check --diff-base` compares the

@@ -39,6 +39,9 @@ type candidate struct {
 type discovery struct {
 	files   []candidate
 	notices []string
+	// errors are folders that could not be read: their templates were not
+	// checked, so the run is incomplete (it fails, exit 3), never clean.
+	errors []string
 }
 
 // UsageError is a problem with what the user asked for (a path that does not
@@ -133,12 +136,12 @@ func (w *walker) walk(dir string, depth int) {
 	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
-		w.d.notices = append(w.d.notices, fmt.Sprintf("skipped %s: %v", displayPath(dir), err))
+		w.unreadable(dir, err)
 		return
 	}
 	real, err := filepath.EvalSymlinks(abs)
 	if err != nil {
-		w.d.notices = append(w.d.notices, fmt.Sprintf("skipped %s: %v", displayPath(dir), cleanErr(err)))
+		w.unreadable(dir, cleanErr(err))
 		return
 	}
 	if w.visited[real] {
@@ -149,7 +152,7 @@ func (w *walker) walk(dir string, depth int) {
 	w.visited[real] = true
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		w.d.notices = append(w.d.notices, fmt.Sprintf("skipped %s: %v", displayPath(dir), cleanErr(err)))
+		w.unreadable(dir, cleanErr(err))
 		return
 	}
 	stacks := cdkStacks(dir, entries)
@@ -206,6 +209,11 @@ func (w *walker) walk(dir string, depth int) {
 	for _, d := range linkedDirs {
 		w.walk(d, depth+1)
 	}
+}
+
+// unreadable records a folder that could not be read.
+func (w *walker) unreadable(dir string, err error) {
+	w.d.errors = append(w.d.errors, fmt.Sprintf("skipped %s: %v; the templates in it were not checked", displayPath(dir), err))
 }
 
 // describeLink says why a linked folder was already read: it contains the

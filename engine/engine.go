@@ -3,7 +3,6 @@
 package engine
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -16,6 +15,7 @@ import (
 	"github.com/tollgate-dev/tollgate/checks"
 	"github.com/tollgate-dev/tollgate/config"
 	"github.com/tollgate-dev/tollgate/diff"
+	"github.com/tollgate-dev/tollgate/model"
 	"github.com/tollgate-dev/tollgate/report"
 	"github.com/tollgate-dev/tollgate/template"
 )
@@ -53,6 +53,11 @@ type Options struct {
 	// Environments are the gitops environments' parameters files: a
 	// template they name files for is checked once per environment.
 	Environments []EnvironmentParameters
+	// Ignore suppresses the findings these --ignore-finding selectors name.
+	Ignore []checks.IgnoreSelector
+	// KeepPolicies keeps each template's parse and policies in the result
+	// (Template.Extracted), for the renderers that show policies.
+	KeepPolicies bool
 }
 
 // BaseChecker is an Online backend that also compares a template with its
@@ -75,6 +80,8 @@ type fileOutcome struct {
 	notice   string
 	notices  []string
 	err      string
+	// skipped is the file and what it is, when it is not a template.
+	skipped *report.Skipped
 	// principalPolicies counts trust and resource policies.
 	principalPolicies int
 	// stack is the diff against the baseline, when the template changed.
@@ -126,7 +133,8 @@ func Check(ctx context.Context, opts Options) (*report.Result, error) {
 	}
 	outcomes = append(outcomes, checkNested(ctx, checker, &opts, found.files, outcomes)...)
 
-	res := &report.Result{Tool: opts.Tool, Notices: append(append([]string(nil), opts.Notices...), found.notices...), Rules: infos(checker.Rules())}
+	res := &report.Result{Tool: opts.Tool, Notices: append(append([]string(nil), opts.Notices...), found.notices...),
+		Errors: append([]string(nil), found.errors...), Rules: infos(checker.Rules())}
 	if len(opts.Online) > 0 {
 		res.Rules = append(res.Rules, checks.OnlineRuleInfos()...)
 	}
@@ -142,6 +150,9 @@ func Check(ctx context.Context, opts Options) (*report.Result, error) {
 		res.Notices = append(res.Notices, o.notices...)
 		if o.err != "" {
 			res.Errors = append(res.Errors, o.err)
+		}
+		if o.skipped != nil {
+			res.Skipped = append(res.Skipped, *o.skipped)
 		}
 		if o.template == nil {
 			continue
@@ -181,6 +192,9 @@ func Check(ctx context.Context, opts Options) (*report.Result, error) {
 	}
 	if res.Diffs != nil {
 		sortStacks(res.Diffs.Stacks)
+	}
+	for _, s := range checks.Ignore(res.Findings, opts.Ignore) {
+		res.Notices = append(res.Notices, fmt.Sprintf("--ignore-finding %s matched no finding", s))
 	}
 	res.Notices = uniq(res.Notices)
 	opts.Block.Apply(res.Findings)
@@ -226,8 +240,8 @@ func process(ctx context.Context, checker *checks.Checker, opts *Options, c cand
 	if info.Size() > template.MaxSize {
 		head := make([]byte, sniffSize)
 		n, _ := io.ReadFull(f, head)
-		if !c.Explicit && !template.Sniff(head[:n]) {
-			return fileOutcome{}
+		if v := judgeUnread(c.Path, head[:n], c.Explicit); !v.check {
+			return skippedOutcome(c, v)
 		}
 		t = template.Unread(c.Path, info.Size())
 	} else {
@@ -248,17 +262,12 @@ func process(ctx context.Context, checker *checks.Checker, opts *Options, c cand
 		}
 		files, dir := filesFor(c)
 		t = template.ParseWith(c.Path, data, template.ParseOptions{Files: files, Dir: dir})
-		switch {
-		case t.Root == nil && !t.TooLarge:
-			// Unreadable: report it when it was meant to be a template.
-			if !c.Explicit && !looksLikeTemplate(data) {
-				return fileOutcome{}
-			}
-		case !t.IsTemplate():
-			if c.Explicit {
-				return fileOutcome{notice: fmt.Sprintf("%s is not a CloudFormation template (it has neither AWSTemplateFormatVersion nor Resources with a Type); skipped", c.Path)}
-			}
-			return fileOutcome{}
+		v := judge(t, data, c.Explicit)
+		if !v.check {
+			return skippedOutcome(c, v)
+		}
+		if v.unreadable {
+			asUnreadable(t)
 		}
 	}
 	sets, err := opts.parameterSets(c.Path, t)
@@ -320,6 +329,9 @@ func checkFile(ctx context.Context, checker *checks.Checker, opts *Options, c ca
 		notices:           append(append(notices, r.Notices...), ns...),
 		nested:            nested,
 	}
+	if opts.KeepPolicies {
+		out.template.Extracted = &model.Extracted{Template: t, Values: opts.Checks.Values, Extraction: r.Extraction}
+	}
 	return out
 }
 
@@ -368,13 +380,15 @@ func firstTemplate(outcomes []fileOutcome) int {
 	return 0
 }
 
-// looksLikeTemplate decides whether a file that does not parse was meant to
-// be a template: it mentions the template markers, and is not binary.
-func looksLikeTemplate(data []byte) bool {
-	if bytes.IndexByte(data, 0) >= 0 {
-		return false
+// skippedOutcome records a candidate that is not a template. A file the
+// user named gets a notice saying what it is; a file found in a folder is
+// only counted (and listed in the JSON report).
+func skippedOutcome(c candidate, v verdict) fileOutcome {
+	out := fileOutcome{skipped: &report.Skipped{File: c.Path, Reason: v.reason}}
+	if c.Explicit {
+		out.notice = fmt.Sprintf("%s is not a CloudFormation template: it is %s; skipped", c.Path, v.reason)
 	}
-	return template.Sniff(data)
+	return out
 }
 
 // Templates lists the CloudFormation templates under paths (as Check would
@@ -398,11 +412,12 @@ func Templates(ctx context.Context, paths, include, exclude []string) ([]string,
 		}
 		files, dir := filesFor(c)
 		t := template.ParseWith(c.Path, data, template.ParseOptions{Files: files, Dir: dir})
-		if t.IsTemplate() || (t.Root == nil && (c.Explicit || looksLikeTemplate(data))) || t.TooLarge {
+		if t.TooLarge || judge(t, data, c.Explicit).check {
 			out = append(out, c.Path)
 		}
 	}
-	return out, found.notices, nil
+	// A plan lists what it could read; the deploy gate checks each stack.
+	return out, append(found.errors, found.notices...), nil
 }
 
 // FromSettings is the check run that resolved settings describe.
@@ -410,7 +425,7 @@ func FromSettings(s *config.Settings, tool report.Tool) Options {
 	return Options{
 		Paths: s.Paths, Include: s.Include, Exclude: s.Exclude,
 		Checks: s.Checks, Block: s.Block, Tool: tool,
-		Baseline: s.Baseline, BaselineFile: s.BaselineFile,
+		Baseline: s.Baseline, BaselineFile: s.BaselineFile, Ignore: s.Ignore,
 		Notices:    append([]string(nil), s.Notices...),
 		Parameters: s.Parameters,
 	}

@@ -144,3 +144,15 @@ func ConfigError(cfg *config.Config, err error) error {
 func Configured(cfg *config.Config) bool {
 	return cfg.GitOps.Preset != "" || len(cfg.GitOps.Environments) > 0
 }
+
+// With returns the entry with the fields that o sets replaced: the flags
+// of tollgate deploy (--stack, --region, ...) over an entry of a plan.
+func (en Entry) With(o Entry) Entry {
+	for _, f := range []struct{ dst, v *string }{{&en.Stack, &o.Stack}, {&en.Template, &o.Template}, {&en.Environment, &o.Environment},
+		{&en.Region, &o.Region}, {&en.Account, &o.Account}, {&en.Role, &o.Role}, {&en.Parameters, &o.Parameters}} {
+		if *f.v != "" {
+			*f.dst = *f.v
+		}
+	}
+	return en
+}

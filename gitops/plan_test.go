@@ -113,3 +113,12 @@ func TestGateMarshalsWithConfigurationNames(t *testing.T) {
 		t.Errorf("gate = %s", b)
 	}
 }
+
+func TestFlagsReplaceTheFieldsOfAnEntryTheySet(t *testing.T) {
+	en := Entry{Stack: "app", Template: "app.yaml", Region: "eu-west-1", Role: "arn:aws:iam::123456789012:role/a", Key: "k"}
+	got := en.With(Entry{Region: "us-east-1", Parameters: "p.json"})
+	want := Entry{Stack: "app", Template: "app.yaml", Region: "us-east-1", Role: "arn:aws:iam::123456789012:role/a", Parameters: "p.json", Key: "k"}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Error(d)
+	}
+}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tollgate-dev/tollgate/checks"
 	"github.com/tollgate-dev/tollgate/diff"
+	"github.com/tollgate-dev/tollgate/template"
 )
 
 // Result is everything a run found; every renderer reads only this.
@@ -20,7 +21,10 @@ type Result struct {
 	Findings []checks.Finding
 	// Templates lists every template read, in order.
 	Templates []Template
-	Stats     Stats
+	// Skipped lists the candidate files that are not templates (parameters
+	// files, tool configurations), so none is dropped silently.
+	Skipped []Skipped
+	Stats   Stats
 	// Notices are things the reader should know that are not findings:
 	// skipped files, checks that could not run.
 	Notices []string
@@ -54,6 +58,25 @@ type Template struct {
 	Stack     string
 	Resources int
 	Policies  int
+	// Extracted holds the parsed template and its policies, for the
+	// renderers that show policies (tollgate policies, the
+	// cfn-policy-validator shape); nil unless the run kept them.
+	Extracted *Extracted
+}
+
+// Extracted is a template as the checks read it: parsed, resolved with
+// Values, and its policies extracted.
+type Extracted struct {
+	Template   *template.Template
+	Values     template.Values
+	Extraction *template.Extraction
+}
+
+// Skipped is a candidate file that was not read as a template.
+type Skipped struct {
+	File string `json:"file"`
+	// Reason completes "it is …": "a CloudFormation parameters file".
+	Reason string `json:"reason"`
 }
 
 // Stats counts what a run did.

@@ -21,6 +21,8 @@ const (
 	UseDiff
 	UseData
 	UseAction
+	// UsePolicies is tollgate policies: the policies of the templates.
+	UsePolicies
 )
 
 func (u Use) String() string {
@@ -33,6 +35,8 @@ func (u Use) String() string {
 		return "data diff"
 	case UseAction:
 		return "the action"
+	case UsePolicies:
+		return "policies"
 	}
 	return fmt.Sprintf("Use(%d)", uint8(u))
 }
@@ -60,8 +64,13 @@ type Format struct {
 	// sets of AWS managed policies.
 	Data    func(w io.Writer, d *iamdata.Diff) error
 	Managed func(w io.Writer, d *managed.Diff) error
+	// Policies renders the policies of tollgate policies.
+	Policies func(w io.Writer, r *Result, o Options) error
 	// Action is set when the action's format input accepts the format.
 	Action bool
+	// KeepPolicies is set when the check renderer needs the templates'
+	// policies in the result (engine.Options.KeepPolicies).
+	KeepPolicies bool
 }
 
 // Formats is the registry of output formats, in the order help lists them.
@@ -70,18 +79,20 @@ var Formats = []Format{
 	{Name: "text", Ext: ".txt", Action: true,
 		Check: func(w io.Writer, r *Result, o Options) error { return Text(w, r, TextOptions{Color: o.Color}) },
 		Diff:  func(w io.Writer, r *Result, o Options) error { return DiffText(w, r, TextOptions{Color: o.Color}) },
-		Data:  DataDiffText, Managed: ManagedDiffText},
+		Data:  DataDiffText, Managed: ManagedDiffText,
+		Policies: func(w io.Writer, r *Result, o Options) error { return PoliciesText(w, r, TextOptions{Color: o.Color}) }},
 	{Name: "json", Ext: ".json", Action: true,
 		Check: func(w io.Writer, r *Result, _ Options) error { return JSON(w, r) },
 		Diff:  func(w io.Writer, r *Result, _ Options) error { return DiffJSON(w, r) },
-		Data:  DataDiffJSON, Managed: ManagedDiffJSON},
+		Data:  DataDiffJSON, Managed: ManagedDiffJSON,
+		Policies: func(w io.Writer, r *Result, _ Options) error { return PoliciesJSON(w, r) }},
 	{Name: "sarif", Ext: ".sarif", Action: true,
 		Check: func(w io.Writer, r *Result, _ Options) error { return SARIF(w, r) }},
 	{Name: "markdown", Ext: ".md", Action: true,
 		Check: func(w io.Writer, r *Result, o Options) error { return Markdown(w, r, o.Markdown) },
 		Diff:  func(w io.Writer, r *Result, o Options) error { return DiffMarkdown(w, r, o.Markdown) },
 		Data:  DataDiffMarkdown, Managed: ManagedDiffMarkdown},
-	{Name: "cfn-policy-validator", Ext: ".json",
+	{Name: "cfn-policy-validator", Ext: ".json", KeepPolicies: true,
 		Check: func(w io.Writer, r *Result, _ Options) error { return CfnPolicyValidator(w, r) }},
 }
 
@@ -96,8 +107,22 @@ func (f Format) Serves(use Use) bool {
 		return f.Data != nil
 	case UseAction:
 		return f.Action && f.Check != nil
+	case UsePolicies:
+		return f.Policies != nil
 	}
 	return false
+}
+
+// Renderer returns the format's renderer of a result for use (check, the
+// action, diff or policies).
+func (f Format) Renderer(use Use) func(w io.Writer, r *Result, o Options) error {
+	switch use {
+	case UseDiff:
+		return f.Diff
+	case UsePolicies:
+		return f.Policies
+	}
+	return f.Check
 }
 
 // FormatNames lists the formats that serve use, in registry order.

@@ -71,6 +71,12 @@ func TestEveryFormatHasAGoldenFileForEachUse(t *testing.T) {
 				golden(t, "datadiff"+goldenSuffix(f), out)
 			})
 		}
+		if f.Policies != nil {
+			t.Run(f.Name+"/policies", func(t *testing.T) {
+				out := render(t, func(b *bytes.Buffer) error { return f.Policies(b, res, report.Options{}) })
+				golden(t, "policies"+goldenSuffix(f), out)
+			})
+		}
 		if f.Managed != nil {
 			t.Run(f.Name+"/managed", func(t *testing.T) {
 				out := render(t, func(b *bytes.Buffer) error { return f.Managed(b, managedDiff()) })

@@ -15,12 +15,15 @@ type JSONReport struct {
 	Summary  JSONSummary      `json:"summary"`
 	Notices  []string         `json:"notices,omitempty"`
 	Errors   []string         `json:"errors,omitempty"`
+	// Skipped lists the candidate files that are not templates.
+	Skipped []Skipped `json:"skipped,omitempty"`
 }
 
 // JSONSummary counts what the run saw.
 type JSONSummary struct {
 	Files       int `json:"files"`
 	Templates   int `json:"templates"`
+	Skipped     int `json:"skipped"`
 	Policies    int `json:"policies"`
 	Blocking    int `json:"blocking"`
 	NonBlocking int `json:"nonBlocking"`
@@ -36,10 +39,11 @@ func NewJSONReport(r *Result) JSONReport {
 	return JSONReport{
 		Version:  1,
 		Findings: findings,
-		Summary: JSONSummary{Files: r.Stats.Files, Templates: r.Stats.Templates, Policies: r.Stats.Policies,
+		Summary: JSONSummary{Files: r.Stats.Files, Templates: r.Stats.Templates, Skipped: len(r.Skipped), Policies: r.Stats.Policies,
 			Blocking: blocking, NonBlocking: len(r.Findings) - blocking},
 		Notices: r.Notices,
 		Errors:  r.Errors,
+		Skipped: r.Skipped,
 	}
 }
 

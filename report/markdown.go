@@ -68,6 +68,15 @@ func writeDocument(w io.Writer, r *Result, o MarkdownOptions, l layout) error {
 	b := &budget{limit: limit}
 	b.reserve(len(l.footer) + 400) // the footer and a truncation note always fit
 	b.add(l.heading + "\n\n")
+	if len(r.Errors) > 0 {
+		// What was not read comes first: the rest of the report is about
+		// part of the change only.
+		b.add("#### Not checked\n\n")
+		for _, e := range r.Errors {
+			b.add("- ❗ " + Inline(e) + "\n")
+		}
+		b.add("\n")
+	}
 	if l.templates {
 		b.addTemplateTable(r)
 	}
@@ -97,13 +106,13 @@ func writeDocument(w io.Writer, r *Result, o MarkdownOptions, l layout) error {
 	if n := len(r.Findings) - len(active); n > 0 {
 		b.add(fmt.Sprintf("<sub>%s suppressed (listed in the JSON and SARIF reports).</sub>\n\n", plural(n, "finding", "findings")))
 	}
-	if len(r.Notices) > 0 || len(r.Errors) > 0 {
+	if len(r.Notices) > 0 || len(r.Skipped) > 0 {
 		b.add("<details><summary>Notes</summary>\n\n")
-		for _, e := range r.Errors {
-			b.add("- ❗ " + Inline(e) + "\n")
-		}
 		for _, n := range r.Notices {
 			b.add("- " + Inline(n) + "\n")
+		}
+		if n := len(r.Skipped); n > 0 {
+			b.add("- " + SkippedCount(n) + " (parameters files, configurations; the JSON report lists them)\n")
 		}
 		b.add("\n</details>\n\n")
 	}
@@ -145,20 +154,31 @@ func diffHeadline(r *Result) string {
 func headingVerdict(r *Result) string {
 	active := r.Active()
 	blocking := r.Blocking()
+	templates := plural(r.Stats.Templates, "template", "templates")
+	if n := len(r.Errors); n > 0 {
+		if r.Stats.Templates == 0 {
+			return "### ❗ tollgate: the check could not run"
+		}
+		// Not "all clear": something was not read (it is listed first).
+		what := fmt.Sprintf("no findings in the %s read", templates)
+		switch {
+		case blocking > 0:
+			what = fmt.Sprintf("%s in %d of %s", plural(blocking, "blocking finding", "blocking findings"), r.TemplatesWithFindings(), templates)
+		case len(active) > 0:
+			what = fmt.Sprintf("%s, none blocking, in the %s read", plural(len(active), "finding", "findings"), templates)
+		}
+		return fmt.Sprintf("### ❗ tollgate: incomplete, %s · %s", plural(n, "error", "errors"), what)
+	}
 	switch {
-	case len(r.Errors) > 0 && r.Stats.Templates == 0:
-		return "### ❗ tollgate: the check could not run"
 	case r.Stats.Templates == 0:
 		return "### ✅ tollgate: no CloudFormation templates to check"
 	case blocking > 0:
 		return fmt.Sprintf("### ⛔ tollgate: %s in %d of %s", plural(blocking, "blocking finding", "blocking findings"),
-			r.TemplatesWithFindings(), plural(r.Stats.Templates, "template", "templates"))
+			r.TemplatesWithFindings(), templates)
 	case len(active) > 0:
-		return fmt.Sprintf("### ⚠️ tollgate: %s, none blocking · %s checked", plural(len(active), "finding", "findings"),
-			plural(r.Stats.Templates, "template", "templates"))
+		return fmt.Sprintf("### ⚠️ tollgate: %s, none blocking · %s checked", plural(len(active), "finding", "findings"), templates)
 	}
-	return fmt.Sprintf("### ✅ tollgate: all clear · %s, %s checked", plural(r.Stats.Templates, "template", "templates"),
-		plural(r.Stats.Policies, "policy", "policies"))
+	return fmt.Sprintf("### ✅ tollgate: all clear · %s, %s checked", templates, plural(r.Stats.Policies, "policy", "policies"))
 }
 
 // countByType renders "1 security warning, 2 errors".

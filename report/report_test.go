@@ -54,6 +54,9 @@ func exampleResult(t *testing.T) *report.Result {
 		Checks: checks.Options{Data: data, Values: template.Values{AccountID: "123456789012"}},
 		Block:  checks.BlockPolicy{Types: checks.DefaultBlockTypes},
 		Tool:   tool,
+		// The cfn-policy-validator shape names findings after principals
+		// and resources; tollgate policies lists the policies.
+		KeepPolicies: true,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -111,7 +114,7 @@ func TestJSONHasExactlyTheDocumentedShape(t *testing.T) {
 	}
 	var summary map[string]json.RawMessage
 	json.Unmarshal(doc["summary"], &summary)
-	if diff := cmp.Diff([]string{"blocking", "files", "nonBlocking", "policies", "templates"}, keys(summary)); diff != "" {
+	if diff := cmp.Diff([]string{"blocking", "files", "nonBlocking", "policies", "skipped", "templates"}, keys(summary)); diff != "" {
 		t.Errorf("summary keys: %s", diff)
 	}
 	var findings []map[string]json.RawMessage
@@ -272,5 +275,55 @@ func TestSuppressedFindingsAreListedButDoNotCount(t *testing.T) {
 	sarif := string(render(t, func(b *bytes.Buffer) error { return report.SARIF(b, res) }))
 	if !strings.Contains(sarif, `"kind": "inSource"`) || !strings.Contains(sarif, "accepted by security review") {
 		t.Error("SARIF lacks the suppression")
+	}
+}
+
+// incompleteResult is a clean review of what was read, in a run that could
+// not read a folder and skipped two files that are not templates.
+func incompleteResult() *report.Result {
+	return &report.Result{Tool: tool, Templates: []report.Template{{File: "stacks/web/a.yaml", Resources: 1}},
+		Skipped: []report.Skipped{{File: "params/prod.json", Reason: "a CloudFormation parameters file"}, {File: ".pre-commit-hooks.yaml", Reason: "a list"}},
+		Errors:  []string{"skipped stacks/payments: permission denied; the templates in it were not checked"},
+		Stats:   report.Stats{Files: 3, Templates: 1, Duration: time.Millisecond}}
+}
+
+// A run that did not read everything never reads as clean, in any format:
+// the verdict names the errors first (the action exits 3 on it).
+func TestAnIncompleteRunIsNeverClean(t *testing.T) {
+	res := incompleteResult()
+	text := render(t, func(b *bytes.Buffer) error { return report.Text(b, res, report.TextOptions{}) })
+	golden(t, "incomplete.txt", text)
+	md := render(t, func(b *bytes.Buffer) error { return report.Markdown(b, res, report.MarkdownOptions{}) })
+	golden(t, "incomplete.md", md)
+	heading, _, _ := strings.Cut(string(md), "\n")
+	if strings.Contains(string(text), "✓") || strings.Contains(heading, "✅") || strings.Contains(string(md), "all clear") {
+		t.Errorf("an incomplete run reads as clean:\n%s\n%s", text, md)
+	}
+	last := strings.TrimSpace(string(text))
+	last = last[strings.LastIndex(last, "\n")+1:]
+	if want := "✗ incomplete (1 error): no findings in the 1 template read · 2 files skipped: not templates · 0 policies checked in 1 ms"; last != want {
+		t.Errorf("summary line %q, want %q", last, want)
+	}
+	res.Findings = []checks.Finding{{Code: "INVALID_ACTION", Type: checks.Error, File: "stacks/web/a.yaml", Line: 3, Column: 1, Message: "m", Blocking: true}}
+	if md := string(render(t, func(b *bytes.Buffer) error { return report.Markdown(b, res, report.MarkdownOptions{}) })); !strings.HasPrefix(md, "### ❗ tollgate: incomplete, 1 error · 1 blocking finding in 1 of 1 template\n") {
+		t.Errorf("with a blocking finding: %q", md[:strings.Index(md, "\n")])
+	}
+}
+
+func TestSkippedFilesAreCountedNotListed(t *testing.T) {
+	res := incompleteResult()
+	res.Errors = nil
+	text := string(render(t, func(b *bytes.Buffer) error { return report.Text(b, res, report.TextOptions{}) }))
+	if text != "✓ no findings in 1 template · 2 files skipped: not templates · 0 policies checked in 1 ms\n" {
+		t.Errorf("text = %q", text)
+	}
+	res.Skipped = res.Skipped[:1]
+	text = string(render(t, func(b *bytes.Buffer) error { return report.Text(b, res, report.TextOptions{}) }))
+	if !strings.Contains(text, "· 1 file skipped: not a template ·") {
+		t.Errorf("text = %q", text)
+	}
+	js := string(render(t, func(b *bytes.Buffer) error { return report.JSON(b, res) }))
+	if !strings.Contains(js, `"skipped": [`) || !strings.Contains(js, `"reason": "a CloudFormation parameters file"`) || !strings.Contains(js, `"skipped": 1,`) {
+		t.Errorf("JSON lacks the skipped file:\n%s", js)
 	}
 }

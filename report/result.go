@@ -15,6 +15,8 @@ type (
 	Tool = model.Tool
 	// Template is one template that was read.
 	Template = model.Template
+	// Skipped is a candidate file that is not a template.
+	Skipped = model.Skipped
 	// Stats counts what a run did.
 	Stats = model.Stats
 	// Preview is a change set computed against a live stack.

@@ -81,17 +81,28 @@ func findingLines(ew *errWriter, fs []checks.Finding, paint func(code, s string)
 	}
 }
 
-// summaryLine is the one-line verdict: counts, blocking, time.
+// summaryLine is the one-line verdict: counts, blocking, time. A run that
+// could not read everything says so first: "no findings" about the part
+// that was read is not a clean result.
 func summaryLine(r *Result, paint func(code, s string) string) string {
 	active := r.Active()
 	suppressed := len(r.Findings) - len(active)
 	tail := fmt.Sprintf(" · %s checked in %s", plural(r.Stats.Policies, "policy", "policies"), Duration(r.Stats.Duration))
+	if n := len(r.Skipped); n > 0 {
+		tail = " · " + SkippedCount(n) + tail
+	}
 	if suppressed > 0 {
 		tail = fmt.Sprintf(" · %d suppressed", suppressed) + tail
 	}
+	prefix := ""
+	if n := len(r.Errors); n > 0 {
+		prefix = paint(ansiRed+ansiBold, "✗ incomplete") + fmt.Sprintf(" (%s): ", plural(n, "error", "errors"))
+	}
 	switch {
 	case r.Stats.Templates == 0:
-		return "no CloudFormation templates found" + tail
+		return prefix + "no CloudFormation templates found" + tail
+	case len(active) == 0 && prefix != "":
+		return prefix + "no findings in the " + plural(r.Stats.Templates, "template", "templates") + " read" + tail
 	case len(active) == 0:
 		return paint(ansiGreen, "✓ no findings") + " in " + plural(r.Stats.Templates, "template", "templates") + tail
 	}
@@ -100,7 +111,12 @@ func summaryLine(r *Result, paint func(code, s string) string) string {
 	if blocking > 0 {
 		verdict = paint(ansiRed+ansiBold, verdict)
 	}
-	return fmt.Sprintf("%s in %d of %s%s", verdict, r.TemplatesWithFindings(), plural(r.Stats.Templates, "template", "templates"), tail)
+	return fmt.Sprintf("%s%s in %d of %s%s", prefix, verdict, r.TemplatesWithFindings(), plural(r.Stats.Templates, "template", "templates"), tail)
+}
+
+// SkippedCount says how many candidate files were not templates.
+func SkippedCount(n int) string {
+	return plural(n, "file", "files") + " skipped: not " + map[bool]string{true: "a template", false: "templates"}[n == 1]
 }
 
 func plural(n int, one, many string) string {

@@ -3,6 +3,7 @@ package template
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"unicode/utf16"
@@ -386,5 +387,26 @@ Resources:
 	}
 	if notTpl := mustParse(t, "k8s.yaml", "Resources:\n  Fn::ForEach::x: 3\n"); notTpl.IsTemplate() {
 		t.Error("a key that only looks like a loop made a template")
+	}
+}
+
+// A small file may not expand to a huge one: every check walks the
+// expanded document, so an 850-byte alias fan-out cost 50 ms to 100 ms per
+// run before the bound followed the file's size (found by fuzzing).
+func TestAliasFanOutIsBoundedByTheFileSize(t *testing.T) {
+	data, err := os.ReadFile("testdata/seeds/alias-fanout.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl := Parse("fanout.yaml", data)
+	if tpl.Root != nil {
+		t.Fatal("an 850-byte file expanded to half a million nodes")
+	}
+	last := tpl.Problems[len(tpl.Problems)-1]
+	if want := fmt.Sprintf("YAML aliases expand to more than %d nodes", aliasLimit(len(data))); last.Message != want || last.Pos.Line < 4 {
+		t.Errorf("problem = %+v, want %q", last, want)
+	}
+	if aliasLimit(MaxSize) != MaxAliasExpansion {
+		t.Errorf("the limit of a large file is %d, want %d", aliasLimit(MaxSize), MaxAliasExpansion)
 	}
 }

@@ -250,11 +250,9 @@ func principals(t *Template, r *Resolver, x *Extraction) []*Principal {
 }
 
 // deployable reports whether a resource may be deployed: its Condition is
-// not known to be false.
+// not known to be false. (A resource without Properties is one: an
+// AWS::IAM::Group needs none.)
 func (b *principalBook) deployable(res *Resource) bool {
-	if res.Properties == nil {
-		return false
-	}
 	if res.Condition == "" {
 		return true
 	}

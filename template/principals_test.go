@@ -158,3 +158,20 @@ func TestPrincipalsCollectWhatIsAttachedToThem(t *testing.T) {
 		}
 	}
 }
+
+func TestAGroupWithoutPropertiesIsDeclared(t *testing.T) {
+	tpl := Parse("t.yaml", []byte(`Resources:
+  Ops:
+    Type: AWS::IAM::Group
+  OpsPolicy:
+    Type: AWS::IAM::Policy
+    Properties:
+      PolicyName: ops
+      Groups: [!Ref Ops]
+      PolicyDocument: {Version: "2012-10-17", Statement: [{Effect: Allow, Action: ec2:DescribeInstances, Resource: "*"}]}
+`))
+	x := Extract(tpl, NewResolver(tpl, Values{}))
+	if len(x.Principals) != 1 || !x.Principals[0].Declared() || len(x.Principals[0].Attached) != 1 {
+		t.Fatalf("principals %+v, want the declared group Ops with its policy", x.Principals)
+	}
+}

@@ -42,6 +42,11 @@ type Origin struct {
 	// Dynamic is set for a dynamic reference ({{resolve:ssm:…}}); Func is
 	// then "resolve".
 	Dynamic *DynamicRef
+	// Mapping and MappingKey are set for an Fn::FindInMap whose map and
+	// second-level key are known but whose top-level key is not (the
+	// Region, when none is given): the value is one of
+	// Mappings[Mapping][*][MappingKey].
+	Mapping, MappingKey string
 }
 
 // Assumption fixes the value of conditions that cannot be decided
@@ -628,12 +633,16 @@ func (r *Resolver) findInMap(n, arg *Node, a Assumption, depth int) *Node {
 		return r.unknown(Describe(n), n.Pos, &Origin{Func: "Fn::FindInMap"})
 	}
 	var keys [3]string
+	var known [3]bool
 	for i := range keys {
-		s, ok := r.resolve(arg.Items[i], a, depth+1).Str()
-		if !ok {
-			return r.unknown(Describe(n), n.Pos, &Origin{Func: "Fn::FindInMap"})
+		keys[i], known[i] = r.resolve(arg.Items[i], a, depth+1).Str()
+	}
+	if !known[0] || !known[1] || !known[2] {
+		o := &Origin{Func: "Fn::FindInMap"}
+		if known[0] && !known[1] && known[2] {
+			o.Mapping, o.MappingKey = keys[0], keys[2]
 		}
-		keys[i] = s
+		return r.unknown(Describe(n), n.Pos, o)
 	}
 	if v := r.t.Mappings.Get(keys[0]).Get(keys[1]).Get(keys[2]); v != nil {
 		return relocate(v, n.Pos)

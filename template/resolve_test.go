@@ -111,6 +111,14 @@ func TestUnknownValuesKeepTheirOrigin(t *testing.T) {
 	if o := att.Origin; o == nil || o.Attribute != "Arn" || o.ResourceType != "AWS::S3::Bucket" {
 		t.Errorf("GetAtt origin = %+v", o)
 	}
+	// A lookup by an unknown Region is one of the map's values for that key.
+	m := resolveOne(t, Values{}, `!FindInMap [Regions, !Ref AWS::Region, Ami]`)
+	if o := m.Origin; m.Kind != Unknown || o == nil || o.Func != "Fn::FindInMap" || o.Mapping != "Regions" || o.MappingKey != "Ami" {
+		t.Errorf("FindInMap origin = %+v", o)
+	}
+	if o := resolveOne(t, Values{}, `!FindInMap [Regions, eu-west-1, !Ref NoDefault]`).Origin; o == nil || o.Mapping != "" {
+		t.Errorf("a lookup with an unknown second key names no map: %+v", o)
+	}
 }
 
 func TestResolvedValuesArePlacedWhereTheyAreUsed(t *testing.T) {

@@ -45,8 +45,13 @@ type Template struct {
 	Size int
 	// TooLarge is set when the file was over MaxSize and was not read.
 	TooLarge bool
-	// Root is the whole document; nil when it could not be parsed.
+	// Root is the whole document; nil when it could not be parsed or is
+	// not a mapping.
 	Root *Node
+	// Doc is the document as parsed, whatever its kind (a list, a string):
+	// discovery tells a parameters file from a broken template by it. It is
+	// nil when the text could not be parsed at all.
+	Doc *Node
 	// Problems found while parsing, in file order.
 	Problems []Problem
 
@@ -147,6 +152,7 @@ func ParseWith(file string, data []byte, o ParseOptions) *Template {
 	if root == nil {
 		return t
 	}
+	t.Doc = root
 	if root.Kind != Map {
 		t.Problems = append(t.Problems, Problem{Pos: root.Pos, Structure: true,
 			Message: fmt.Sprintf("the template is a %s; it must be a mapping with a Resources section", root.Kind),

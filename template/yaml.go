@@ -20,6 +20,13 @@ const (
 	// expanded, so a "billion laughs" document fails fast instead of
 	// exhausting memory.
 	MaxAliasExpansion = 1_000_000
+	// aliasNodesPerByte and aliasNodesFloor bound the expansion of smaller
+	// documents by their size: a 500-byte file could otherwise expand to a
+	// million nodes, and every check after parsing walks them all (50 ms
+	// and more per such file; a fuzzer finds them at once). Real templates
+	// reuse a few blocks through merge keys and stay far below.
+	aliasNodesPerByte = 64
+	aliasNodesFloor   = 10_000
 )
 
 // shortTags maps each CloudFormation short-form tag to its long form.
@@ -73,13 +80,13 @@ func parseYAML(data []byte) (*Node, []Problem) {
 			return nil, []Problem{{Pos: Pos{1, 1}, Message: "the file is empty", Fix: "add a Resources section or remove the file"}}
 		}
 		p := yamlProblem(err, data)
-		if line, col, ok := locateYAMLError(data, p.Message); ok && line > p.Pos.Line {
+		if line, col, ok := locateYAMLError(data, p.Message, p.Pos.Line); ok && line > p.Pos.Line {
 			p.Pos = Pos{Line: line, Col: col}
 		}
 		return nil, []Problem{p}
 	}
 	if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
-		c := &yamlConverter{anchors: map[*yaml.Node]*converted{}}
+		c := &yamlConverter{anchors: map[*yaml.Node]*converted{}, maxExpanded: aliasLimit(len(data))}
 		root := c.convert(doc.Content[0], 0)
 		if c.fatal != nil {
 			return nil, append(c.problems, *c.fatal)
@@ -87,6 +94,12 @@ func parseYAML(data []byte) (*Node, []Problem) {
 		return root, c.problems
 	}
 	return nil, []Problem{{Pos: Pos{1, 1}, Message: "the file holds no YAML document", Fix: "add a Resources section or remove the file"}}
+}
+
+// aliasLimit is how many nodes aliases may add to a document of size
+// bytes: proportional to the text, never more than MaxAliasExpansion.
+func aliasLimit(size int) int {
+	return min(MaxAliasExpansion, aliasNodesFloor+aliasNodesPerByte*size)
 }
 
 // yamlProblem turns a yaml.v3 error ("yaml: line 7: did not find expected
@@ -116,7 +129,10 @@ func yamlProblem(err error, data []byte) Problem {
 // find expected key" for a bad key on line 40), so we look for the shortest
 // prefix of the document that fails with the same message: its last line is
 // where parsing broke. The column is that line's first non-blank character.
-func locateYAMLError(data []byte, msg string) (line, col int, ok bool) {
+// from is the line yaml.v3 reported: the construct that broke starts there,
+// so no shorter prefix needs parsing. Every file a fuzzer mutates is broken,
+// and these parses are most of its cost.
+func locateYAMLError(data []byte, msg string, from int) (line, col int, ok bool) {
 	var ends []int
 	for i, c := range data {
 		if c == '\n' {
@@ -131,7 +147,7 @@ func locateYAMLError(data []byte, msg string) (line, col int, ok bool) {
 		err := yaml.NewDecoder(bytes.NewReader(data[:ends[n-1]])).Decode(&doc)
 		return err != nil && yamlProblem(err, data).Message == msg
 	}
-	lo, hi := 1, len(ends)
+	lo, hi := min(max(from, 1), len(ends)), len(ends)
 	if !fails(hi) {
 		return 0, 0, false
 	}
@@ -179,8 +195,10 @@ type converted struct {
 type yamlConverter struct {
 	anchors  map[*yaml.Node]*converted
 	expanded int
-	problems []Problem
-	fatal    *Problem
+	// maxExpanded is the most nodes aliases may add (aliasLimit).
+	maxExpanded int
+	problems    []Problem
+	fatal       *Problem
 }
 
 func (c *yamlConverter) problem(n *yaml.Node, format string, args ...any) {
@@ -223,8 +241,8 @@ func (c *yamlConverter) convertSized(y *yaml.Node, depth int) *converted {
 			return nil
 		}
 		c.expanded += conv.size
-		if c.expanded > MaxAliasExpansion {
-			c.fail(y, fmt.Sprintf("YAML aliases expand to more than %d nodes", MaxAliasExpansion),
+		if c.expanded > c.maxExpanded {
+			c.fail(y, fmt.Sprintf("YAML aliases expand to more than %d nodes", c.maxExpanded),
 				"remove the nested aliases (this looks like an alias bomb)")
 			return nil
 		}

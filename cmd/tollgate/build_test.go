@@ -359,5 +359,9 @@ func TestWhatTheImageRuns(t *testing.T) {
 		if code != exitFailure || !strings.Contains(stdout, "skipped stacks/payments: permission denied") {
 			t.Errorf("exit %d, want %d naming the unreadable folder\nstdout:\n%s\nstderr:\n%s", code, exitFailure, stdout, stderr)
 		}
+		// Nor does any of its reports call what it read clean.
+		if strings.Contains(stdout, "✓ no findings") || strings.Contains(readFile(t, filepath.Join(root, "github/file_commands/step_summary")), "all clear") {
+			t.Errorf("an incomplete run reads as clean\nstdout:\n%s", stdout)
+		}
 	})
 }

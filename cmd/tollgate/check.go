@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -19,9 +20,12 @@ type checkOptions struct {
 	noColor                    bool
 	params                     cli.KeyValues
 	allowExternal              cli.List
-	diffBase                   string
-	baseline, writeBaseline    string
-	dataDir                    string
+	ignore, exclude            cli.List
+	// use is what the command renders: a check (check) or the policies (policies).
+	use                     report.Use
+	diffBase                string
+	baseline, writeBaseline string
+	dataDir                 string
 	// env, when set, supplies $TOLLGATE_DATA_DIR and the user cache
 	// directory; without it only --data-dir and data-dir: are looked at.
 	env            *env
@@ -51,10 +55,12 @@ func reportFlags(name string, o *checkOptions, use report.Use) *flag.FlagSet {
 }
 
 func checkFlags(o *checkOptions) *flag.FlagSet {
-	fs := reportFlags("check", o, report.UseCheck)
+	fs := reportFlags("check", o, cmp.Or(o.use, report.UseCheck))
 	fs.BoolVar(&o.accessAnalyzer, "access-analyzer", false, "also check every policy with IAM Access Analyzer (needs AWS credentials and a region)")
 	fs.BoolVar(&o.allowDynamicRef, "allow-dynamic-ref-without-version", false, "accept {{resolve:ssm:NAME}} without a version in policies (no DYNAMIC_REFERENCE_WITHOUT_VERSION warning)")
-	fs.Var(&o.allowExternal, "allow-external-principal", "trust principals of this `ACCOUNT or ORG` (123456789012 or o-abc123def4; repeatable)")
+	fs.Var(&o.allowExternal, "allow-external-principal", "trust this `PRINCIPAL`: an account, organization, principal ARN, identity provider or \"*\" (repeatable)")
+	fs.Var(&o.ignore, "ignore-finding", "leave out findings named by `CODE|RESOURCE|RESOURCE.CODE` (comma-separated, repeatable)")
+	fs.Var(&o.exclude, "exclude-resource-types", "do not check the policies of these resource `TYPES` (comma-separated, repeatable)")
 	fs.StringVar(&o.diffBase, "diff-base", "", "report only what changed since the merge base of `REF` and HEAD (new or changed resources), with the diff")
 	fs.StringVar(&o.baseline, "baseline", "", "suppress the findings recorded in baseline `FILE`, so only new ones count")
 	fs.StringVar(&o.writeBaseline, "write-baseline", "", "record every current finding in baseline `FILE` (then exit 0 unless the run failed)")
@@ -63,12 +69,21 @@ func checkFlags(o *checkOptions) *flag.FlagSet {
 }
 
 func runCheck(ctx context.Context, args []string, e *env) (int, error) {
-	var o checkOptions
-	paths, help, err := parseCommand("check", checkFlags(&o), args, e, "")
+	return runReport(ctx, "check", checkOptions{use: report.UseCheck}, args, e)
+}
+
+func runPolicies(ctx context.Context, args []string, e *env) (int, error) {
+	return runReport(ctx, "policies", checkOptions{use: report.UsePolicies}, args, e)
+}
+
+// runReport is check and policies: they read templates alike and differ
+// in what they render.
+func runReport(ctx context.Context, name string, o checkOptions, args []string, e *env) (int, error) {
+	paths, help, err := parseCommand(name, checkFlags(&o), args, e, "")
 	if help || err != nil {
 		return exitOK, err
 	}
-	format, err := report.LookupFormat(o.format, report.UseCheck)
+	format, err := report.LookupFormat(o.format, o.use)
 	if err != nil {
 		return 0, usagef("--format %v", err)
 	}
@@ -81,6 +96,7 @@ func runCheck(ctx context.Context, args []string, e *env) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	opts.KeepPolicies = o.use == report.UsePolicies || format.KeepPolicies
 	notice := ""
 	if o.diffBase != "" {
 		if opts.DiffBase, notice, err = engine.OpenDiffBase(ctx, o.diffBase); err != nil {
@@ -108,7 +124,10 @@ func runCheck(ctx context.Context, args []string, e *env) (int, error) {
 	if err := writeReport(res, format, &o, e); err != nil {
 		return 0, err
 	}
-	return exitCode(res.Status()), nil
+	if code := exitCode(res.Status()); code != exitBlocking || o.use != report.UsePolicies {
+		return code, nil
+	}
+	return exitOK, nil
 }
 
 // writeBaseline records the run's findings in the baseline file and
@@ -127,7 +146,7 @@ func writeBaseline(res *report.Result, o *checkOptions, opts engine.Options, e *
 func checkEngineOptions(cfg *config.Config, o *checkOptions, paths []string) (engine.Options, error) {
 	ov := config.Overrides{Account: o.account, Region: o.region, BlockOn: o.blockOn, Parameters: o.params, ParametersFile: o.paramsFile,
 		ParameterValues: o.paramValues, AllowExternal: o.allowExternal, Baseline: o.baseline, DataDir: o.dataDir, Paths: paths,
-		AllowDynamicRef: o.allowDynamicRef, RegionEnv: o.getenv}
+		IgnoreFindings: o.ignore, ExcludeTypes: o.exclude, AllowDynamicRef: o.allowDynamicRef, RegionEnv: o.getenv}
 	if o.env != nil {
 		ov.Getenv = o.env.getenv
 		if ov.RegionEnv == nil {
@@ -144,7 +163,7 @@ func checkEngineOptions(cfg *config.Config, o *checkOptions, paths []string) (en
 // writeReport renders the result in the chosen format to the chosen place.
 func writeReport(res *report.Result, f report.Format, o *checkOptions, e *env) error {
 	return writeOutput(o, e, func(w io.Writer, color bool) error {
-		return f.Check(w, res, report.Options{Color: color})
+		return f.Renderer(o.use)(w, res, report.Options{Color: color})
 	}, "report", fmt.Sprintf("%d findings, %d blocking", len(res.Findings), res.Blocking()))
 }
 

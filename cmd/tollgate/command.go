@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"strings"
 
+	cfnpv "github.com/tollgate-dev/tollgate/compat/cfnpv/command"
 	"github.com/tollgate-dev/tollgate/config"
 	"github.com/tollgate-dev/tollgate/internal/buildinfo"
 	"github.com/tollgate-dev/tollgate/model"
@@ -48,17 +49,8 @@ type env struct {
 	getenv         func(string) string
 }
 
-// usageError marks errors that exit with status 2.
-type usageError struct{ msg string }
-
-func (e *usageError) Error() string { return e.msg }
-
-// Usage marks the error as one of usage.
-func (e *usageError) Usage() {}
-
-func usagef(format string, args ...any) error {
-	return &usageError{msg: fmt.Sprintf(format, args...)}
-}
+// usagef makes the errors that exit with status 2.
+var usagef = cli.Usagef
 
 // helpFiles hold each command's help text, printed before its flags.
 //
@@ -94,6 +86,12 @@ func commands() []command {
 			run: runPlan, help: commandHelp("plan"), flags: func() *flag.FlagSet { return planFlags(&planOptions{}) }},
 		{name: "deploy", usage: "deploy --entry JSON", summary: "deploy one plan entry behind its gate (change set, execute, report)",
 			run: runDeploy, help: commandHelp("deploy"), flags: func() *flag.FlagSet { return deployFlags(&deployOptions{}) }},
+		{name: "policies", usage: "policies [flags] [PATH...]", summary: "every policy of the templates, resolved: where, what kind, what it attaches to",
+			run: runPolicies, help: commandHelp("policies"), flags: func() *flag.FlagSet { return checkFlags(&checkOptions{use: report.UsePolicies}) }},
+		{name: "cfn-policy-validator", usage: "cfn-policy-validator ARGS...", summary: "run cfn-policy-validator's command line (docs/migrating-from-cfn-policy-validator.md)",
+			run: func(ctx context.Context, args []string, e *env) (int, error) { // its exit statuses: 0 clean, 2 blocking or usage, 1 error
+				return cfnpv.Main(ctx, args, cfnpv.Env{Stdout: e.stdout, Stderr: e.stderr, Getenv: e.getenv, Version: toolVersion(), Tool: tool()}), nil
+			}, help: commandHelp("cfn-policy-validator")},
 		{name: "action", usage: "action", summary: "run as the GitHub Action (see docs/action.md)", run: runAction, help: commandHelp("action")},
 		{name: "data", usage: "data refresh|diff|info", summary: "update and compare the IAM service data and AWS managed policies", run: runData},
 	}
@@ -200,13 +198,4 @@ func parseCommand(name string, fs *flag.FlagSet, args []string, e *env, noArgs s
 		err = usagef(noArgs, rest[0])
 	}
 	return rest, false, err
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, x := range s {
-		if x != "" {
-			return x
-		}
-	}
-	return ""
 }

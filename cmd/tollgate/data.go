@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"github.com/tollgate-dev/tollgate/internal/cli"
-	"io"
 	"net/http"
 	"time"
 
@@ -129,38 +128,27 @@ func dataDiff(dir string, args []string, o *dataOptions, e *env) (int, error) {
 	}
 	names := []string{"builtin", "cache"}
 	copy(names, args)
-	render, empty, err := dataComparison(names, dir, format, o.managed)
+	d, md, err := cache.Comparison(names[0], names[1], dir, o.managed)
 	if err != nil {
 		return 0, err
 	}
 	w := bufio.NewWriter(e.stdout)
-	if err = render(w); err == nil {
+	if md != nil {
+		err = format.Managed(w, md)
+	} else {
+		err = format.Data(w, d)
+	}
+	if err == nil {
 		err = w.Flush()
 	}
 	if err != nil {
 		return 0, fmt.Errorf("writing the diff: %w", err)
 	}
+	empty := md != nil && md.Empty() || d != nil && d.Empty()
 	if o.exitCode && !empty {
 		return exitBlocking, nil
 	}
 	return exitOK, nil
-}
-
-// dataComparison compares two IAM data sets, or two sets of AWS managed
-// policies, and returns the rendering of the difference.
-func dataComparison(names []string, dir string, format report.Format, managedSets bool) (func(io.Writer) error, bool, error) {
-	if managedSets {
-		d, err := cache.CompareManaged(names[0], names[1], dir)
-		if err != nil {
-			return nil, false, err
-		}
-		return func(w io.Writer) error { return format.Managed(w, d) }, d.Empty(), nil
-	}
-	d, err := cache.Compare(names[0], names[1], dir)
-	if err != nil {
-		return nil, false, err
-	}
-	return func(w io.Writer) error { return format.Data(w, d) }, d.Empty(), nil
 }
 
 func dataInfo(dir string, e *env) (int, error) {

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"github.com/google/go-cmp/cmp"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -180,8 +181,15 @@ func TestTheCfnPolicyValidatorFormat(t *testing.T) {
 	if err := json.Unmarshal([]byte(o.stdout), &doc); err != nil {
 		t.Fatalf("%v:\n%s", err, o.stdout)
 	}
-	if o.code != exitBlocking || len(doc.BlockingFindings) != 4 || doc.BlockingFindings[1].PolicyName != "TrustPolicy" {
-		t.Errorf("exit %d, %+v", o.code, doc)
+	// Named after the principal or resource and ordered as
+	// cfn-policy-validator reports: errors first, the managed policy
+	// attached to nothing, then the trust policy's and the queue's
+	// external access.
+	type f = struct{ Code, ResourceName, PolicyName string }
+	want := []f{{"INVALID_ACTION", "No resource attached", "ReaderPolicy"}, {"INVALID_SERVICE_IN_ACTION", "No resource attached", "ReaderPolicy"},
+		{"EXTERNAL_PRINCIPAL", "payments-deploy-staging", "TrustPolicy"}, {"EXTERNAL_PRINCIPAL", "payments-orders-staging", "QueuePolicy"}}
+	if diff := cmp.Diff(want, doc.BlockingFindings); o.code != exitBlocking || diff != "" {
+		t.Errorf("exit %d, (-want +got):\n%s", o.code, diff)
 	}
 }
 

@@ -56,15 +56,8 @@ func deployEntry(o *deployOptions, e *env) (gitops.Entry, error) {
 			return en, err
 		}
 	}
-	for _, f := range []struct {
-		dst *string
-		v   string
-	}{{&en.Stack, o.stack}, {&en.Template, o.template}, {&en.Environment, o.environment}, {&en.Region, o.region},
-		{&en.Account, o.account}, {&en.Role, o.role}, {&en.Parameters, o.parameters}} {
-		if f.v != "" {
-			*f.dst = f.v
-		}
-	}
+	en = en.With(gitops.Entry{Stack: o.stack, Template: o.template, Environment: o.environment, Region: o.region,
+		Account: o.account, Role: o.role, Parameters: o.parameters})
 	return en, en.Validate()
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -44,7 +45,7 @@ func runDiff(ctx context.Context, args []string, e *env) (int, error) {
 		if !ok {
 			return 0, usagef("--base is required: name the revision to compare with, e.g. --base origin/main")
 		}
-		o.base, o.head = base, firstNonEmpty(o.head, head)
+		o.base, o.head = base, cmp.Or(o.head, head)
 	}
 	cfg, err := config.Load(o.configFile)
 	if err != nil {

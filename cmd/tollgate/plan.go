@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -50,7 +51,7 @@ func runPlan(ctx context.Context, args []string, e *env) (int, error) {
 	if o.explain != "" {
 		return exitOK, report.PlanExplanation(e.stdout, mapping, o.explain, o.pullRequest)
 	}
-	po := gitops.PlanOptions{Branch: o.branch, PullRequest: o.pullRequest, DefaultRegion: firstNonEmpty(cfg.Region, e.getenv("AWS_REGION")), DefaultAccount: cfg.Account}
+	po := gitops.PlanOptions{Branch: o.branch, PullRequest: o.pullRequest, DefaultRegion: cmp.Or(cfg.Region, e.getenv("AWS_REGION")), DefaultAccount: cfg.Account}
 	if o.branch == "" {
 		note, err := eventPlanOptions(ctx, e, &po, templates)
 		if err != nil {

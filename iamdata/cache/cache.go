@@ -568,6 +568,17 @@ func CompareManaged(oldName, newName, dir string) (*managed.Diff, error) {
 	return compareNamed(OpenManaged, managed.Compare, oldName, newName, dir)
 }
 
+// Comparison compares two IAM data sets or, with managedSets, two sets of
+// AWS managed policies (named as Open names them); one of the diffs is set.
+func Comparison(oldName, newName, dir string, managedSets bool) (*iamdata.Diff, *managed.Diff, error) {
+	if managedSets {
+		d, err := CompareManaged(oldName, newName, dir)
+		return nil, d, err
+	}
+	d, err := Compare(oldName, newName, dir)
+	return d, nil, err
+}
+
 func compareNamed[S, D any](open func(name, dir string) (S, error), compare func(old, cur S) (D, error), oldName, newName, dir string) (D, error) {
 	var zero D
 	old, err := open(oldName, dir)

@@ -46,6 +46,8 @@ var rules = []struct {
 	{"iamdata", "IAM data decides from bytes; the cache and its HTTP are iamdata/cache", []string{"iamdata/cache"}, []string{"net/http", "os"}},
 	{"github", "publishing carries findings; it does not decide them", []string{"engine", "checks/accessanalyzer", "cloud"}, nil},
 	{"diff", "the semantic diff compares templates it is given", []string{"github", "cloud", "report", "engine", "gitrepo"}, []string{"os"}},
+	{"compat/cfnpv", "cfn-policy-validator's shapes are pure: report renders them; its command line is compat/cfnpv/command",
+		[]string{"github", "cloud", "report", "engine", "gitrepo", "github.com/aws/..."}, []string{"os", "net/http", "path/filepath"}},
 }
 
 // root is the module's folder.

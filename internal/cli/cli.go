@@ -117,3 +117,16 @@ func isTerminal(w io.Writer) bool {
 	info, err := f.Stat()
 	return err == nil && info.Mode()&os.ModeCharDevice != 0
 }
+
+// UsageError is an error of usage: a command exits with status 2 for it.
+type UsageError struct{ msg string }
+
+func (e *UsageError) Error() string { return e.msg }
+
+// Usage marks the error as one of usage.
+func (e *UsageError) Usage() {}
+
+// Usagef formats a usage error.
+func Usagef(format string, args ...any) error {
+	return &UsageError{msg: fmt.Sprintf(format, args...)}
+}

@@ -62,6 +62,7 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	cache := fs.String("cfnlint-cache", "", "cfn-lint verdict cache `FILE` (JSON; read, then rewritten with new verdicts)")
 	batch := fs.Int("cfnlint-batch", 20, "files per cfn-lint process (its start-up costs seconds)")
 	verbose := fs.Bool("v", false, "also list every blocking finding, not only the counts")
+	as := fs.String("as", "named", "how each file reaches tollgate: named (on the command line) or found (by a folder scan, restricted to the file)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usage, "\nflags of run:\n")
 		fs.PrintDefaults()
@@ -81,6 +82,10 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "corpus run: -cfnlint %q: want off, flagged or all\n", *lint)
 		return 2
 	}
+	if *as != "named" && *as != "found" {
+		fmt.Fprintf(stderr, "corpus run: -as %q: want named or found\n", *as)
+		return 2
+	}
 	if *workers < 1 || *batch < 1 {
 		fmt.Fprintln(stderr, "corpus run: -j and -cfnlint-batch must be at least 1")
 		return 2
@@ -95,12 +100,12 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		defer cleanup()
 		binary = b
 	}
-	out := &Run{Version: 1, TollgateArgs: extra}
+	out := &Run{Version: 1, TollgateArgs: extra, As: *as}
 	if v, err := tollgateVersion(binary); err == nil {
 		out.Tollgate = v
 	}
 	for _, dir := range corpora {
-		c, err := checkCorpus(binary, dir, extra, *workers)
+		c, err := checkCorpus(binary, dir, extra, *workers, *as == "found")
 		if err != nil {
 			fmt.Fprintln(stderr, "corpus run:", err)
 			return 3

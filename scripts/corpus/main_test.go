@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/bmatcuk/doublestar/v4"
 )
 
 func TestCandidatesSkipsHiddenFoldersAndOtherFiles(t *testing.T) {
@@ -143,15 +145,15 @@ esac
 	if err := os.WriteFile(bin, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	bad := checkFile(bin, dir, "bad.yaml", nil)
+	bad := checkFile(bin, dir, "bad.yaml", nil, false)
 	if bad.Exit != 1 || !bad.Template || len(bad.Findings) != 1 || bad.Findings[0].Code != "PARSE_ERROR" || bad.Error != "" {
 		t.Errorf("bad.yaml: %+v", bad)
 	}
-	usage := checkFile(bin, dir, "usage.yaml", nil)
+	usage := checkFile(bin, dir, "usage.yaml", nil, false)
 	if usage.Exit != 2 || usage.Error != "tollgate: unknown flag" {
 		t.Errorf("usage.yaml: %+v", usage)
 	}
-	other := checkFile(bin, dir, "other.json", nil)
+	other := checkFile(bin, dir, "other.json", nil, false)
 	if other.Exit != 0 || other.Template || len(other.Notices) != 1 {
 		t.Errorf("other.json: %+v", other)
 	}
@@ -163,5 +165,35 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 		if code := run(args, &out, &errOut); code != 2 {
 			t.Errorf("run(%q) = %d, want 2 (stderr %q)", args, code, errOut.String())
 		}
+	}
+}
+
+// -as found hands tollgate a scan of the corpus whose include is the one
+// file, so the file is judged as a repository scan judges it.
+func TestFoundFilesAreScannedNotNamed(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the stand-in is a shell script")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "tollgate")
+	script := `#!/bin/sh
+while [ $# -gt 1 ]; do [ "$1" = --config ] && cfg=$2; shift; done
+[ "$1" = . ] || { echo "not a scan: $1" >&2; exit 2; }
+grep -q 'include: \["odd\\\\\[1\\\\\].json"\]' "$cfg" || { cat "$cfg" >&2; exit 2; }
+echo '{"findings":[],"summary":{"templates":0}}'
+`
+	if err := os.WriteFile(bin, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if f := checkFile(bin, dir, "odd[1].json", nil, true); f.Exit != 0 || f.Error != "" {
+		t.Errorf("found: %+v", f)
+	}
+	for _, p := range []string{"odd[1].json", "a/{x,y}*?.yaml", `back\slash.yml`} {
+		if ok, err := doublestar.Match(globEscape(p), p); !ok || err != nil {
+			t.Errorf("%q does not match itself escaped (%v)", p, err)
+		}
+	}
+	if ok, _ := doublestar.Match(globEscape("a/*.yaml"), "a/b.yaml"); ok {
+		t.Error("an escaped * still matches anything")
 	}
 }

@@ -18,10 +18,14 @@ import (
 // Run is one harness run over one or more corpora; its JSON form is what
 // compare reads, so its field names are a contract.
 type Run struct {
-	Version      int       `json:"version"`
-	Tollgate     string    `json:"tollgate,omitempty"`
-	TollgateArgs []string  `json:"tollgateArgs,omitempty"`
-	Corpora      []*Corpus `json:"corpora"`
+	Version      int      `json:"version"`
+	Tollgate     string   `json:"tollgate,omitempty"`
+	TollgateArgs []string `json:"tollgateArgs,omitempty"`
+	// As is how files reached tollgate: "named" on its command line, or
+	// "found" by a folder scan (discovery's rules for what is a template
+	// differ between the two).
+	As      string    `json:"as,omitempty"`
+	Corpora []*Corpus `json:"corpora"`
 }
 
 // Corpus is one folder of templates.
@@ -106,8 +110,9 @@ func candidates(root string) ([]string, error) {
 	return out, err
 }
 
-// checkCorpus runs tollgate once per candidate file of dir.
-func checkCorpus(binary, dir string, extra []string, workers int) (*Corpus, error) {
+// checkCorpus runs tollgate once per candidate file of dir; found runs it
+// as a scan of the corpus that includes only that file.
+func checkCorpus(binary, dir string, extra []string, workers int, found bool) (*Corpus, error) {
 	root, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
@@ -132,7 +137,7 @@ func checkCorpus(binary, dir string, extra []string, workers int) (*Corpus, erro
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				c.Files[i] = checkFile(binary, root, paths[i], extra)
+				c.Files[i] = checkFile(binary, root, paths[i], extra, found)
 			}
 		}()
 	}
@@ -145,10 +150,21 @@ func checkCorpus(binary, dir string, extra []string, workers int) (*Corpus, erro
 }
 
 // checkFile runs tollgate on one file, from the corpus root so that the
-// file names in its output are the relative paths.
-func checkFile(binary, root, rel string, extra []string) *File {
+// file names in its output are the relative paths. With found, tollgate
+// scans the corpus root with a configuration whose include is the file:
+// it judges the file as a scan of the repository would.
+func checkFile(binary, root, rel string, extra []string, found bool) *File {
 	args := append([]string{"check", "--format", "json", "--no-color"}, extra...)
-	args = append(args, filepath.FromSlash(rel))
+	if found {
+		cfg, err := includeOnly(rel)
+		if err != nil {
+			return &File{Path: rel, Exit: -1, Error: err.Error()}
+		}
+		defer os.Remove(cfg)
+		args = append(args, "--config", cfg, ".")
+	} else {
+		args = append(args, filepath.FromSlash(rel))
+	}
 	cmd := exec.Command(binary, args...)
 	cmd.Dir = root
 	// An empty environment except PATH and HOME: no AWS_* or TOLLGATE_*
@@ -181,6 +197,37 @@ func checkFile(binary, root, rel string, extra []string) *File {
 	f.Findings = out.Findings
 	f.Notices = append(out.Notices, out.Errors...)
 	return f
+}
+
+// includeOnly writes a temporary tollgate configuration (outside the
+// corpus, which stays untouched) whose include matches exactly rel.
+func includeOnly(rel string) (string, error) {
+	f, err := os.CreateTemp("", "corpus-include-*.yml")
+	if err != nil {
+		return "", err
+	}
+	quoted, _ := json.Marshal(globEscape(rel)) // a JSON string is a YAML string
+	_, err = fmt.Fprintf(f, "version: 1\ninclude: [%s]\n", quoted)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return "", err
+	}
+	return f.Name(), nil
+}
+
+// globEscape makes a path a doublestar pattern that matches only itself.
+func globEscape(p string) string {
+	var b strings.Builder
+	for _, r := range p {
+		if strings.ContainsRune(`*?[]{}\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // buildTollgate builds ./cmd/tollgate of the module in the working folder.
