@@ -10,6 +10,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/tollgate-dev/tollgate/template"
 )
 
 // Type is how serious a finding is. The names follow IAM Access Analyzer's
@@ -57,17 +59,28 @@ const (
 	SourceOnline = "online"
 )
 
+// SpanAt is a finding's span in file from pos to endLine: a finding always
+// names a line and a column, so unset ones read as 1.
+func SpanAt(file string, pos template.Pos, endLine int) template.Span {
+	return template.Span{File: file, Line: max(pos.Line, 1), Column: max(pos.Col, 1), EndLine: max(endLine, 1)}
+}
+
+// String is where the finding is, its code and its message: "a.yaml:3:7:
+// INVALID_ACTION ...". (Without it a Finding would print as its Span.)
+func (f Finding) String() string {
+	return f.Span.String() + ": " + f.Code + " " + f.Message
+}
+
 // Finding is one problem at one place in one template.
 type Finding struct {
 	Code    string `json:"code"`
 	Type    Type   `json:"type"`
 	Message string `json:"message"`
 	// Fix says how to resolve the finding.
-	Fix     string `json:"fix,omitempty"`
-	File    string `json:"file"`
-	Line    int    `json:"line"`
-	Column  int    `json:"column"`
-	EndLine int    `json:"endLine"`
+	Fix string `json:"fix,omitempty"`
+	// Span is where it is: file, line, column and last line (JSON file,
+	// line, column, endLine).
+	template.Span
 	// Resource is the logical ID of the resource the finding is about.
 	Resource     string `json:"resource,omitempty"`
 	ResourceType string `json:"resourceType,omitempty"`

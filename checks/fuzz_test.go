@@ -39,6 +39,6 @@ func FuzzParseBaseline(f *testing.F) {
 			}
 			return
 		}
-		b.Apply([]checks.Finding{{File: "a.yaml", Fingerprint: "x"}}, "baseline.json")
+		b.Apply([]checks.Finding{{Span: template.Span{File: "a.yaml"}, Fingerprint: "x"}}, "baseline.json")
 	})
 }

@@ -56,7 +56,7 @@ func RegionFindings(t *template.Template, region string, missing []string) []Fin
 			pos = n.Pos
 		}
 		out = append(out, Finding{
-			Code: CodeTypeNotInRegion, Type: Error, File: t.File, Line: pos.Line, Column: pos.Col, EndLine: pos.Line,
+			Code: CodeTypeNotInRegion, Type: Error, Span: template.At(t.File, pos, pos.Line),
 			Resource: r.LogicalID, ResourceType: r.Type, Path: "Resources." + r.LogicalID + ".Type",
 			Message: fmt.Sprintf("%s is not available in %s, so the deploy there fails.", r.Type, region),
 			Fix:     "deploy the stack to another Region, or replace the resource with one available there",

@@ -184,7 +184,7 @@ func (c *TemplateContext) Report(r Report) {
 	}
 	*c.out = append(*c.out, Finding{
 		Code: c.rule.Code, Type: typ, Message: r.Message, Fix: fix,
-		File: c.Template.File, Line: max(r.Pos.Line, 1), Column: max(r.Pos.Col, 1), EndLine: max(end, 1),
+		Span:     SpanAt(c.Template.File, r.Pos, end),
 		Resource: r.Resource, ResourceType: r.ResourceType, Path: r.Path, Branch: r.Branch, When: r.When,
 		Policy: r.Policy, PolicyPath: r.PolicyPath, Principal: r.Principal,
 		Source: SourceOffline, LearnMore: c.rule.LearnMore, subject: r.Subject, merged: r.merged,

@@ -43,7 +43,7 @@ func TestInlineSuppressionsCoverOfflineAndOnlineFindings(t *testing.T) {
 	})
 	t.Run("online, its findings are suppressed too", func(t *testing.T) {
 		online := func(*template.Extraction) []checks.Finding {
-			return []checks.Finding{{Code: "UNSUPPORTED_SID", Type: checks.Error, File: "role.yaml", Line: 16, Column: 13,
+			return []checks.Finding{{Code: "UNSUPPORTED_SID", Type: checks.Error, Span: template.Span{File: "role.yaml", Line: 16, Column: 13},
 				Resource: "PartnerRole", Source: checks.SourceAccessAnalyzer, Message: "Unsupported Sid"}}
 		}
 		res := k.CheckWith(tpl, online)
@@ -104,7 +104,7 @@ func TestABaselineSuppressesTheFindingsItRecords(t *testing.T) {
 func TestBaselinesKeepTheEntriesOfFilesNotChecked(t *testing.T) {
 	old := &checks.Baseline{Version: 1, Findings: []checks.BaselineEntry{
 		{File: "a.yaml", Fingerprint: "1", Code: "X"}, {File: "b.yaml", Fingerprint: "2", Code: "Y"}}}
-	b := checks.NewBaseline([]checks.Finding{{File: "a.yaml", Fingerprint: "3", Code: "Z"}})
+	b := checks.NewBaseline([]checks.Finding{{Span: template.Span{File: "a.yaml"}, Fingerprint: "3", Code: "Z"}})
 	b.Keep(old, func(f string) bool { return f != "a.yaml" })
 	var got []string
 	for _, e := range b.Findings {

@@ -23,6 +23,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/tollgate-dev/tollgate/internal/spelling"
+	"github.com/tollgate-dev/tollgate/template"
 )
 
 // Values of parameter-values.
@@ -168,10 +169,16 @@ type SensitiveAccess struct {
 	Allow     []string `yaml:"allow"`
 }
 
-// Issue is one problem in a configuration file.
+// Issue is one problem in a configuration file, at its line and column
+// (its Span's File is left to the Error that lists it).
 type Issue struct {
-	Line, Column int
-	Message      string
+	template.Span
+	Message string
+}
+
+// IssueAt is the problem msg at line and column (0 when not known).
+func IssueAt(line, column int, msg string) Issue {
+	return Issue{Span: template.Span{Line: line, Column: column}, Message: msg}
 }
 
 // Error lists every problem found in a configuration file.
@@ -186,11 +193,9 @@ func (e *Error) Error() string {
 		if i > 0 {
 			b.WriteByte('\n')
 		}
-		if is.Line > 0 {
-			fmt.Fprintf(&b, "%s:%d:%d: %s", e.File, is.Line, is.Column, is.Message)
-		} else {
-			fmt.Fprintf(&b, "%s: %s", e.File, is.Message)
-		}
+		at := is.Span
+		at.File = e.File
+		b.WriteString(at.Prefix() + is.Message)
 	}
 	return b.String()
 }
@@ -274,20 +279,20 @@ func yamlIssue(err error) Issue {
 			}
 		}
 	}
-	return Issue{Line: line, Column: 1, Message: "YAML syntax error: " + msg}
+	return IssueAt(line, 1, "YAML syntax error: "+msg)
 }
 
 // toJSONValue converts a YAML node into the values a JSON Schema validator
 // expects, recording the node of every JSON pointer for messages.
 func toJSONValue(n *yaml.Node, ptr string, pos map[string]*yaml.Node, depth int) (any, *Issue) {
 	if depth > 64 {
-		return nil, &Issue{Line: n.Line, Column: n.Column, Message: "the configuration is nested too deeply"}
+		return nil, new(IssueAt(n.Line, n.Column, "the configuration is nested too deeply"))
 	}
 	pos[ptr] = n
 	switch n.Kind {
 	case yaml.AliasNode:
 		if n.Alias == nil {
-			return nil, &Issue{Line: n.Line, Column: n.Column, Message: "alias to an unknown anchor"}
+			return nil, new(IssueAt(n.Line, n.Column, "alias to an unknown anchor"))
 		}
 		return toJSONValue(n.Alias, ptr, pos, depth+1)
 	case yaml.MappingNode:
@@ -296,8 +301,8 @@ func toJSONValue(n *yaml.Node, ptr string, pos map[string]*yaml.Node, depth int)
 			k := n.Content[i]
 			if _, dup := m[k.Value]; dup {
 				first := pos[ptr+"/"+escapePointer(k.Value)+"#key"]
-				return nil, &Issue{Line: k.Line, Column: k.Column,
-					Message: fmt.Sprintf("duplicate key %q (first defined at line %d)", k.Value, first.Line)}
+				return nil, new(IssueAt(k.Line, k.Column,
+					fmt.Sprintf("duplicate key %q (first defined at line %d)", k.Value, first.Line)))
 			}
 			key := ptr + "/" + escapePointer(k.Value)
 			v, err := toJSONValue(n.Content[i+1], key, pos, depth+1)
@@ -381,12 +386,7 @@ func validate(inst any, pos map[string]*yaml.Node) []Issue {
 		issues = append(issues, describe(e, pos, raw)...)
 	}
 	walk(ve)
-	sort.SliceStable(issues, func(i, j int) bool {
-		if issues[i].Line != issues[j].Line {
-			return issues[i].Line < issues[j].Line
-		}
-		return issues[i].Column < issues[j].Column
-	})
+	sort.SliceStable(issues, func(i, j int) bool { return issues[i].Less(issues[j].Span) })
 	return issues
 }
 
@@ -408,7 +408,7 @@ func describe(e *jsonschema.ValidationError, pos map[string]*yaml.Node, raw map[
 	ptr := pointer(e.InstanceLocation)
 	at := func(p string) Issue {
 		if n := pos[p]; n != nil {
-			return Issue{Line: n.Line, Column: n.Column}
+			return IssueAt(n.Line, n.Column, "")
 		}
 		return Issue{}
 	}

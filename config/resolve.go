@@ -106,7 +106,7 @@ func ReadParameterFile(path string) (*template.ParameterFile, error) {
 		if errors.Is(err, fs.ErrNotExist) {
 			msg = "parameters file not found"
 		}
-		return nil, &template.ParameterFileError{File: path, Msg: msg}
+		return nil, &template.ParameterFileError{Span: template.Span{File: path}, Msg: msg}
 	}
 	return template.ParseParameterFile(path, data)
 }
@@ -328,7 +328,7 @@ func (c *Config) CheckCodes() error {
 			} else {
 				msg += "; the codes are listed in docs/rules.md"
 			}
-			problems = append(problems, Issue{Line: line, Column: col, Message: msg})
+			problems = append(problems, IssueAt(line, col, msg))
 		}
 	}
 	if len(problems) > 0 {

@@ -8,6 +8,10 @@
 // statements, network rules, public access and encryption.
 package diff
 
+import (
+	"github.com/tollgate-dev/tollgate/template"
+)
+
 // Replacement says whether a change replaces the resource: CloudFormation
 // creates a new physical resource and deletes the old one.
 type Replacement string
@@ -84,13 +88,6 @@ type Report struct {
 	Stacks []*StackDiff `json:"stacks"`
 }
 
-// Position is a place in a template file.
-type Position struct {
-	File   string `json:"file"`
-	Line   int    `json:"line"`
-	Column int    `json:"column"`
-}
-
 // StackDiff is the diff of one template.
 type StackDiff struct {
 	File         string `json:"file"`
@@ -143,8 +140,8 @@ type ResourceChange struct {
 	BaseDeletionPolicy      string `json:"baseDeletionPolicy,omitempty"`
 	BaseUpdateReplacePolicy string `json:"baseUpdateReplacePolicy,omitempty"`
 	// Pos is where the resource is at head; BasePos where it was at base.
-	Pos     *Position `json:"pos,omitempty"`
-	BasePos *Position `json:"basePos,omitempty"`
+	Pos     *template.Span `json:"pos,omitempty"`
+	BasePos *template.Span `json:"basePos,omitempty"`
 	// Indirect is set when the template text of the resource did not change
 	// but values it reads did: a resource it references is replaced or
 	// updated, or a parameter, mapping or condition it uses changed.

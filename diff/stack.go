@@ -255,7 +255,7 @@ func unreadable(t *template.Template) string {
 		msg := "cannot be parsed"
 		if len(t.Problems) > 0 {
 			p := t.Problems[0]
-			msg = fmt.Sprintf("cannot be parsed (%s:%d:%d: %s)", t.File, p.Pos.Line, p.Pos.Col, p.Message)
+			msg = fmt.Sprintf("cannot be parsed (%s: %s)", p.At(t.File), p.Message)
 		}
 		return msg
 	}
@@ -271,11 +271,12 @@ type differ struct {
 	changes map[string]*ResourceChange
 }
 
-func (d *differ) pos(t *template.Template, p template.Pos) *Position {
+func (d *differ) pos(t *template.Template, p template.Pos) *template.Span {
 	if t == nil || p.Line == 0 {
 		return nil
 	}
-	return &Position{File: t.File, Line: p.Line, Column: p.Col}
+	s := template.At(t.File, p, 0)
+	return &s
 }
 
 func (d *differ) resources() {

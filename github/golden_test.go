@@ -12,6 +12,7 @@ import (
 	"github.com/tollgate-dev/tollgate/github/githubtest"
 	goldenfile "github.com/tollgate-dev/tollgate/internal/golden"
 	"github.com/tollgate-dev/tollgate/report"
+	"github.com/tollgate-dev/tollgate/template"
 )
 
 // golden compares got with testdata/golden/name, or rewrites it with -update.
@@ -30,7 +31,7 @@ func hostile() *report.Result {
 		Stats:     report.Stats{Files: 1, Templates: 1, Policies: 1}}
 	res.Findings = []checks.Finding{{
 		Code: "EXTERNAL_PRINCIPAL", Type: checks.SecurityWarning, Message: "message " + evil, Fix: "fix " + evil,
-		File: "stacks/" + evil + ".yaml", Line: 3, Column: 5, EndLine: 3, Resource: "Res" + evil, Branch: "when " + evil,
+		Span: template.Span{File: "stacks/" + evil + ".yaml", Line: 3, Column: 5, EndLine: 3}, Resource: "Res" + evil, Branch: "when " + evil,
 		Source: checks.SourceOffline, Fingerprint: "f1", Blocking: true,
 	}}
 	res.Notices = []string{"notice " + evil}

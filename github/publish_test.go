@@ -16,6 +16,7 @@ import (
 	"github.com/tollgate-dev/tollgate/checks"
 	"github.com/tollgate-dev/tollgate/github/githubtest"
 	"github.com/tollgate-dev/tollgate/report"
+	"github.com/tollgate-dev/tollgate/template"
 )
 
 const testToken = "test-token-123456"
@@ -55,7 +56,7 @@ func resultWith(n int) *report.Result {
 		typ := checks.Types[i%len(checks.Types)]
 		res.Findings = append(res.Findings, checks.Finding{
 			Code: "INVALID_ACTION", Type: typ, Message: fmt.Sprintf("s3:GetObjekt%d is not an action of Amazon S3", i),
-			Fix: "replace it with s3:GetObject", File: "stacks/app.yaml", Line: i + 1, Column: 7, EndLine: i + 1,
+			Fix: "replace it with s3:GetObject", Span: template.Span{File: "stacks/app.yaml", Line: i + 1, Column: 7, EndLine: i + 1},
 			Resource: fmt.Sprintf("Role%d", i), Source: checks.SourceOffline, Fingerprint: fmt.Sprintf("fp%d", i),
 			Blocking: typ == checks.Error || typ == checks.SecurityWarning,
 		})

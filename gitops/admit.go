@@ -123,7 +123,7 @@ func ConfigError(cfg *config.Config, err error) error {
 	var mes MappingErrors
 	if !errors.As(err, &mes) {
 		line, col := at("/gitops/preset", "/gitops")
-		ce.Issues = append(ce.Issues, config.Issue{Line: line, Column: col, Message: err.Error()})
+		ce.Issues = append(ce.Issues, config.IssueAt(line, col, err.Error()))
 		return ce
 	}
 	for _, me := range mes {
@@ -135,7 +135,7 @@ func ConfigError(cfg *config.Config, err error) error {
 			}
 		}
 		line, col := at(pointers...)
-		ce.Issues = append(ce.Issues, config.Issue{Line: line, Column: col, Message: "gitops: " + me.Message})
+		ce.Issues = append(ce.Issues, config.IssueAt(line, col, "gitops: "+me.Message))
 	}
 	return ce
 }

@@ -127,9 +127,9 @@ func resourceLine(rc *diff.ResourceChange, file string, paint func(code, s strin
 	loc := ""
 	switch {
 	case rc.Pos != nil:
-		loc = fmt.Sprintf("%s:%d:%d: ", Plain(rc.Pos.File), rc.Pos.Line, rc.Pos.Column)
+		loc = Plain(rc.Pos.Prefix())
 	case rc.BasePos != nil:
-		loc = fmt.Sprintf("%s:%d:%d: (base) ", Plain(rc.BasePos.File), rc.BasePos.Line, rc.BasePos.Column)
+		loc = Plain(rc.BasePos.Prefix()) + "(base) "
 	}
 	id := Plain(rc.LogicalID)
 	if rc.PreviousLogicalID != "" {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tollgate-dev/tollgate/checks"
 	"github.com/tollgate-dev/tollgate/report"
+	"github.com/tollgate-dev/tollgate/template"
 )
 
 // goldenSuffix is the golden-file ending of a format: its extension, with
@@ -107,7 +108,7 @@ func TestFormatsAreLookedUpByUse(t *testing.T) {
 // check's and diff's text write findings with one writer: the diff's used
 // to drop the branch a finding holds in.
 func TestDiffTextSaysWhichBranchAFindingHoldsIn(t *testing.T) {
-	r := &report.Result{Findings: []checks.Finding{{Code: "DATA_LOSS", Type: checks.Error, File: "a.yaml", Line: 3, Column: 5,
+	r := &report.Result{Findings: []checks.Finding{{Code: "DATA_LOSS", Type: checks.Error, Span: template.Span{File: "a.yaml", Line: 3, Column: 5},
 		Message: "The table is replaced.", Resource: "Table", Branch: "when IsProd is true"}}}
 	for name, fn := range map[string]func(*bytes.Buffer) error{
 		"check": func(b *bytes.Buffer) error { return report.Text(b, r, report.TextOptions{}) },

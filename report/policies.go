@@ -24,9 +24,7 @@ import (
 
 // PolicyEntry is one policy of PoliciesJSON.
 type PolicyEntry struct {
-	File         string `json:"file"`
-	Line         int    `json:"line"`
-	Column       int    `json:"column"`
+	template.Span
 	Resource     string `json:"resource"`
 	ResourceType string `json:"resourceType"`
 	// Kind is identity, trust or resource; permissions boundary; session,
@@ -64,9 +62,7 @@ type Attachment struct {
 
 // NotChecked is a place that declares access which tollgate does not read.
 type NotChecked struct {
-	File         string `json:"file"`
-	Line         int    `json:"line"`
-	Column       int    `json:"column"`
+	template.Span
 	Resource     string `json:"resource"`
 	ResourceType string `json:"resourceType"`
 	Reason       string `json:"reason"`
@@ -114,7 +110,7 @@ func templatePolicies(file string, x *model.Extracted) []PolicyEntry {
 	}
 	var out []PolicyEntry
 	for _, p := range x.Extraction.Policies {
-		e := PolicyEntry{File: file, Line: p.Pos.Line, Column: p.Pos.Col, Resource: p.LogicalID, ResourceType: p.ResourceType,
+		e := PolicyEntry{Span: template.At(file, p.Pos, 0), Resource: p.LogicalID, ResourceType: p.ResourceType,
 			Kind: policyKind(p, boundaries[p.LogicalID]), Path: p.Path, Branch: p.Branch, When: p.When, AttachedTo: []Attachment{}}
 		for _, a := range attached[p] {
 			if e.Name == "" {
@@ -211,7 +207,7 @@ func permissionBoundaries(t *template.Template) map[string]bool {
 func notChecked(file string, x *model.Extracted) []NotChecked {
 	var out []NotChecked
 	for _, u := range x.Extraction.Unchecked {
-		out = append(out, NotChecked{File: file, Line: u.Pos.Line, Column: u.Pos.Col, Resource: u.LogicalID, ResourceType: u.ResourceType, Reason: u.Reason})
+		out = append(out, NotChecked{Span: template.At(file, u.Pos, 0), Resource: u.LogicalID, ResourceType: u.ResourceType, Reason: u.Reason})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Line < out[j].Line })
 	return out
@@ -293,7 +289,7 @@ func PoliciesText(w io.Writer, r *Result, o TextOptions) error {
 		if p.Kind == "permissions boundary" || strings.Contains(p.Kind, "ACL") || strings.HasSuffix(p.Kind, "permission") {
 			kind = p.Kind
 		}
-		fmt.Fprintf(&b, "%s:%d:%d: %s %s %s [%s]\n", Plain(p.File), p.Line, p.Column, bold(Plain(p.Resource)),
+		fmt.Fprintf(&b, "%s: %s %s %s [%s]\n", Plain(p.Span.String()), bold(Plain(p.Resource)),
 			Plain(kind), Plain(p.Name), Plain(p.ResourceType))
 		if len(p.AttachedTo) > 0 {
 			var to []string
@@ -320,7 +316,7 @@ func PoliciesText(w io.Writer, r *Result, o TextOptions) error {
 		b.WriteString("\n")
 	}
 	for _, u := range rep.NotChecked {
-		fmt.Fprintf(&b, "%s:%d:%d: not checked: %s [%s]: %s\n", Plain(u.File), u.Line, u.Column, Plain(u.Resource), Plain(u.ResourceType), Plain(u.Reason))
+		fmt.Fprintf(&b, "%s: not checked: %s [%s]: %s\n", Plain(u.Span.String()), Plain(u.Resource), Plain(u.ResourceType), Plain(u.Reason))
 	}
 	for _, n := range rep.Notices {
 		fmt.Fprintf(&b, "note: %s\n", Plain(n))

@@ -167,7 +167,7 @@ func TestSARIFValidatesAgainstTheOfficialSchema(t *testing.T) {
 func hostileResult() *report.Result {
 	evil := "x | y\n### heading <!-- comment --> `code` [link](https://evil.example) @octocat **bold** \x1b[31mred\r\n::error::forged %0A"
 	f := checks.Finding{Code: "EXTERNAL_PRINCIPAL", Type: checks.SecurityWarning, Message: evil, Fix: evil,
-		File: "stacks/evil |name`\n::warning file=x::.yaml", Line: 3, Column: 5, EndLine: 3, Resource: "Res|<b>`", Path: "Resources.X",
+		Span: template.Span{File: "stacks/evil |name`\n::warning file=x::.yaml", Line: 3, Column: 5, EndLine: 3}, Resource: "Res|<b>`", Path: "Resources.X",
 		Branch: "when " + evil, Source: "offline", Blocking: true, Fingerprint: "abc"}
 	g := f
 	g.Type, g.Blocking, g.Code = checks.Warning, false, "SOME_WARNING"
@@ -220,7 +220,7 @@ func TestMarkdownStaysUnderGitHubsLimit(t *testing.T) {
 		file := fmt.Sprintf("stacks/service-%04d/template.yaml", i)
 		res.Templates = append(res.Templates, report.Template{File: file, Resources: 40, Policies: 9})
 		for j := 0; j < 3; j++ {
-			res.Findings = append(res.Findings, checks.Finding{Code: "INVALID_ACTION", Type: checks.Error, File: file, Line: 10 + j, Column: 7,
+			res.Findings = append(res.Findings, checks.Finding{Code: "INVALID_ACTION", Type: checks.Error, Span: template.Span{File: file, Line: 10 + j, Column: 7},
 				Message: "s3:GetObjekt is not an action of Amazon S3. Did you mean s3:GetObject?", Fix: "replace it with s3:GetObject",
 				Resource: "ReaderPolicy", Blocking: j < 2})
 		}
@@ -304,7 +304,7 @@ func TestAnIncompleteRunIsNeverClean(t *testing.T) {
 	if want := "✗ incomplete (1 error): no findings in the 1 template read · 2 files skipped: not templates · 0 policies checked in 1 ms"; last != want {
 		t.Errorf("summary line %q, want %q", last, want)
 	}
-	res.Findings = []checks.Finding{{Code: "INVALID_ACTION", Type: checks.Error, File: "stacks/web/a.yaml", Line: 3, Column: 1, Message: "m", Blocking: true}}
+	res.Findings = []checks.Finding{{Code: "INVALID_ACTION", Type: checks.Error, Span: template.Span{File: "stacks/web/a.yaml", Line: 3, Column: 1}, Message: "m", Blocking: true}}
 	if md := string(render(t, func(b *bytes.Buffer) error { return report.Markdown(b, res, report.MarkdownOptions{}) })); !strings.HasPrefix(md, "### ❗ tollgate: incomplete, 1 error · 1 blocking finding in 1 of 1 template\n") {
 		t.Errorf("with a blocking finding: %q", md[:strings.Index(md, "\n")])
 	}

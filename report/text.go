@@ -63,7 +63,7 @@ func Text(w io.Writer, r *Result, o TextOptions) error {
 // after them; check's and diff's text share it.
 func findingLines(ew *errWriter, fs []checks.Finding, paint func(code, s string) string) {
 	for _, f := range fs {
-		loc := fmt.Sprintf("%s:%d:%d:", Plain(f.File), f.Line, f.Column)
+		loc := Plain(f.Span.String()) + ":"
 		line := paint(ansiBold, loc) + " " + paint(typeColors[f.Type], string(f.Type)) + " " + paint(ansiBold, f.Code) + " " + Plain(f.Message)
 		if f.Resource != "" {
 			line += " [" + Plain(f.Resource) + "]"

@@ -37,19 +37,15 @@ type ParameterFile struct {
 
 // ParameterFileError is a problem with a parameters file, at a position.
 type ParameterFileError struct {
-	File string
-	Pos  Pos
-	Msg  string
+	Span
+	Msg string
 }
 
 // Usage marks the error as the user's to fix: the run exits with status 2.
 func (e *ParameterFileError) Usage() {}
 
 func (e *ParameterFileError) Error() string {
-	if e.Pos.Line > 0 {
-		return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Pos.Line, e.Pos.Col, e.Msg)
-	}
-	return e.File + ": " + e.Msg
+	return e.Span.String() + ": " + e.Msg
 }
 
 // Shapes of parameter files.
@@ -69,7 +65,7 @@ const maxParameterFile = 4 << 20
 func ParseParameterFile(file string, data []byte) (*ParameterFile, error) {
 	pf := &ParameterFile{File: file, Values: map[string]string{}, pos: map[string]Pos{}}
 	fail := func(pos Pos, format string, args ...any) (*ParameterFile, error) {
-		return nil, &ParameterFileError{File: file, Pos: pos, Msg: fmt.Sprintf(format, args...)}
+		return nil, &ParameterFileError{Span: At(file, pos, 0), Msg: fmt.Sprintf(format, args...)}
 	}
 	if len(data) > maxParameterFile {
 		return fail(Pos{}, "the file is %d bytes; a parameters file is at most %d", len(data), maxParameterFile)
@@ -106,7 +102,7 @@ func ParseParameterFile(file string, data []byte) (*ParameterFile, error) {
 }
 
 func (pf *ParameterFile) errorf(pos Pos, format string, args ...any) error {
-	return &ParameterFileError{File: pf.File, Pos: pos, Msg: fmt.Sprintf(format, args...)}
+	return &ParameterFileError{Span: At(pf.File, pos, 0), Msg: fmt.Sprintf(format, args...)}
 }
 
 // set records one value, refusing a parameter given twice.

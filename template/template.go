@@ -36,6 +36,9 @@ type Problem struct {
 	Structure bool
 }
 
+// At is where the problem is in file.
+func (p Problem) At(file string) Span { return At(file, p.Pos, 0) }
+
 // Template is one parsed CloudFormation template.
 type Template struct {
 	// File is the path the template was read from, as given.

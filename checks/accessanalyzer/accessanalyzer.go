@@ -251,7 +251,7 @@ func (r *runner) finding(p *template.Policy, code string, typ checks.Type, msg s
 	}
 	return checks.Finding{
 		Code: code, Type: typ, Message: strings.TrimSpace(msg), Fix: fix,
-		File: r.t.File, Line: max(pos.Line, 1), Column: max(pos.Col, 1), EndLine: max(end, 1),
+		Span:     checks.SpanAt(r.t.File, pos, end),
 		Resource: p.LogicalID, ResourceType: p.ResourceType, Path: path, Branch: p.Branch, When: p.When,
 		Source: checks.SourceAccessAnalyzer,
 	}

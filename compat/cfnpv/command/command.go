@@ -21,6 +21,7 @@ import (
 	"github.com/tollgate-dev/tollgate/engine"
 	"github.com/tollgate-dev/tollgate/internal/awsid"
 	"github.com/tollgate-dev/tollgate/model"
+	"github.com/tollgate-dev/tollgate/template"
 )
 
 // Prog is how the command is named in usage and error lines.
@@ -275,7 +276,7 @@ func (r *run) readable(res *model.Result, path string) (*model.Extracted, error)
 		msg := "Unable to parse CloudFormation template.  Invalid YAML or JSON detected."
 		for _, f := range res.Findings {
 			if f.Code == "PARSE_ERROR" || f.Code == "TEMPLATE_TOO_LARGE" {
-				return nil, appErrorf("%s %s:%d:%d: %s", msg, f.File, f.Line, f.Column, f.Message)
+				return nil, appErrorf("%s %s: %s", msg, f.Span, f.Message)
 			}
 		}
 		return nil, appErrorf("%s", msg)
@@ -284,7 +285,7 @@ func (r *run) readable(res *model.Result, path string) (*model.Extracted, error)
 	if len(view.Problems) > 0 {
 		var lines []string
 		for _, p := range view.Problems {
-			lines = append(lines, fmt.Sprintf("%s (%s:%d:%d)", p.Message, path, p.Pos.Line, p.Pos.Col))
+			lines = append(lines, fmt.Sprintf("%s (%s)", p.Message, template.At(path, p.Pos, 0)))
 		}
 		return nil, appErrorf("%s", strings.Join(lines, "\nERROR: "))
 	}
