@@ -2,7 +2,6 @@ package checks
 
 import (
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 
@@ -56,7 +55,7 @@ type TemplateResult struct {
 	Extraction *template.Extraction
 	// Notices say what the checks could not judge fully (policies attached
 	// to principals of other stacks) and, one per place, what was not checked.
-	Notices []string
+	Notices []template.Notice
 }
 
 // Check runs every rule on one parsed template.
@@ -133,8 +132,8 @@ func (k *Checker) checkWith(t *template.Template, online func(*template.Extracti
 	}
 	res := TemplateResult{Findings: Finalize(out), Policies: len(tc.Policies), Resources: len(t.Resources), Extraction: tc.Extraction}
 	if tc.eff != nil && len(tc.eff.external) > 0 {
-		res.Notices = append(res.Notices, fmt.Sprintf("%s: identity policies attach to principals this template does not declare, so each is "+
-			"judged without that principal's other policies: %s", t.File, strings.Join(tc.eff.external, "; ")))
+		res.Notices = append(res.Notices, template.NoticeAt(template.Span{File: t.File}, "identity policies attach to principals this template does not declare, so each is "+
+			"judged without that principal's other policies: %s", strings.Join(tc.eff.external, "; ")))
 	}
 	if k.depth == 0 {
 		res.Notices = append(res.Notices, UncheckedNotices(t.File, tc.Extraction)...)

@@ -72,13 +72,14 @@ func inPath(outer, inner string) string {
 
 // UncheckedNotices says, one line per place, what a template declares that
 // tollgate did not read.
-func UncheckedNotices(file string, x *template.Extraction) []string {
+func UncheckedNotices(file string, x *template.Extraction) []template.Notice {
 	if x == nil {
 		return nil
 	}
-	out := make([]string, 0, len(x.Unchecked))
+	out := make([]template.Notice, 0, len(x.Unchecked))
 	for _, u := range x.Unchecked {
-		out = append(out, fmt.Sprintf("%s:%d: not checked: %s (%s %s): %s", file, max(u.Pos.Line, 1), u.Path, u.ResourceType, u.LogicalID, u.Reason))
+		at := template.Span{File: file, Line: max(u.Pos.Line, 1)}
+		out = append(out, template.NoticeAt(at, "not checked: %s (%s %s): %s", u.Path, u.ResourceType, u.LogicalID, u.Reason))
 	}
 	return out
 }

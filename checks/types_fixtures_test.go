@@ -42,7 +42,7 @@ func TestEveryPolicyTypeFixtureFailsAndPasses(t *testing.T) {
 			}
 			out := render(res.Findings)
 			for _, n := range res.Notices {
-				out = append(out, "note: "+n+"\n"...)
+				out = append(out, "note: "+n.String()+"\n"...)
 			}
 			golden.Check(t, filepath.Join(dir, "bad.out"), out)
 			good, err := os.ReadFile(filepath.Join(dir, "good.yaml"))
@@ -78,7 +78,7 @@ func TestUncheckedPlacesAreNoticed(t *testing.T) {
 	}
 	for i, want := range []string{"u.yaml:5: not checked: Resources.Imported.Properties.PolicyDocument (AWS::IAM::ManagedPolicy Imported): its value is known only at deploy time (!ImportValue \"shared-policy\")",
 		"u.yaml:6: not checked: Resources.Device (AWS::IoT::Policy Device): IoT Core policies"} {
-		if !strings.HasPrefix(res.Notices[i], want) {
+		if !strings.HasPrefix(res.Notices[i].String(), want) {
 			t.Errorf("notice %d = %q, want %q...", i, res.Notices[i], want)
 		}
 	}

@@ -142,17 +142,17 @@ type RegionCheck struct {
 }
 
 // Check asks each Region about the template's resource types.
-func (r *RegionCheck) Check(ctx context.Context, t *template.Template, _ *template.Extraction) ([]checks.Finding, []string) {
+func (r *RegionCheck) Check(ctx context.Context, t *template.Template, _ *template.Extraction) ([]checks.Finding, []template.Notice) {
 	var types []string
 	for _, res := range t.Resources {
 		types = append(types, res.Type)
 	}
 	var findings []checks.Finding
-	var notices []string
+	var notices []template.Notice
 	for _, region := range r.Regions {
 		missing, err := r.Availability.Missing(ctx, region, types)
 		if err != nil {
-			notices = append(notices, err.Error()+"; regional availability was not checked")
+			notices = append(notices, template.Noticef("%v; regional availability was not checked", err))
 			continue
 		}
 		findings = append(findings, checks.RegionFindings(t, region, missing)...)

@@ -63,7 +63,7 @@ type Settings struct {
 	// Ignore are the --ignore-finding selectors.
 	Ignore []checks.IgnoreSelector
 	// Notices say which data set was chosen, when it is not the built-in one.
-	Notices []string
+	Notices []template.Notice
 	// Parameters are the layers Checks.Values.Parameters was made of, so
 	// that a gitops environment's parameters file can go between them.
 	Parameters ParameterLayers
@@ -134,7 +134,7 @@ func (c *Config) Resolve(o Overrides) (*Settings, error) {
 	}
 	s := &Settings{Include: c.Include, Exclude: c.Exclude}
 	if choice.Note != "" {
-		s.Notices = append(s.Notices, choice.Note)
+		s.Notices = append(s.Notices, template.Noticef("%s", choice.Note))
 	}
 	// The AWS managed policies, one set for the whole run; a document is
 	// read the first time a template attaches it.
@@ -143,7 +143,7 @@ func (c *Config) Resolve(o Overrides) (*Settings, error) {
 		return nil, err
 	}
 	if mchoice.Note != "" {
-		s.Notices = append(s.Notices, mchoice.Note)
+		s.Notices = append(s.Notices, template.Noticef("%s", mchoice.Note))
 	}
 	if err := c.CheckCodes(); err != nil {
 		return nil, err

@@ -23,7 +23,7 @@ func TestTheBaselineSuppressesAndReportsWhatNoLongerOccurs(t *testing.T) {
 		t.Errorf("the recorded finding still blocks: %+v", res.Findings)
 	}
 	for _, n := range res.Notices {
-		if strings.Contains(n, "no longer occur") {
+		if strings.Contains(n.Message, "no longer occur") {
 			t.Errorf("the entry of b, which was not checked, counts as stale: %q", n)
 		}
 	}
@@ -33,7 +33,7 @@ func TestTheBaselineSuppressesAndReportsWhatNoLongerOccurs(t *testing.T) {
 	res = run(t, o)
 	found := false
 	for _, n := range res.Notices {
-		found = found || strings.Contains(n, "2 of the 4 findings recorded in the baseline baseline.json no longer occur")
+		found = found || strings.Contains(n.String(), "2 of the 4 findings recorded in the baseline baseline.json no longer occur")
 	}
 	if !found {
 		t.Errorf("no stale notice: %q", res.Notices)

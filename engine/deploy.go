@@ -8,6 +8,7 @@ import (
 	"github.com/tollgate-dev/tollgate/gitops"
 	"github.com/tollgate-dev/tollgate/gitrepo"
 	"github.com/tollgate-dev/tollgate/report"
+	"github.com/tollgate-dev/tollgate/template"
 )
 
 // Mapping loads the environments of cfg's gitops section with the
@@ -15,6 +16,7 @@ import (
 // previews read it, with the templates it maps. Notices say which files
 // were skipped.
 func Mapping(ctx context.Context, cfg *config.Config) (m *gitops.Mapping, templates, notices []string, err error) {
+	var ns []template.Notice
 	paths := cfg.GitOps.Paths
 	if len(paths) == 0 {
 		paths = cfg.Paths
@@ -22,13 +24,13 @@ func Mapping(ctx context.Context, cfg *config.Config) (m *gitops.Mapping, templa
 	if len(paths) == 0 {
 		paths = []string{"."}
 	}
-	if templates, notices, err = Templates(ctx, paths, cfg.Include, cfg.Exclude); err != nil {
+	if templates, ns, err = Templates(ctx, paths, cfg.Include, cfg.Exclude); err != nil {
 		return nil, nil, nil, err
 	}
 	if m, err = gitops.NewMapping(cfg.GitOps, templates); err != nil {
 		return nil, nil, nil, gitops.ConfigError(cfg, err)
 	}
-	return m, templates, notices, nil
+	return m, templates, template.NoticeStrings(ns), nil
 }
 
 // Gate is the second part of a deploy's gate: the check of the entry's

@@ -91,7 +91,7 @@ func Diff(ctx context.Context, o DiffOptions) (*report.Result, error) {
 		Diffs: &diff.Report{Version: 1, Base: base.Hash(), Head: head.Hash(), Stacks: []*diff.StackDiff{}}}
 	for _, oc := range outcomes {
 		if oc.err != "" {
-			res.Errors = append(res.Errors, oc.err)
+			res.Errors = append(res.Errors, template.Noticef("%s", oc.err))
 		}
 		if oc.stack == nil {
 			continue
@@ -104,7 +104,7 @@ func Diff(ctx context.Context, o DiffOptions) (*report.Result, error) {
 	res.Stats.Files = len(changes)
 	res.Stats.Templates = len(res.Diffs.Stacks)
 	if repo.Shallow() {
-		res.Notices = append(res.Notices, "the repository is a shallow clone; the diff used the commits it has")
+		res.Notices = append(res.Notices, template.Noticef("the repository is a shallow clone; the diff used the commits it has"))
 	}
 	checks.Sort(res.Findings)
 	o.Block.Apply(res.Findings)
@@ -570,7 +570,7 @@ func (b *DiffBase) checkChange(checker *checks.Checker, o *Options, c candidate,
 	online func(*template.Extraction, *template.Template) []checks.Finding) fileOutcome {
 	bt, unchanged, err := b.base(c.Path, data)
 	if err != nil {
-		return fileOutcome{err: err.Error()}
+		return fileOutcome{err: template.Noticef("%s", err)}
 	}
 	rep := &report.Template{File: c.Path, Stack: c.Stack, Resources: len(t.Resources)}
 	if unchanged {

@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/bmatcuk/doublestar/v4"
+
+	"github.com/tollgate-dev/tollgate/template"
 )
 
 // templateExts are the file extensions read as possible templates.
@@ -38,10 +40,10 @@ type candidate struct {
 // discovery is the outcome of walking the paths.
 type discovery struct {
 	files   []candidate
-	notices []string
+	notices []template.Notice
 	// errors are folders that could not be read: their templates were not
 	// checked, so the run is incomplete (it fails, exit 3), never clean.
-	errors []string
+	errors []template.Notice
 }
 
 // UsageError is a problem with what the user asked for (a path that does not
@@ -131,7 +133,7 @@ const maxWalkDepth = 64
 
 func (w *walker) walk(dir string, depth int) {
 	if depth > maxWalkDepth {
-		w.d.notices = append(w.d.notices, fmt.Sprintf("skipped %s: folders nested deeper than %d levels", displayPath(dir), maxWalkDepth))
+		w.d.notices = append(w.d.notices, template.Noticef("skipped %s: folders nested deeper than %d levels", displayPath(dir), maxWalkDepth))
 		return
 	}
 	abs, err := filepath.Abs(dir)
@@ -146,7 +148,7 @@ func (w *walker) walk(dir string, depth int) {
 	}
 	if w.visited[real] {
 		// A symlink back into a folder already walked: a loop or a duplicate.
-		w.d.notices = append(w.d.notices, fmt.Sprintf("skipped %s: it is a symlink to a folder already read (%s)", displayPath(dir), w.describeLink(dir, real)))
+		w.d.notices = append(w.d.notices, template.Noticef("skipped %s: it is a symlink to a folder already read (%s)", displayPath(dir), w.describeLink(dir, real)))
 		return
 	}
 	w.visited[real] = true
@@ -170,7 +172,7 @@ func (w *walker) walk(dir string, depth int) {
 				continue // a dangling link: nothing to read
 			}
 			if _, ok := w.inside(full); !ok {
-				w.d.notices = append(w.d.notices, fmt.Sprintf("skipped %s: it is a symlink to a place outside %s", displayPath(full), displayPath(w.root)))
+				w.d.notices = append(w.d.notices, template.Noticef("skipped %s: it is a symlink to a place outside %s", displayPath(full), displayPath(w.root)))
 				continue
 			}
 			typ = info.Mode().Type()
@@ -213,7 +215,7 @@ func (w *walker) walk(dir string, depth int) {
 
 // unreadable records a folder that could not be read.
 func (w *walker) unreadable(dir string, err error) {
-	w.d.errors = append(w.d.errors, fmt.Sprintf("skipped %s: %v; the templates in it were not checked", displayPath(dir), err))
+	w.d.errors = append(w.d.errors, template.Noticef("skipped %s: %v; the templates in it were not checked", displayPath(dir), err))
 }
 
 // describeLink says why a linked folder was already read: it contains the

@@ -4,7 +4,6 @@ package engine
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"os"
 	"runtime"
@@ -43,7 +42,7 @@ type Options struct {
 	BaselineFile string
 	// Notices are the caller's, shown before the run's own (which data
 	// set was used, for instance).
-	Notices []string
+	Notices []template.Notice
 	// Online are checks that need AWS, run on each template after the
 	// offline ones; their findings merge with the offline findings.
 	Online []Online
@@ -63,23 +62,23 @@ type Options struct {
 // BaseChecker is an Online backend that also compares a template with its
 // version at the base revision (IAM Access Analyzer's CheckNoNewAccess).
 type BaseChecker interface {
-	CheckBase(ctx context.Context, t *template.Template, x *template.Extraction, base *template.Template) (findings []checks.Finding, notices []string)
+	CheckBase(ctx context.Context, t *template.Template, x *template.Extraction, base *template.Template) (findings []checks.Finding, notices []template.Notice)
 }
 
 // Online is a check backend that calls AWS (IAM Access Analyzer, the
 // CloudFormation registry). It reports failures as notices, never errors:
 // the offline report ships regardless.
 type Online interface {
-	Check(ctx context.Context, t *template.Template, x *template.Extraction) (findings []checks.Finding, notices []string)
+	Check(ctx context.Context, t *template.Template, x *template.Extraction) (findings []checks.Finding, notices []template.Notice)
 }
 
 // fileOutcome is what processing one candidate produced.
 type fileOutcome struct {
 	template *report.Template
 	findings []checks.Finding
-	notice   string
-	notices  []string
-	err      string
+	notice   template.Notice
+	notices  []template.Notice
+	err      template.Notice
 	// skipped is the file and what it is, when it is not a template.
 	skipped *report.Skipped
 	// principalPolicies counts trust and resource policies.
@@ -133,8 +132,8 @@ func Check(ctx context.Context, opts Options) (*report.Result, error) {
 	}
 	outcomes = append(outcomes, checkNested(ctx, checker, &opts, found.files, outcomes)...)
 
-	res := &report.Result{Tool: opts.Tool, Notices: append(append([]string(nil), opts.Notices...), found.notices...),
-		Errors: append([]string(nil), found.errors...), Rules: infos(checker.Rules())}
+	res := &report.Result{Tool: opts.Tool, Notices: append(append([]template.Notice(nil), opts.Notices...), found.notices...),
+		Errors: append([]template.Notice(nil), found.errors...), Rules: infos(checker.Rules())}
 	if len(opts.Online) > 0 {
 		res.Rules = append(res.Rules, checks.OnlineRuleInfos()...)
 	}
@@ -144,11 +143,11 @@ func Check(ctx context.Context, opts Options) (*report.Result, error) {
 	}
 	principalPolicies := 0
 	for _, o := range outcomes {
-		if o.notice != "" {
+		if o.notice != (template.Notice{}) {
 			res.Notices = append(res.Notices, o.notice)
 		}
 		res.Notices = append(res.Notices, o.notices...)
-		if o.err != "" {
+		if o.err != (template.Notice{}) {
 			res.Errors = append(res.Errors, o.err)
 		}
 		if o.skipped != nil {
@@ -168,11 +167,11 @@ func Check(ctx context.Context, opts Options) (*report.Result, error) {
 	}
 	res.Stats.Files = len(found.files)
 	if principalPolicies > 0 && opts.Checks.Values.AccountID == "" {
-		res.Notices = append(res.Notices, "the deploy account is unknown, so principals of other accounts were not checked; "+
-			"set account in .tollgate.yml or pass --account 123456789012")
+		res.Notices = append(res.Notices, template.Noticef("the deploy account is unknown, so principals of other accounts were not checked; "+
+			"set account in .tollgate.yml or pass --account 123456789012"))
 	}
 	if len(found.files) > 0 && res.Stats.Templates == 0 {
-		res.Notices = append(res.Notices, fmt.Sprintf("none of the %d files read is a CloudFormation template", len(found.files)))
+		res.Notices = append(res.Notices, template.Noticef("none of the %d files read is a CloudFormation template", len(found.files)))
 	}
 	if opts.Baseline != nil {
 		checked := map[string]bool{}
@@ -186,7 +185,7 @@ func Check(ctx context.Context, opts Options) (*report.Result, error) {
 			}
 		}
 		if len(stale) > 0 {
-			res.Notices = append(res.Notices, fmt.Sprintf("%d of the %d findings recorded in the baseline %s no longer occur (fixed or moved); "+
+			res.Notices = append(res.Notices, template.Noticef("%d of the %d findings recorded in the baseline %s no longer occur (fixed or moved); "+
 				"rewrite it with tollgate check --write-baseline %s to drop them", len(stale), len(opts.Baseline.Findings), opts.BaselineFile, opts.BaselineFile))
 		}
 	}
@@ -194,7 +193,7 @@ func Check(ctx context.Context, opts Options) (*report.Result, error) {
 		sortStacks(res.Diffs.Stacks)
 	}
 	for _, s := range checks.Ignore(res.Findings, opts.Ignore) {
-		res.Notices = append(res.Notices, fmt.Sprintf("--ignore-finding %s matched no finding", s))
+		res.Notices = append(res.Notices, template.Noticef("--ignore-finding %s matched no finding", s))
 	}
 	res.Notices = uniq(res.Notices)
 	opts.Block.Apply(res.Findings)
@@ -204,8 +203,8 @@ func Check(ctx context.Context, opts Options) (*report.Result, error) {
 
 // uniq drops repeated notices (an online backend failing the same way on
 // every template), keeping the first of each.
-func uniq(ss []string) []string {
-	seen := map[string]bool{}
+func uniq(ss []template.Notice) []template.Notice {
+	seen := map[template.Notice]bool{}
 	out := ss[:0]
 	for _, s := range ss {
 		if !seen[s] {
@@ -228,12 +227,12 @@ func infos(rules []*checks.Rule) []checks.Info {
 func process(ctx context.Context, checker *checks.Checker, opts *Options, c candidate) fileOutcome {
 	f, err := os.Open(c.Path)
 	if err != nil {
-		return fileOutcome{err: fmt.Sprintf("%s: cannot read: %v", c.Path, cleanErr(err))}
+		return fileOutcome{err: template.NoticeAt(template.Span{File: c.Path}, "cannot read: %v", cleanErr(err))}
 	}
 	defer f.Close()
 	info, err := f.Stat()
 	if err != nil {
-		return fileOutcome{err: fmt.Sprintf("%s: cannot read: %v", c.Path, cleanErr(err))}
+		return fileOutcome{err: template.NoticeAt(template.Span{File: c.Path}, "cannot read: %v", cleanErr(err))}
 	}
 	var t *template.Template
 	var data []byte
@@ -258,7 +257,7 @@ func process(ctx context.Context, checker *checks.Checker, opts *Options, c cand
 			data, err = append(data, rest...), rerr
 		}
 		if err != nil {
-			return fileOutcome{err: fmt.Sprintf("%s: cannot read: %v", c.Path, cleanErr(err))}
+			return fileOutcome{err: template.NoticeAt(template.Span{File: c.Path}, "cannot read: %v", cleanErr(err))}
 		}
 		files, dir := filesFor(c)
 		t = template.ParseWith(c.Path, data, template.ParseOptions{Files: files, Dir: dir})
@@ -290,7 +289,7 @@ func process(ctx context.Context, checker *checks.Checker, opts *Options, c cand
 
 // checkFile checks one parsed template with checker.
 func checkFile(ctx context.Context, checker *checks.Checker, opts *Options, c candidate, t *template.Template, data []byte) fileOutcome {
-	notices := append([]string(nil), t.Notes...)
+	notices := append([]template.Notice(nil), t.Notes...)
 	// online runs the online backends; base is the template at the base
 	// revision, when the run compares with one.
 	var online func(x *template.Extraction, base *template.Template) []checks.Finding
@@ -299,7 +298,7 @@ func checkFile(ctx context.Context, checker *checks.Checker, opts *Options, c ca
 			var all []checks.Finding
 			for _, o := range opts.Online {
 				var fs []checks.Finding
-				var ns []string
+				var ns []template.Notice
 				if bc, ok := o.(BaseChecker); ok && base != nil {
 					fs, ns = bc.CheckBase(ctx, t, x, base)
 				} else {
@@ -386,7 +385,7 @@ func firstTemplate(outcomes []fileOutcome) int {
 func skippedOutcome(c candidate, v verdict) fileOutcome {
 	out := fileOutcome{skipped: &report.Skipped{File: c.Path, Reason: v.reason}}
 	if c.Explicit {
-		out.notice = fmt.Sprintf("%s is not a CloudFormation template: it is %s; skipped", c.Path, v.reason)
+		out.notice = template.Noticef("%s is not a CloudFormation template: it is %s; skipped", c.Path, v.reason)
 	}
 	return out
 }
@@ -395,7 +394,7 @@ func skippedOutcome(c candidate, v verdict) fileOutcome {
 // read them), with notices about what was skipped. Broken templates are
 // listed too: a plan should not silently drop a stack because its file
 // does not parse; the deploy's gate will stop it.
-func Templates(ctx context.Context, paths, include, exclude []string) ([]string, []string, error) {
+func Templates(ctx context.Context, paths, include, exclude []string) ([]string, []template.Notice, error) {
 	found, err := discover(paths, include, exclude)
 	if err != nil {
 		return nil, nil, err
@@ -407,7 +406,7 @@ func Templates(ctx context.Context, paths, include, exclude []string) ([]string,
 		}
 		data, err := os.ReadFile(c.Path)
 		if err != nil {
-			found.notices = append(found.notices, fmt.Sprintf("%s: cannot read: %v", c.Path, cleanErr(err)))
+			found.notices = append(found.notices, template.NoticeAt(template.Span{File: c.Path}, "cannot read: %v", cleanErr(err)))
 			continue
 		}
 		files, dir := filesFor(c)
@@ -426,7 +425,7 @@ func FromSettings(s *config.Settings, tool report.Tool) Options {
 		Paths: s.Paths, Include: s.Include, Exclude: s.Exclude,
 		Checks: s.Checks, Block: s.Block, Tool: tool,
 		Baseline: s.Baseline, BaselineFile: s.BaselineFile, Ignore: s.Ignore,
-		Notices:    append([]string(nil), s.Notices...),
+		Notices:    append([]template.Notice(nil), s.Notices...),
 		Parameters: s.Parameters,
 	}
 }

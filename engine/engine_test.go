@@ -161,7 +161,7 @@ func TestExplicitFilesAreAlwaysReported(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("findings (-want +got):\n%s", diff)
 	}
-	if len(res.Notices) != 1 || !strings.Contains(res.Notices[0], "data.yaml is not a CloudFormation template") {
+	if len(res.Notices) != 1 || !strings.Contains(res.Notices[0].String(), "data.yaml is not a CloudFormation template") {
 		t.Errorf("notices = %q", res.Notices)
 	}
 }
@@ -211,7 +211,7 @@ func TestSymlinkLoopsEndTheWalk(t *testing.T) {
 		"skipped stacks/self: it is a symlink to a folder already read (a symlink loop)",
 		"skipped alias: it is a symlink to a folder already read (stacks)",
 	}
-	if diff := cmp.Diff(want, res.Notices); diff != "" {
+	if diff := cmp.Diff(want, template.NoticeStrings(res.Notices)); diff != "" {
 		t.Errorf("notices (-want +got):\n%s", diff)
 	}
 }
@@ -235,7 +235,7 @@ func TestSymlinksOutOfTheRootAreNotFollowed(t *testing.T) {
 	}
 	outsideNotices := 0
 	for _, n := range res.Notices {
-		if strings.Contains(n, "is a symlink to a place outside") {
+		if strings.Contains(n.String(), "is a symlink to a place outside") {
 			outsideNotices++
 		}
 	}
@@ -307,7 +307,7 @@ func TestUnknownAccountIsANotice(t *testing.T) {
 	o := options(t, dir)
 	o.Checks.Values.AccountID = ""
 	res := run(t, o)
-	if len(res.Notices) != 1 || !strings.Contains(res.Notices[0], "--account") {
+	if len(res.Notices) != 1 || !strings.Contains(res.Notices[0].String(), "--account") {
 		t.Errorf("notices = %q", res.Notices)
 	}
 	if res.Blocking() != 1 {

@@ -160,7 +160,7 @@ func (o *Options) checkEnvironments(checker *checks.Checker, sets []parameterSet
 			if r.template != nil && out.template != nil {
 				out.template.Policies += r.template.Policies
 			}
-			if out.err == "" {
+			if out.err == (template.Notice{}) {
 				out.err = r.err
 			}
 		}

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tollgate-dev/tollgate/template"
 )
 
 func TestRainModulesArePackagedFromTheFolderBeingChecked(t *testing.T) {
@@ -53,7 +55,7 @@ Resources:
 	if !strings.Contains(strings.Join(codes, " "), "EXTERNAL_PRINCIPAL@ReaderRole") {
 		t.Errorf("the module's wildcard trust was not checked: %v", codes)
 	}
-	notes := strings.Join(res.Notices, "\n")
+	notes := strings.Join(template.NoticeStrings(res.Notices), "\n")
 	if !strings.Contains(notes, "outside the folder being checked") || strings.Contains(notes+strings.Join(codes, ""), "SECRET-OUTSIDE") {
 		t.Errorf("notices: %s", notes)
 	}

@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io/fs"
 	"path"
 	"path/filepath"
@@ -24,7 +23,7 @@ const (
 // takes it), relative to the template's folder. A file outside the folder
 // being checked (or hidden, or behind a symlink that leaves it) is not
 // read, and says so.
-func nestedFiles(c candidate, x *template.Extraction) (out []candidate, notices []string) {
+func nestedFiles(c candidate, x *template.Extraction) (out []candidate, notices []template.Notice) {
 	if x == nil || len(x.Nested) == 0 {
 		return nil, nil
 	}
@@ -32,7 +31,7 @@ func nestedFiles(c candidate, x *template.Extraction) (out []candidate, notices 
 	for _, n := range x.Nested {
 		rel := path.Clean(path.Join(dir, filepath.ToSlash(n.File)))
 		skip := func(why string) {
-			notices = append(notices, fmt.Sprintf("%s:%d: not checked: %s (%s %s): its template %s %s", c.Path, max(n.Pos.Line, 1), n.Path, n.ResourceType, n.LogicalID, n.File, why))
+			notices = append(notices, template.NoticeAt(template.Span{File: c.Path, Line: max(n.Pos.Line, 1)}, "not checked: %s (%s %s): its template %s %s", n.Path, n.ResourceType, n.LogicalID, n.File, why))
 		}
 		if files == nil || filepath.IsAbs(n.File) || !fs.ValidPath(rel) {
 			skip("is outside the folder being checked, so it is not read")
@@ -76,7 +75,7 @@ func checkNested(ctx context.Context, checker *checks.Checker, opts *Options, fo
 				}
 				seen[absPath(c.Path)] = true
 				if len(added) >= maxNestedFiles {
-					added = append(added, fileOutcome{notice: fmt.Sprintf("%s: not checked: more than %d nested stack templates were followed", c.Path, maxNestedFiles)})
+					added = append(added, fileOutcome{notice: template.NoticeAt(template.Span{File: c.Path}, "not checked: more than %d nested stack templates were followed", maxNestedFiles)})
 					return added
 				}
 				if ctx.Err() != nil {
@@ -92,7 +91,7 @@ func checkNested(ctx context.Context, checker *checks.Checker, opts *Options, fo
 	for _, o := range frontier {
 		for _, c := range o.nested {
 			if !seen[absPath(c.Path)] {
-				added = append(added, fileOutcome{notice: fmt.Sprintf("%s: not checked: nested stacks are followed %d deep at most", c.Path, maxNestedDepth)})
+				added = append(added, fileOutcome{notice: template.NoticeAt(template.Span{File: c.Path}, "not checked: nested stacks are followed %d deep at most", maxNestedDepth)})
 			}
 		}
 	}

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/tollgate-dev/tollgate/template"
 )
 
 // TestNestedStacksWithLocalTemplatesAreChecked: a template named on the
@@ -55,7 +57,7 @@ func TestNestedStacksWithLocalTemplatesAreChecked(t *testing.T) {
 	if res.Stats.Templates != 4 {
 		t.Errorf("%d templates checked, want 4", res.Stats.Templates)
 	}
-	notes := strings.Join(res.Notices, "\n")
+	notes := strings.Join(template.NoticeStrings(res.Notices), "\n")
 	for _, want := range []string{
 		"./missing.yaml does not exist",
 		"../outside.yaml is outside the folder being checked",

@@ -117,7 +117,9 @@ func review(ro ReviewOptions, src templateSource, cloudside *reviewAWS) github.C
 		if online {
 			notices = append(notices, cloudside.previews(ctx, plan, cfg, res)...)
 		}
-		res.Notices = append(res.Notices, notices...)
+		for _, n := range notices {
+			res.Note(n)
+		}
 		res.Environment = TargetEnvironment(cfg, plan)
 		return res, nil
 	}

@@ -102,7 +102,7 @@ func TestExplicitNonTemplatesAreNamedNotReported(t *testing.T) {
 		`params/cfn.json is not a CloudFormation template: it is a CloudFormation parameters file ([{"ParameterKey": …, "ParameterValue": …}]); skipped`,
 		`params/pipeline.json is not a CloudFormation template: it is a CodePipeline template configuration ({"Parameters": …, "Tags": …}); skipped`,
 	}
-	if diff := cmp.Diff(want, res.Notices); diff != "" {
+	if diff := cmp.Diff(want, template.NoticeStrings(res.Notices)); diff != "" {
 		t.Errorf("notices (-want +got):\n%s", diff)
 	}
 	if len(res.Skipped) != 2 {

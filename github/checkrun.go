@@ -10,6 +10,7 @@ import (
 	gh "github.com/google/go-github/v66/github"
 
 	"github.com/tollgate-dev/tollgate/checks"
+	"github.com/tollgate-dev/tollgate/template"
 )
 
 // MaxAnnotationsPerRequest is GitHub's limit on annotations in one create
@@ -277,6 +278,29 @@ func Annotations(fs []checks.Finding, workspace string) []*gh.CheckRunAnnotation
 			a.StartColumn, a.EndColumn = gh.Int(f.Column), gh.Int(f.Column)
 		}
 		out = append(out, a)
+	}
+	return out
+}
+
+// NoticeAnnotations puts each notice and error that names a line of a
+// file on that line, so a reviewer sees "not checked" where it applies:
+// notices at level notice, errors at failure. Those about no line stay in
+// the summary only.
+func NoticeAnnotations(notices, errs []template.Notice, workspace string) []*gh.CheckRunAnnotation {
+	var out []*gh.CheckRunAnnotation
+	for _, set := range []struct {
+		ns           []template.Notice
+		level, title string
+	}{{notices, "notice", "tollgate note"}, {errs, "failure", "tollgate error"}} {
+		for _, n := range set.ns {
+			if n.File == "" || n.Line < 1 {
+				continue
+			}
+			out = append(out, &gh.CheckRunAnnotation{
+				Path: gh.String(RepoPath(n.File, workspace)), StartLine: gh.Int(n.Line), EndLine: gh.Int(max(n.EndLine, n.Line)),
+				AnnotationLevel: gh.String(set.level), Title: gh.String(set.title), Message: gh.String(truncate(n.Message, 64<<10-1)),
+			})
+		}
 	}
 	return out
 }

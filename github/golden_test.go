@@ -34,7 +34,7 @@ func hostile() *report.Result {
 		Span: template.Span{File: "stacks/" + evil + ".yaml", Line: 3, Column: 5, EndLine: 3}, Resource: "Res" + evil, Branch: "when " + evil,
 		Source: checks.SourceOffline, Fingerprint: "f1", Blocking: true,
 	}}
-	res.Notices = []string{"notice " + evil}
+	res.Notices = []template.Notice{{Message: "notice " + evil}}
 	return res
 }
 
@@ -96,7 +96,7 @@ func TestHostileTextCannotInjectCommandsOrBreakMarkdown(t *testing.T) {
 		var text bytes.Buffer
 		report.Text(&text, res, report.TextOptions{})
 		l.Untrusted(text.String())
-		l.Warning("note " + res.Notices[0])
+		l.Warning("note " + res.Notices[0].String())
 		checkLog(t, log.String(), 2)
 	})
 

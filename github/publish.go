@@ -155,7 +155,7 @@ func (p *Publisher) publishCheck(ctx context.Context, res *report.Result, errs [
 		Name: name, ExternalID: "tollgate:v1:" + p.Env.Key(), HeadSHA: p.Event.HeadSHA, DetailsURL: p.Env.RunURL(),
 		Conclusion: "success", Title: CheckTitle(res),
 		Summary:     p.markdown(res, MaxCheckSummary-100, false),
-		Annotations: Annotations(res.Active(), p.Env.Workspace),
+		Annotations: append(Annotations(res.Active(), p.Env.Workspace), NoticeAnnotations(res.Notices, res.Errors, p.Env.Workspace)...),
 	}
 	if res.Status() != model.Clean {
 		run.Conclusion = "failure"

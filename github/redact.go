@@ -1,6 +1,9 @@
 package github
 
-import "github.com/tollgate-dev/tollgate/report"
+import (
+	"github.com/tollgate-dev/tollgate/report"
+	"github.com/tollgate-dev/tollgate/template"
+)
 
 // RedactResult removes the run's secrets from every text of res before
 // anything is written or posted.
@@ -21,10 +24,10 @@ func RedactResult(res *report.Result, e *Env) {
 		res.Templates[i].File = e.Redact(res.Templates[i].File)
 		res.Templates[i].Stack = e.Redact(res.Templates[i].Stack)
 	}
-	for i := range res.Notices {
-		res.Notices[i] = e.Redact(res.Notices[i])
-	}
-	for i := range res.Errors {
-		res.Errors[i] = e.Redact(res.Errors[i])
+	for _, ns := range [][]template.Notice{res.Notices, res.Errors} {
+		for i := range ns {
+			ns[i].File = e.Redact(ns[i].File)
+			ns[i].Message = e.Redact(ns[i].Message)
+		}
 	}
 }

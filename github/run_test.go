@@ -11,6 +11,7 @@ import (
 	"github.com/tollgate-dev/tollgate/github/githubtest"
 	"github.com/tollgate-dev/tollgate/model"
 	"github.com/tollgate-dev/tollgate/report"
+	"github.com/tollgate-dev/tollgate/template"
 )
 
 func testRunner(t *testing.T, f *githubtest.Server, clock Clock, res *report.Result) (*Runner, *bytes.Buffer) {
@@ -72,7 +73,7 @@ func TestRun(t *testing.T) {
 	t.Run("a template that could not be read fails the run even when findings block", func(t *testing.T) {
 		f := githubtest.New(t)
 		res := resultWith(2)
-		res.Errors = []string{"stacks/broken.yaml: cannot read: permission denied"}
+		res.Errors = []template.Notice{{Span: template.Span{File: "stacks/broken.yaml"}, Message: "cannot read: permission denied"}}
 		r, _ := testRunner(t, f, githubtest.NewClock(), res)
 		if status, err := r.Run(context.Background()); err != nil || status != model.Failed {
 			t.Fatalf("status %v, err %v; want failed, as tollgate check exits", status, err)

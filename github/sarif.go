@@ -2,11 +2,11 @@ package github
 
 import (
 	"bytes"
-	"fmt"
 	"sort"
 
 	"github.com/tollgate-dev/tollgate/checks"
 	"github.com/tollgate-dev/tollgate/report"
+	"github.com/tollgate-dev/tollgate/template"
 )
 
 // GitHub code scanning limits on an uploaded SARIF file.
@@ -25,18 +25,18 @@ func SARIF(res *report.Result) (data []byte, note string, err error) {
 func sarifWithin(res *report.Result, maxResults, maxSize int) ([]byte, string, error) {
 	render := func(keep int) ([]byte, string, error) {
 		r := *res
-		note := ""
+		var note template.Notice
 		if keep < len(res.Findings) {
 			r.Findings = mostSerious(res.Findings, keep)
-			note = fmt.Sprintf("%d of %d findings were left out of the SARIF file to stay within GitHub code scanning's limits (%d results, %d MB); the JSON report has all of them",
+			note = template.Noticef("%d of %d findings were left out of the SARIF file to stay within GitHub code scanning's limits (%d results, %d MB); the JSON report has all of them",
 				len(res.Findings)-keep, len(res.Findings), maxResults, maxSize>>20)
-			r.Notices = append(append([]string(nil), res.Notices...), note)
+			r.Notices = append(append([]template.Notice(nil), res.Notices...), note)
 		}
 		var b bytes.Buffer
 		if err := report.SARIF(&b, &r); err != nil {
 			return nil, "", err
 		}
-		return b.Bytes(), note, nil
+		return b.Bytes(), note.Message, nil
 	}
 	keep := min(len(res.Findings), maxResults)
 	data, note, err := render(keep)

@@ -26,11 +26,12 @@ type Result struct {
 	Skipped []Skipped
 	Stats   Stats
 	// Notices are things the reader should know that are not findings:
-	// skipped files, checks that could not run.
-	Notices []string
+	// skipped files, checks that could not run; each with its place where
+	// it is about one.
+	Notices []template.Notice
 	// Errors are failures of the run itself (a file that could not be read);
 	// any makes the exit status 3.
-	Errors []string
+	Errors []template.Notice
 	// Rules describes every rule that ran, for SARIF and documentation.
 	Rules []checks.Info
 	// Diffs is the semantic diff of the changed templates against a base
@@ -159,4 +160,9 @@ func (r *Result) Status() Status {
 		return Blocking
 	}
 	return Clean
+}
+
+// Note adds a notice about no one place.
+func (r *Result) Note(msg string) {
+	r.Notices = append(r.Notices, template.Notice{Message: msg})
 }

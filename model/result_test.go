@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/tollgate-dev/tollgate/checks"
+	"github.com/tollgate-dev/tollgate/template"
 )
 
 func TestStatus(t *testing.T) {
@@ -17,8 +18,8 @@ func TestStatus(t *testing.T) {
 		{"no findings are clean", Result{}, Clean},
 		{"findings that do not block are clean", Result{Findings: quiet}, Clean},
 		{"a blocking finding blocks", Result{Findings: append(quiet, blocking...)}, Blocking},
-		{"an error fails the run", Result{Errors: []string{"a.yaml: cannot read"}}, Failed},
-		{"an error outranks blocking findings: the review is incomplete", Result{Findings: blocking, Errors: []string{"a.yaml: cannot read"}}, Failed},
+		{"an error fails the run", Result{Errors: []template.Notice{{Span: template.Span{File: "a.yaml"}, Message: "cannot read"}}}, Failed},
+		{"an error outranks blocking findings: the review is incomplete", Result{Findings: blocking, Errors: []template.Notice{{Span: template.Span{File: "a.yaml"}, Message: "cannot read"}}}, Failed},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if got := c.res.Status(); got != c.want {

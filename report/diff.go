@@ -8,6 +8,7 @@ import (
 
 	"github.com/tollgate-dev/tollgate/checks"
 	"github.com/tollgate-dev/tollgate/diff"
+	"github.com/tollgate-dev/tollgate/template"
 )
 
 // DiffJSONReport is the JSON shape of `tollgate diff`: the semantic diff of
@@ -25,7 +26,7 @@ type DiffJSONReport struct {
 
 // DiffJSON writes the diff of a result as indented JSON.
 func DiffJSON(w io.Writer, r *Result) error {
-	out := DiffJSONReport{Version: 1, Stacks: []*diff.StackDiff{}, Findings: r.Findings, Notices: r.Notices, Errors: r.Errors}
+	out := DiffJSONReport{Version: 1, Stacks: []*diff.StackDiff{}, Findings: r.Findings, Notices: template.NoticeStrings(r.Notices), Errors: template.NoticeStrings(r.Errors)}
 	if r.Diffs != nil {
 		out.Base, out.Head = r.Diffs.Base, r.Diffs.Head
 		if r.Diffs.Stacks != nil {

@@ -81,10 +81,10 @@ func DiffText(w io.Writer, r *Result, o TextOptions) error {
 	findings := &Result{Findings: r.Findings, Notices: r.Notices, Errors: r.Errors}
 	findingLines(ew, findings.Active(), paint)
 	for _, n := range r.Notices {
-		ew.println(paint(ansiDim, "note: "+Plain(n)))
+		ew.println(paint(ansiDim, "note: "+Plain(n.String())))
 	}
 	for _, e := range r.Errors {
-		ew.println(paint(ansiRed, "error: "+Plain(e)))
+		ew.println(paint(ansiRed, "error: "+Plain(e.String())))
 	}
 	ew.println(stackDiffSummary(r, d, paint))
 	return ew.err

@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/tollgate-dev/tollgate/checks"
+	"github.com/tollgate-dev/tollgate/template"
 )
 
 // JSONReport is the shape of the JSON output; its field names are a
@@ -41,8 +42,8 @@ func NewJSONReport(r *Result) JSONReport {
 		Findings: findings,
 		Summary: JSONSummary{Files: r.Stats.Files, Templates: r.Stats.Templates, Skipped: len(r.Skipped), Policies: r.Stats.Policies,
 			Blocking: blocking, NonBlocking: len(r.Findings) - blocking},
-		Notices: r.Notices,
-		Errors:  r.Errors,
+		Notices: template.NoticeStrings(r.Notices),
+		Errors:  template.NoticeStrings(r.Errors),
 		Skipped: r.Skipped,
 	}
 }

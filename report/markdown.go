@@ -73,7 +73,7 @@ func writeDocument(w io.Writer, r *Result, o MarkdownOptions, l layout) error {
 		// part of the change only.
 		b.add("#### Not checked\n\n")
 		for _, e := range r.Errors {
-			b.add("- ❗ " + Inline(e) + "\n")
+			b.add("- ❗ " + Inline(e.String()) + "\n")
 		}
 		b.add("\n")
 	}
@@ -109,7 +109,7 @@ func writeDocument(w io.Writer, r *Result, o MarkdownOptions, l layout) error {
 	if len(r.Notices) > 0 || len(r.Skipped) > 0 {
 		b.add("<details><summary>Notes</summary>\n\n")
 		for _, n := range r.Notices {
-			b.add("- " + Inline(n) + "\n")
+			b.add("- " + Inline(n.String()) + "\n")
 		}
 		if n := len(r.Skipped); n > 0 {
 			b.add("- " + SkippedCount(n) + " (parameters files, configurations; the JSON report lists them)\n")

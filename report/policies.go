@@ -80,10 +80,10 @@ type PoliciesReport struct {
 // NewPoliciesReport lists the policies of a result whose templates kept
 // them (engine.Options.KeepPolicies).
 func NewPoliciesReport(r *Result) PoliciesReport {
-	out := PoliciesReport{Version: 1, Policies: []PolicyEntry{}, NotChecked: []NotChecked{}, Errors: r.Errors}
+	out := PoliciesReport{Version: 1, Policies: []PolicyEntry{}, NotChecked: []NotChecked{}, Errors: template.NoticeStrings(r.Errors)}
 	for _, n := range r.Notices {
-		if !strings.Contains(n, ": not checked: ") { // listed under notChecked
-			out.Notices = append(out.Notices, n)
+		if !strings.Contains(n.String(), ": not checked: ") { // listed under notChecked
+			out.Notices = append(out.Notices, n.String())
 		}
 	}
 	for _, t := range r.Templates {

@@ -148,7 +148,8 @@ func TestSARIFValidatesAgainstTheOfficialSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, res := range map[string]*report.Result{"the example": exampleResult(t), "hostile input": hostileResult(), "an empty run": {Tool: tool}} {
+	for name, res := range map[string]*report.Result{"the example": exampleResult(t), "hostile input": hostileResult(), "an empty run": {Tool: tool},
+		"notices with places": placedNotices()} {
 		t.Run(name, func(t *testing.T) {
 			out := render(t, func(b *bytes.Buffer) error { return report.SARIF(b, res) })
 			inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(out))
@@ -174,7 +175,7 @@ func hostileResult() *report.Result {
 	return &report.Result{Tool: tool, Findings: []checks.Finding{f, g},
 		Templates: []report.Template{{File: f.File, Stack: "stack|" + evil, Resources: 2, Policies: 1}},
 		Stats:     report.Stats{Files: 1, Templates: 1, Policies: 1, Duration: time.Millisecond},
-		Notices:   []string{"notice " + evil}, Errors: []string{"error " + evil}}
+		Notices:   []template.Notice{{Message: "notice " + evil}}, Errors: []template.Notice{{Message: "error " + evil}}}
 }
 
 func TestUntrustedTextCannotBreakTheMarkdown(t *testing.T) {
@@ -283,7 +284,7 @@ func TestSuppressedFindingsAreListedButDoNotCount(t *testing.T) {
 func incompleteResult() *report.Result {
 	return &report.Result{Tool: tool, Templates: []report.Template{{File: "stacks/web/a.yaml", Resources: 1}},
 		Skipped: []report.Skipped{{File: "params/prod.json", Reason: "a CloudFormation parameters file"}, {File: ".pre-commit-hooks.yaml", Reason: "a list"}},
-		Errors:  []string{"skipped stacks/payments: permission denied; the templates in it were not checked"},
+		Errors:  []template.Notice{{Message: "skipped stacks/payments: permission denied; the templates in it were not checked"}},
 		Stats:   report.Stats{Files: 3, Templates: 1, Duration: time.Millisecond}}
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/tollgate-dev/tollgate/checks"
+	"github.com/tollgate-dev/tollgate/template"
 )
 
 // SARIF 2.1.0 as GitHub code scanning reads it. Only the properties we fill
@@ -30,8 +31,9 @@ type sarifInvocation struct {
 }
 
 type sarifNotification struct {
-	Level   string       `json:"level"`
-	Message sarifMessage `json:"message"`
+	Level     string          `json:"level"`
+	Message   sarifMessage    `json:"message"`
+	Locations []sarifLocation `json:"locations,omitempty"`
 }
 
 type sarifTool struct {
@@ -92,7 +94,7 @@ type sarifLocation struct {
 
 type sarifPhysical struct {
 	ArtifactLocation sarifArtifact `json:"artifactLocation"`
-	Region           sarifRegion   `json:"region"`
+	Region           *sarifRegion  `json:"region,omitempty"`
 }
 
 type sarifArtifact struct {
@@ -102,8 +104,8 @@ type sarifArtifact struct {
 
 type sarifRegion struct {
 	StartLine   int `json:"startLine"`
-	StartColumn int `json:"startColumn"`
-	EndLine     int `json:"endLine"`
+	StartColumn int `json:"startColumn,omitempty"`
+	EndLine     int `json:"endLine,omitempty"`
 }
 
 type sarifLogical struct {
@@ -155,10 +157,10 @@ func SARIF(w io.Writer, r *Result) error {
 	if len(r.Notices)+len(r.Errors) > 0 {
 		inv := sarifInvocation{ExecutionSuccessful: len(r.Errors) == 0}
 		for _, n := range r.Notices {
-			inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, sarifNotification{Level: "note", Message: sarifMessage{Text: n}})
+			inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, sarifNotificationFor("note", n))
 		}
 		for _, e := range r.Errors {
-			inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, sarifNotification{Level: "error", Message: sarifMessage{Text: e}})
+			inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, sarifNotificationFor("error", e))
 		}
 		run.Invocations = []sarifInvocation{inv}
 	}
@@ -166,6 +168,21 @@ func SARIF(w io.Writer, r *Result) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(log)
+}
+
+// sarifNotificationFor is a notice or error; one about a file points at it
+// (and at its line when known), so code scanning can show it there.
+func sarifNotificationFor(level string, n template.Notice) sarifNotification {
+	out := sarifNotification{Level: level, Message: sarifMessage{Text: n.String()}}
+	if n.File == "" {
+		return out
+	}
+	loc := sarifLocation{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: fileURI(n.File), URIBaseID: "%SRCROOT%"}}}
+	if n.Line > 0 {
+		loc.PhysicalLocation.Region = &sarifRegion{StartLine: n.Line, StartColumn: n.Column, EndLine: n.EndLine}
+	}
+	out.Locations = []sarifLocation{loc}
+	return out
 }
 
 func sarifRuleFor(info checks.Info) sarifRule {
@@ -206,7 +223,7 @@ func sarifResultFor(f checks.Finding, ruleIndex int) sarifResult {
 	}
 	loc := sarifLocation{PhysicalLocation: sarifPhysical{
 		ArtifactLocation: sarifArtifact{URI: fileURI(f.File), URIBaseID: "%SRCROOT%"},
-		Region:           sarifRegion{StartLine: f.Line, StartColumn: f.Column, EndLine: max(f.EndLine, f.Line)},
+		Region:           &sarifRegion{StartLine: f.Line, StartColumn: f.Column, EndLine: max(f.EndLine, f.Line)},
 	}}
 	if f.Resource != "" {
 		loc.LogicalLocations = []sarifLogical{{Name: f.Resource, FullyQualifiedName: f.Path, Kind: "resource"}}

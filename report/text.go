@@ -49,10 +49,10 @@ func Text(w io.Writer, r *Result, o TextOptions) error {
 		ew.println("")
 	}
 	for _, n := range r.Notices {
-		ew.println(paint(ansiDim, "note: "+Plain(n)))
+		ew.println(paint(ansiDim, "note: "+Plain(n.String())))
 	}
 	for _, e := range r.Errors {
-		ew.println(paint(ansiRed, "error: "+Plain(e)))
+		ew.println(paint(ansiRed, "error: "+Plain(e.String())))
 	}
 	ew.println(summaryLine(r, paint))
 	return ew.err

@@ -54,8 +54,8 @@ func (t *Template) expandSection(section *Node, depth int, budget *int) []Field 
 		}
 		fields, err := t.loop(name, f, depth, budget)
 		if err != "" {
-			t.Notes = append(t.Notes, fmt.Sprintf("%s:%d: Fn::ForEach loop %s was not expanded (%s); the resources it makes were not checked",
-				t.File, f.KeyPos.Line, name, err))
+			t.Notes = append(t.Notes, NoticeAt(Span{File: t.File, Line: f.KeyPos.Line}, "Fn::ForEach loop %s was not expanded (%s); the resources it makes were not checked",
+				name, err))
 			continue
 		}
 		out = append(out, fields...)

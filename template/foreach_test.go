@@ -63,7 +63,7 @@ Resources:
 	if s, _ := res.Str(); s != "arn:aws:sns:::payments" || res.Pos.Line != 19 {
 		t.Errorf("resource %s at %v", Describe(res), res.Pos)
 	}
-	if len(tpl.Notes) != 1 || !strings.Contains(tpl.Notes[0], "Fn::ForEach loop Later was not expanded (its collection is a parameter without a default)") {
+	if len(tpl.Notes) != 1 || !strings.Contains(tpl.Notes[0].String(), "Fn::ForEach loop Later was not expanded (its collection is a parameter without a default)") {
 		t.Errorf("notes = %q", tpl.Notes)
 	}
 	if len(tpl.Problems) != 0 {

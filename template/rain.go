@@ -565,8 +565,8 @@ func (p *rainPackager) notice() {
 	if len(parts) == 0 {
 		return
 	}
-	p.t.Notes = append(p.t.Notes, fmt.Sprintf("%s: Rain directives were not all packaged offline; %s. Those values were checked as unknown. "+
-		"To check exactly what deploys, run rain pkg on the template and tollgate check on its output.", p.t.File, strings.Join(parts, "; ")))
+	p.t.Notes = append(p.t.Notes, NoticeAt(Span{File: p.t.File}, "Rain directives were not all packaged offline; %s. Those values were checked as unknown. "+
+		"To check exactly what deploys, run rain pkg on the template and tollgate check on its output.", strings.Join(parts, "; ")))
 }
 
 func firstN(list []string, n int) []string {

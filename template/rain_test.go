@@ -249,7 +249,7 @@ func TestRainDirectivesThatCannotRunOfflineAreNotices(t *testing.T) {
 	}
 	note := tpl.Notes[0]
 	for _, want := range []string{"uploads to S3", "runs a build command", "environment variables", "remote", "outside the folder", "hidden files", "rain pkg"} {
-		if !strings.Contains(note, want) {
+		if !strings.Contains(note.String(), want) {
 			t.Errorf("the notice does not say %q:\n%s", want, note)
 		}
 	}
@@ -300,21 +300,21 @@ func TestARainModuleThatIncludesItselfStops(t *testing.T) {
 		"modules/b.yml": "Resources:\n  A:\n    Type: !Rain::Module a.yml\n  Q:\n    Type: AWS::SQS::Queue\n",
 	}
 	tpl := parseRain(t, "Resources:\n  M:\n    Type: !Rain::Module ../modules/a.yml\n", loop)
-	if len(tpl.Problems) > 0 || len(tpl.Notes) != 1 || !strings.Contains(tpl.Notes[0], "includes itself through stacks/app.yaml → modules/a.yml → modules/b.yml → modules/a.yml") {
+	if len(tpl.Problems) > 0 || len(tpl.Notes) != 1 || !strings.Contains(tpl.Notes[0].String(), "includes itself through stacks/app.yaml → modules/a.yml → modules/b.yml → modules/a.yml") {
 		t.Fatalf("problems %+v, notes %q", tpl.Problems, tpl.Notes)
 	}
 	if diff := cmp.Diff([]string{"MBQ AWS::SQS::Queue"}, resourceIDs(tpl)); diff != "" {
 		t.Error(diff)
 	}
 	self := parseRain(t, "Resources:\n  M:\n    Type: !Rain::Module app.yaml\n", nil)
-	if len(self.Notes) != 1 || !strings.Contains(self.Notes[0], "includes itself") {
+	if len(self.Notes) != 1 || !strings.Contains(self.Notes[0].String(), "includes itself") {
 		t.Errorf("a template that is its own module: %q", self.Notes)
 	}
 }
 
 func TestRainWithoutFilesIsANoticeNotAnError(t *testing.T) {
 	tpl := Parse("app.yaml", []byte("Resources:\n  M:\n    Type: !Rain::Module m.yml\n  Q:\n    Type: AWS::SQS::Queue\n    Properties: {QueueName: !Rain::Embed name.txt}\n"))
-	if len(tpl.Problems) > 0 || len(tpl.Notes) != 1 || !strings.Contains(tpl.Notes[0], "were not available") {
+	if len(tpl.Problems) > 0 || len(tpl.Notes) != 1 || !strings.Contains(tpl.Notes[0].String(), "were not available") {
 		t.Fatalf("problems %+v, notes %q", tpl.Problems, tpl.Notes)
 	}
 	if !tpl.IsTemplate() || tpl.Resource("Q") == nil {

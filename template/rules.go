@@ -57,11 +57,11 @@ func (t *Template) checkRules(rules *Node) {
 // note, not an error: cfn-lint accepts such keys and AWS's own samples have
 // them (AssetDescription), so CloudFormation is not known to reject them.
 func (t *Template) unknownRuleKey(k Field, where string, known ...string) {
-	msg := fmt.Sprintf("%s:%d: %s has a key %s that CloudFormation does not use (it has %s)", t.File, k.KeyPos.Line, where, k.Key, strings.Join(known, " and "))
+	n := NoticeAt(Span{File: t.File, Line: k.KeyPos.Line}, "%s has a key %s that CloudFormation does not use (it has %s)", where, k.Key, strings.Join(known, " and "))
 	if s, ok := spelling.Closest(k.Key, known); ok {
-		msg += fmt.Sprintf("; did you mean %s?", s)
+		n.Message += fmt.Sprintf("; did you mean %s?", s)
 	}
-	t.Notes = append(t.Notes, msg)
+	t.Notes = append(t.Notes, n)
 }
 
 func (t *Template) assertions(rule string, list *Node) {

@@ -47,7 +47,7 @@ func TestTheRulesSectionIsValidatedAsCloudFormationDoes(t *testing.T) {
 		})
 	}
 	typo := mustParse(t, "r.yaml", head+"Rules:\n  R:\n    Assertions:\n      - Assert: !Equals [!Ref Env, a]\n        AssetDescription: x\n"+tail)
-	if len(typo.Problems) != 0 || len(typo.Notes) != 1 || !strings.Contains(typo.Notes[0], "did you mean AssertDescription?") {
+	if len(typo.Problems) != 0 || len(typo.Notes) != 1 || !strings.Contains(typo.Notes[0].String(), "did you mean AssertDescription?") {
 		t.Errorf("an unknown key is a note with a suggestion: %+v %q", typo.Problems, typo.Notes)
 	}
 }

@@ -1,6 +1,7 @@
 package template
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -88,3 +89,36 @@ func (s Span) Compare(o Span) int {
 
 // Less reports whether s sorts before o.
 func (s Span) Less(o Span) bool { return s.Compare(o) < 0 }
+
+// Notice is a notice or an error of a run, as the reader sees it: a message
+// and, where one is known, the place it is about. Its String is the text
+// every output shows ("a.yaml:12: not checked: ...").
+type Notice struct {
+	Span
+	Message string
+}
+
+// NoticeAt is the message at span.
+func NoticeAt(at Span, format string, args ...any) Notice {
+	return Notice{Span: at, Message: fmt.Sprintf(format, args...)}
+}
+
+// Noticef is a message about no one place.
+func Noticef(format string, args ...any) Notice {
+	return Notice{Message: fmt.Sprintf(format, args...)}
+}
+
+// String is the place, if any, then the message: "file:line: message".
+func (n Notice) String() string { return n.Span.Prefix() + n.Message }
+
+// NoticeStrings is the text of each notice: what JSON outputs carry.
+func NoticeStrings(ns []Notice) []string {
+	if ns == nil {
+		return nil
+	}
+	out := make([]string, len(ns))
+	for i, n := range ns {
+		out[i] = n.String()
+	}
+	return out
+}

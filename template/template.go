@@ -68,7 +68,7 @@ type Template struct {
 	Transforms []string
 	// Notes are things the reader should know about how the template was
 	// read (a loop that could not be expanded), not problems with it.
-	Notes []string
+	Notes []Notice
 
 	// rainModules is set when Rain modules were named, so a template whose
 	// only resources are modules that could not be read is still one.

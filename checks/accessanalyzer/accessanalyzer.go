@@ -72,7 +72,7 @@ func Key(p *template.Policy) string {
 type Result struct {
 	Findings []checks.Finding
 	// Notices explain checks that could not run.
-	Notices []string
+	Notices []template.Notice
 	// Calls counts API calls made.
 	Calls int
 }
@@ -110,7 +110,7 @@ func Run(ctx context.Context, o Options, t *template.Template, policies []*templ
 	}
 	g.Wait()
 	r.res.Findings = checks.Finalize(r.res.Findings)
-	sort.Strings(r.res.Notices)
+	sort.Slice(r.res.Notices, func(i, j int) bool { return r.res.Notices[i].Message < r.res.Notices[j].Message })
 	return r.res
 }
 
@@ -141,7 +141,7 @@ func (r *runner) fail(api string, err error) {
 		return
 	}
 	r.failed[api+msg] = true
-	r.res.Notices = append(r.res.Notices, fmt.Sprintf("IAM Access Analyzer %s failed (%s); the findings of that check are missing from this report", api, msg))
+	r.res.Notices = append(r.res.Notices, template.Noticef("IAM Access Analyzer %s failed (%s); the findings of that check are missing from this report", api, msg))
 }
 
 func (r *runner) call(ctx context.Context) (context.Context, context.CancelFunc) {
@@ -452,7 +452,7 @@ var fatalCodes = []string{"AccessDenied", "UnrecognizedClient", "InvalidClientTo
 
 // CheckBase runs the backend on one template, comparing each policy with
 // its version in the base revision's template (CheckNoNewAccess).
-func (o *Online) CheckBase(ctx context.Context, t *template.Template, x *template.Extraction, base *template.Template) ([]checks.Finding, []string) {
+func (o *Online) CheckBase(ctx context.Context, t *template.Template, x *template.Extraction, base *template.Template) ([]checks.Finding, []template.Notice) {
 	opts := o.Options
 	if base != nil && base.Root != nil {
 		opts.Base = map[string]*template.Policy{}
@@ -464,11 +464,11 @@ func (o *Online) CheckBase(ctx context.Context, t *template.Template, x *templat
 }
 
 // Check runs the backend on one template.
-func (o *Online) Check(ctx context.Context, t *template.Template, x *template.Extraction) ([]checks.Finding, []string) {
+func (o *Online) Check(ctx context.Context, t *template.Template, x *template.Extraction) ([]checks.Finding, []template.Notice) {
 	return o.run(ctx, o.Options, t, x)
 }
 
-func (o *Online) run(ctx context.Context, opts Options, t *template.Template, x *template.Extraction) ([]checks.Finding, []string) {
+func (o *Online) run(ctx context.Context, opts Options, t *template.Template, x *template.Extraction) ([]checks.Finding, []template.Notice) {
 	o.mu.Lock()
 	stopped := o.stopped
 	o.mu.Unlock()
@@ -481,18 +481,18 @@ func (o *Online) run(ctx context.Context, opts Options, t *template.Template, x 
 	if o.said == nil {
 		o.said = map[string]bool{}
 	}
-	var notices []string
+	var notices []template.Notice
 	for _, n := range res.Notices {
 		for _, code := range fatalCodes {
-			if strings.Contains(n, code) {
+			if strings.Contains(n.Message, code) {
 				o.stopped = true
-				n += "; Access Analyzer checks were stopped for the rest of the run"
+				n.Message += "; Access Analyzer checks were stopped for the rest of the run"
 				break
 			}
 		}
 		// The same failure on every template is said once.
-		if !o.said[n] {
-			o.said[n] = true
+		if !o.said[n.String()] {
+			o.said[n.String()] = true
 			notices = append(notices, n)
 		}
 	}

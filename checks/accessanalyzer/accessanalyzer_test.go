@@ -190,7 +190,7 @@ func TestFaultsBecomeNoticesAndTheRestShips(t *testing.T) {
 		fake := fakeaws.NewAnalyzer(t, standardRules...)
 		fake.Fail = "ValidatePolicy"
 		res := Run(context.Background(), Options{Client: fake.Client()}, tpl, policies)
-		if len(res.Notices) != 1 || !strings.Contains(res.Notices[0], "ValidatePolicy failed (InternalServerException: internal failure)") {
+		if len(res.Notices) != 1 || !strings.Contains(res.Notices[0].Message, "ValidatePolicy failed (InternalServerException: internal failure)") {
 			t.Errorf("notices %q", res.Notices)
 		}
 		if len(res.Findings) != 1 || res.Findings[0].Code != CodePublicAccess {
@@ -201,7 +201,7 @@ func TestFaultsBecomeNoticesAndTheRestShips(t *testing.T) {
 		fake := fakeaws.NewAnalyzer(t)
 		fake.Slow = 200 * time.Millisecond
 		res := Run(context.Background(), Options{Client: fake.Client(), CallTimeout: 20 * time.Millisecond}, tpl, policies)
-		if len(res.Notices) == 0 || !strings.Contains(res.Notices[0], "timed out") {
+		if len(res.Notices) == 0 || !strings.Contains(res.Notices[0].Message, "timed out") {
 			t.Errorf("notices %q", res.Notices)
 		}
 	})

@@ -114,7 +114,7 @@ func runReport(ctx context.Context, name string, o checkOptions, args []string, 
 		return 0, err
 	}
 	if notice != "" {
-		res.Notices = append(res.Notices, notice)
+		res.Note(notice)
 	}
 	if o.writeBaseline != "" {
 		if err := writeBaseline(res, &o, opts, e); err != nil {

@@ -36,7 +36,7 @@ type Finding struct {
 type Report struct {
 	Blocking, NonBlocking []Finding
 	// Errors are failures of the run (a template that could not be read).
-	Errors []string
+	Errors []template.Notice
 }
 
 // Options say how findings are filtered and classified, as the tool's
@@ -114,7 +114,7 @@ func (r *Report) JSON() Object {
 	if len(r.Errors) > 0 {
 		errs := make([]any, len(r.Errors))
 		for i, e := range r.Errors {
-			errs[i] = e
+			errs[i] = e.String()
 		}
 		o.Set("Errors", errs)
 	}

@@ -140,7 +140,8 @@ func (r *run) exec(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	for _, n := range res.Notices {
+	for _, notice := range res.Notices {
+		n := notice.String()
 		if r.account == "" && strings.HasPrefix(n, "the deploy account is unknown") {
 			n = "no AWS credentials, AWS_ACCOUNT_ID or --account tell the account the template deploys to, " +
 				"so principals of other accounts are not reported as external"
@@ -266,7 +267,7 @@ func (r *run) check(ctx context.Context, path string) (*model.Result, *model.Ext
 // properties it requires, a policy that names a parameter without a value.
 func (r *run) readable(res *model.Result, path string) (*model.Extracted, error) {
 	if len(res.Errors) > 0 {
-		return nil, appErrorf("Unexpected error occurred. %s", strings.Join(res.Errors, "\nERROR: "))
+		return nil, appErrorf("Unexpected error occurred. %s", strings.Join(template.NoticeStrings(res.Errors), "\nERROR: "))
 	}
 	if len(res.Templates) == 0 || res.Templates[0].Extracted == nil {
 		return nil, appErrorf("Unable to parse CloudFormation template.  Invalid CloudFormation schema detected. %s: 'Resources' is a required property", path)
