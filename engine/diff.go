@@ -586,7 +586,7 @@ func (b *DiffBase) checkChange(checker *checks.Checker, o *Options, c candidate,
 	}
 	r := checker.CheckChange(bt, t, sd, run)
 	rep.Policies = r.Policies
-	nested, ns := nestedFiles(c, r.Extraction)
+	nested, ns := nestedFiles(o.FS, c, r.Extraction)
 	return fileOutcome{template: rep, findings: r.Findings, principalPolicies: r.PrincipalPolicies, stack: sd,
 		notices: append(r.Notices, ns...), nested: nested}
 }

@@ -56,10 +56,11 @@ func (e *UsageError) Unwrap() error { return e.Err }
 // Usage marks the error as one of usage: the run exits with status 2.
 func (e *UsageError) Usage() {}
 
-// discover lists the candidate templates under paths, in a stable order.
-// include and exclude are doublestar patterns matched against the
-// slash-separated path relative to the working directory.
-func discover(paths, include, exclude []string) (*discovery, error) {
+// discover lists the candidate templates under paths, in fsys (nil for the
+// OS: see files.go), in a stable order. include and exclude are doublestar
+// patterns matched against the slash-separated path relative to the working
+// directory (the root of fsys).
+func discover(fsys fs.FS, paths, include, exclude []string) (*discovery, error) {
 	for _, pats := range [][]string{include, exclude} {
 		for _, p := range pats {
 			if !doublestar.ValidatePattern(p) {
@@ -77,7 +78,14 @@ func discover(paths, include, exclude []string) (*discovery, error) {
 		d.files = append(d.files, c)
 	}
 	for _, p := range paths {
-		info, err := os.Stat(p)
+		if fsys != nil {
+			q, err := fsPath(p)
+			if err != nil {
+				return nil, &UsageError{fmt.Errorf("%s: %w", displayPath(p), err)}
+			}
+			p = q
+		}
+		info, err := statPath(fsys, p)
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
 				return nil, &UsageError{fmt.Errorf("%s: no such file or directory", displayPath(p))}
@@ -88,22 +96,20 @@ func discover(paths, include, exclude []string) (*discovery, error) {
 			add(candidate{Path: filepath.ToSlash(filepath.Clean(p)), Explicit: true})
 			continue
 		}
-		root, err := filepath.Abs(p)
-		if err == nil {
-			root, err = filepath.EvalSymlinks(root)
-		}
+		root, err := realPath(fsys, p)
 		if err != nil {
 			return nil, &UsageError{fmt.Errorf("%s: %w", displayPath(p), err)}
 		}
-		w := &walker{include: include, exclude: exclude, visited: map[string]bool{}, d: d, root: root}
+		w := &walker{fsys: fsys, include: include, exclude: exclude, visited: map[string]bool{}, d: d, root: root}
 		w.add = func(c candidate) { c.Root = root; add(c) }
-		w.walk(filepath.Clean(p), 0)
+		w.walk(cleanPath(fsys, p), 0)
 	}
 	sort.SliceStable(d.files, func(i, j int) bool { return d.files[i].Path < d.files[j].Path })
 	return d, nil
 }
 
 type walker struct {
+	fsys             fs.FS // nil: the OS
 	include, exclude []string
 	visited          map[string]bool
 	d                *discovery
@@ -136,12 +142,7 @@ func (w *walker) walk(dir string, depth int) {
 		w.d.notices = append(w.d.notices, template.Noticef("skipped %s: folders nested deeper than %d levels", displayPath(dir), maxWalkDepth))
 		return
 	}
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		w.unreadable(dir, err)
-		return
-	}
-	real, err := filepath.EvalSymlinks(abs)
+	real, err := realPath(w.fsys, dir)
 	if err != nil {
 		w.unreadable(dir, cleanErr(err))
 		return
@@ -152,20 +153,24 @@ func (w *walker) walk(dir string, depth int) {
 		return
 	}
 	w.visited[real] = true
-	entries, err := os.ReadDir(dir)
+	entries, err := readDir(w.fsys, dir)
 	if err != nil {
 		w.unreadable(dir, cleanErr(err))
 		return
 	}
-	stacks := cdkStacks(dir, entries)
+	stacks := cdkStacks(w.fsys, dir, entries)
 	// Symlinked folders are walked after real ones, so a template reachable
 	// both ways is reported under its real path.
 	var linkedDirs []string
 	for _, e := range entries {
 		name := e.Name()
-		full := filepath.Join(dir, name)
+		full := joinPath(w.fsys, dir, name)
 		typ := e.Type()
 		linked := typ&fs.ModeSymlink != 0
+		if linked && w.fsys != nil {
+			w.d.notices = append(w.d.notices, template.Noticef("%s", linkNotFollowed(full)))
+			continue
+		}
 		if linked {
 			info, err := os.Stat(full)
 			if err != nil {
@@ -259,7 +264,7 @@ func (w *walker) matches(rel string) bool {
 
 // cdkStacks reads a CDK cloud assembly's manifest.json (when dir is one) and
 // maps template file names to stack names. It returns nil for other folders.
-func cdkStacks(dir string, entries []fs.DirEntry) map[string]string {
+func cdkStacks(fsys fs.FS, dir string, entries []fs.DirEntry) map[string]string {
 	hasManifest := false
 	for _, e := range entries {
 		if e.Name() == "manifest.json" {
@@ -269,7 +274,7 @@ func cdkStacks(dir string, entries []fs.DirEntry) map[string]string {
 	if !hasManifest {
 		return nil
 	}
-	data, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	data, err := readPath(fsys, joinPath(fsys, dir, "manifest.json"))
 	if err != nil || len(data) > 16<<20 {
 		return nil
 	}

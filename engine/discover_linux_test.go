@@ -40,7 +40,7 @@ func TestAnUnreadableFolderIsAnError(t *testing.T) {
 	var found *discovery
 	asUser(t, func() {
 		var err error
-		if found, err = discover([]string{"stacks"}, nil, nil); err != nil {
+		if found, err = discover(nil, []string{"stacks"}, nil, nil); err != nil {
 			t.Fatal(err)
 		}
 	})

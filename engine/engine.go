@@ -5,7 +5,7 @@ package engine
 import (
 	"context"
 	"io"
-	"os"
+	"io/fs"
 	"runtime"
 	"time"
 
@@ -23,6 +23,12 @@ import (
 type Options struct {
 	// Paths are files or folders to check; folders are walked recursively.
 	Paths []string
+	// FS, when set, is where Paths are read (templates, their nested
+	// stacks and the files their Rain directives read): Paths are then
+	// slash-separated paths inside it, and the files findings name are
+	// those paths. nil reads the operating system's files, paths as given
+	// (what the command line and the action do). See files.go.
+	FS fs.FS
 	// Include and Exclude are doublestar patterns on slash-separated paths.
 	Include, Exclude []string
 	Checks           checks.Options
@@ -104,7 +110,7 @@ func Check(ctx context.Context, opts Options) (*report.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	found, err := discover(opts.Paths, opts.Include, opts.Exclude)
+	found, err := discover(opts.FS, opts.Paths, opts.Include, opts.Exclude)
 	if err != nil {
 		return nil, err
 	}
@@ -225,7 +231,7 @@ func infos(rules []*checks.Rule) []checks.Info {
 
 // process reads, parses and checks one file.
 func process(ctx context.Context, checker *checks.Checker, opts *Options, c candidate) fileOutcome {
-	f, err := os.Open(c.Path)
+	f, err := openPath(opts.FS, c.Path)
 	if err != nil {
 		return fileOutcome{err: template.NoticeAt(template.Span{File: c.Path}, "cannot read: %v", cleanErr(err))}
 	}
@@ -259,7 +265,7 @@ func process(ctx context.Context, checker *checks.Checker, opts *Options, c cand
 		if err != nil {
 			return fileOutcome{err: template.NoticeAt(template.Span{File: c.Path}, "cannot read: %v", cleanErr(err))}
 		}
-		files, dir := filesFor(c)
+		files, dir := filesFor(opts.FS, c)
 		t = template.ParseWith(c.Path, data, template.ParseOptions{Files: files, Dir: dir})
 		v := judge(t, data, c.Explicit)
 		if !v.check {
@@ -320,7 +326,7 @@ func checkFile(ctx context.Context, checker *checks.Checker, opts *Options, c ca
 		run = func(x *template.Extraction) []checks.Finding { return online(x, nil) }
 	}
 	r := checker.CheckWith(t, run)
-	nested, ns := nestedFiles(c, r.Extraction)
+	nested, ns := nestedFiles(opts.FS, c, r.Extraction)
 	out := fileOutcome{
 		template:          &report.Template{File: c.Path, Stack: c.Stack, Resources: r.Resources, Policies: r.Policies},
 		findings:          r.Findings,
@@ -395,7 +401,7 @@ func skippedOutcome(c candidate, v verdict) fileOutcome {
 // listed too: a plan should not silently drop a stack because its file
 // does not parse; the deploy's gate will stop it.
 func Templates(ctx context.Context, paths, include, exclude []string) ([]string, []template.Notice, error) {
-	found, err := discover(paths, include, exclude)
+	found, err := discover(nil, paths, include, exclude)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -404,12 +410,12 @@ func Templates(ctx context.Context, paths, include, exclude []string) ([]string,
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
 		}
-		data, err := os.ReadFile(c.Path)
+		data, err := readPath(nil, c.Path)
 		if err != nil {
 			found.notices = append(found.notices, template.NoticeAt(template.Span{File: c.Path}, "cannot read: %v", cleanErr(err)))
 			continue
 		}
-		files, dir := filesFor(c)
+		files, dir := filesFor(nil, c)
 		t := template.ParseWith(c.Path, data, template.ParseOptions{Files: files, Dir: dir})
 		if t.TooLarge || judge(t, data, c.Explicit).check {
 			out = append(out, c.Path)

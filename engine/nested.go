@@ -23,11 +23,11 @@ const (
 // takes it), relative to the template's folder. A file outside the folder
 // being checked (or hidden, or behind a symlink that leaves it) is not
 // read, and says so.
-func nestedFiles(c candidate, x *template.Extraction) (out []candidate, notices []template.Notice) {
+func nestedFiles(fsys fs.FS, c candidate, x *template.Extraction) (out []candidate, notices []template.Notice) {
 	if x == nil || len(x.Nested) == 0 {
 		return nil, nil
 	}
-	files, dir := filesFor(c)
+	files, dir := filesFor(fsys, c)
 	for _, n := range x.Nested {
 		rel := path.Clean(path.Join(dir, filepath.ToSlash(n.File)))
 		skip := func(why string) {
@@ -50,7 +50,11 @@ func nestedFiles(c candidate, x *template.Extraction) (out []candidate, notices 
 			continue
 		}
 		f.Close()
-		out = append(out, candidate{Path: filepath.Join(filepath.Dir(c.Path), filepath.FromSlash(n.File)), Explicit: true, Root: c.Root})
+		p := filepath.Join(filepath.Dir(c.Path), filepath.FromSlash(n.File))
+		if fsys != nil {
+			p = rel
+		}
+		out = append(out, candidate{Path: p, Explicit: true, Root: c.Root})
 	}
 	return out, notices
 }
