@@ -90,8 +90,8 @@ func Diff(ctx context.Context, o DiffOptions) (*report.Result, error) {
 	res := &report.Result{Tool: o.Tool, Rules: infos(rules),
 		Diffs: &diff.Report{Version: 1, Base: base.Hash(), Head: head.Hash(), Stacks: []*diff.StackDiff{}}}
 	for _, oc := range outcomes {
-		if oc.err != "" {
-			res.Errors = append(res.Errors, template.Noticef("%s", oc.err))
+		if oc.err != nil {
+			res.Errors = append(res.Errors, noticeOf(oc.err))
 		}
 		if oc.stack == nil {
 			continue
@@ -132,7 +132,7 @@ type stackPair struct {
 	change       gitrepo.Change
 	bt, ht       *template.Template
 	bdata, hdata []byte
-	err          string
+	err          error
 }
 
 // readPairs reads and parses every changed file at base and head, in
@@ -143,8 +143,8 @@ func readPairs(ctx context.Context, repo *gitrepo.Repo, base, head *gitrepo.Revi
 	g.SetLimit(workers)
 	// Each side is read and parsed on its own, so one large changed
 	// template uses two cores.
-	berr := make([]string, len(changes))
-	herr := make([]string, len(changes))
+	berr := make([]error, len(changes))
+	herr := make([]error, len(changes))
 	for i, c := range changes {
 		p := &stackPair{change: c}
 		pairs[i] = p
@@ -159,7 +159,7 @@ func readPairs(ctx context.Context, repo *gitrepo.Repo, base, head *gitrepo.Revi
 				}
 				var err error
 				if p.bt, p.bdata, err = readTemplate(repo, base, from); err != nil {
-					berr[i] = err.Error()
+					berr[i] = err
 				}
 				return nil
 			})
@@ -171,7 +171,7 @@ func readPairs(ctx context.Context, repo *gitrepo.Repo, base, head *gitrepo.Revi
 				}
 				var err error
 				if p.ht, p.hdata, err = readTemplate(repo, head, c.Path); err != nil {
-					herr[i] = err.Error()
+					herr[i] = err
 				}
 				return nil
 			})
@@ -181,7 +181,7 @@ func readPairs(ctx context.Context, repo *gitrepo.Repo, base, head *gitrepo.Revi
 		return nil, err
 	}
 	for i, p := range pairs {
-		if p.err = berr[i]; p.err == "" {
+		if p.err = berr[i]; p.err == nil {
 			p.err = herr[i]
 		}
 	}
@@ -204,7 +204,7 @@ func pairByContent(pairs []*stackPair, o diff.Options) []*stackPair {
 	var gone, born []*stackPair
 	for _, p := range pairs {
 		switch {
-		case p.err != "":
+		case p.err != nil:
 		case p.change.Status == gitrepo.Deleted && isTemplate(p.bt, p.bdata) && p.bt.Root != nil:
 			gone = append(gone, p)
 		case p.change.Status == gitrepo.Added && isTemplate(p.ht, p.hdata) && p.ht.Root != nil:
@@ -286,7 +286,7 @@ func pathAffinity(from, to string) float64 {
 type diffOutcome struct {
 	stack    *diff.StackDiff
 	findings []checks.Finding
-	err      string
+	err      error
 }
 
 // diffPairs diffs each pair that is a template on either side and runs
@@ -300,7 +300,7 @@ func diffPairs(ctx context.Context, pairs []*stackPair, checker *checks.Checker,
 			if err := gctx.Err(); err != nil {
 				return err
 			}
-			if p.err != "" {
+			if p.err != nil {
 				outcomes[i].err = p.err
 				return nil
 			}
@@ -404,7 +404,7 @@ func readTemplate(repo *gitrepo.Repo, rev *gitrepo.Revision, p string) (*templat
 		if errors.Is(err, gitrepo.ErrNotExist) {
 			return nil, nil, nil
 		}
-		return nil, nil, fmt.Errorf("%s: cannot read at %s: %w", p, rev.Short(), err)
+		return nil, nil, &placedError{template.NoticeAt(template.Span{File: p}, "cannot read at %s: %v", rev.Short(), err), err}
 	}
 	if data == nil && size > 0 {
 		return template.Unread(p, size), nil, nil
@@ -570,7 +570,7 @@ func (b *DiffBase) checkChange(checker *checks.Checker, o *Options, c candidate,
 	online func(*template.Extraction, *template.Template) []checks.Finding) fileOutcome {
 	bt, unchanged, err := b.base(c.Path, data)
 	if err != nil {
-		return fileOutcome{err: template.Noticef("%s", err)}
+		return fileOutcome{err: noticeOf(err)}
 	}
 	rep := &report.Template{File: c.Path, Stack: c.Stack, Resources: len(t.Resources)}
 	if unchanged {

@@ -144,6 +144,30 @@ func (i memInfo) Sys() any           { return nil }
 // Links in it are not followed: a symlinked entry is skipped with a notice,
 // since an fs.FS cannot say where a link leads without reading through it.
 
+// placedError is an error about a place, which a run reports as that
+// notice (its text is the notice's).
+type placedError struct {
+	notice template.Notice
+	err    error
+}
+
+func (e *placedError) Error() string { return e.notice.String() }
+func (e *placedError) Unwrap() error { return e.err }
+
+// noticeOf is the error as a run's error: at its place when it has one
+// (a placedError, a parameters file's error).
+func noticeOf(err error) template.Notice {
+	var pe *placedError
+	if errors.As(err, &pe) {
+		return pe.notice
+	}
+	var pf *template.ParameterFileError
+	if errors.As(err, &pf) {
+		return template.Notice{Span: pf.Span, Message: pf.Msg}
+	}
+	return template.Noticef("%s", err)
+}
+
 // errNotInFS is a path an fs.FS cannot hold.
 var errNotInFS = errors.New("not inside the file system being checked (give a relative path without ..)")
 

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"slices"
 	"strings"
@@ -114,5 +115,32 @@ func TestCheckReadsThroughAnFS(t *testing.T) {
 	opts.Paths = []string{"nope.yaml"}
 	if _, err := Check(context.Background(), opts); err == nil || !strings.Contains(err.Error(), "nope.yaml: no such file or directory") {
 		t.Errorf("a missing path: err = %v", err)
+	}
+}
+
+// An error about a place becomes a run error at that place, with the text
+// it had as an error.
+func TestNoticeOfKeepsThePlace(t *testing.T) {
+	cause := errors.New("object not found")
+	placed := &placedError{template.NoticeAt(template.Span{File: "a.yaml"}, "cannot read at abc1234: %v", cause), cause}
+	pf := &template.ParameterFileError{Span: template.Span{File: "p.json", Line: 2, Column: 5}, Msg: "parameter X is not declared"}
+	for _, c := range []struct {
+		err  error
+		want template.Notice
+	}{
+		{placed, template.Notice{Span: template.Span{File: "a.yaml"}, Message: "cannot read at abc1234: object not found"}},
+		{fmt.Errorf("wrapped: %w", pf), template.Notice{Span: pf.Span, Message: pf.Msg}},
+		{cause, template.Notice{Message: "object not found"}},
+	} {
+		got := noticeOf(c.err)
+		if got != c.want {
+			t.Errorf("noticeOf(%v) = %#v, want %#v", c.err, got, c.want)
+		}
+		if errors.As(c.err, new(*placedError)) && got.String() != c.err.Error() {
+			t.Errorf("the notice reads %q, the error %q", got, c.err)
+		}
+	}
+	if !errors.Is(placed, cause) {
+		t.Error("placedError does not unwrap")
 	}
 }
