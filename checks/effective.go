@@ -120,11 +120,42 @@ func (c *TemplateContext) judgeCombinations(e *effective, p *template.Principal,
 		c.judgePrincipal(e, p, grants)
 		return
 	}
-	type selection struct {
-		grants []grant
-		in     []int
-		merged bool
+	mergedOnly := false
+	for _, f := range c.judgeSelections(p, selectionsOf(p, grants)) {
+		r := f.r
+		if f.merged {
+			r.Branch, r.When, r.merged = template.MergedLabel(p.Merged), "", true
+			mergedOnly = true
+		} else {
+			slices.Sort(f.in)
+			r.Branch, r.When = template.LabelOf(p.Combinations, slices.Compact(f.in))
+		}
+		switch {
+		case f.to == "":
+			e.admin = append(e.admin, r)
+		case f.to == "escalation":
+			e.escalation = append(e.escalation, r)
+		default:
+			code := strings.TrimPrefix(f.to, "passrole:")
+			e.passRole[code] = append(e.passRole[code], r)
+		}
 	}
+	if mergedOnly {
+		e.bounds = append(e.bounds, c.mergedBound(p))
+	}
+}
+
+// selection is the grants that hold in some combinations of a principal's
+// conditions (in), or all of them in the merged evaluation.
+type selection struct {
+	grants []grant
+	in     []int
+	merged bool
+}
+
+// selectionsOf groups the combinations by the grants that hold in them, so
+// each distinct set of attached policies is judged once.
+func selectionsOf(p *template.Principal, grants []grant) []*selection {
 	var sels []*selection
 	byKey := map[string]*selection{}
 	for i, comb := range p.Combinations {
@@ -150,22 +181,29 @@ func (c *TemplateContext) judgeCombinations(e *effective, p *template.Principal,
 	if p.Merged > 0 {
 		sels = append(sels, &selection{grants: grants, merged: true})
 	}
-	// A finding is one per rule (and PassRole code), place and message,
-	// whatever selections make it.
-	type found struct {
-		r      Report
-		to     string
-		in     []int
-		merged bool
-	}
-	var order []*found
-	byReport := map[string]*found{}
+	return sels
+}
+
+// selectionFinding is one finding of a principal's union, with the
+// combinations that make it; merged when only the merged evaluation does.
+type selectionFinding struct {
+	r      Report
+	to     string
+	in     []int
+	merged bool
+}
+
+// judgeSelections judges each selection. A finding is one per rule (and
+// PassRole code), place and message, whatever selections make it.
+func (c *TemplateContext) judgeSelections(p *template.Principal, sels []*selection) []*selectionFinding {
+	var order []*selectionFinding
+	byReport := map[string]*selectionFinding{}
 	note := func(to string, rs []Report, sel *selection) {
 		for _, r := range rs {
 			k := fmt.Sprintf("%s|%d:%d|%s|%s|%s|%s", to, r.Pos.Line, r.Pos.Col, r.Path, r.Subject, r.Message, r.Type)
 			f := byReport[k]
 			if f == nil {
-				f = &found{r: r, to: to, merged: true}
+				f = &selectionFinding{r: r, to: to, merged: true}
 				byReport[k] = f
 				order = append(order, f)
 			}
@@ -183,39 +221,23 @@ func (c *TemplateContext) judgeCombinations(e *effective, p *template.Principal,
 			note("passrole:"+code, tmp.passRole[code], sel)
 		}
 	}
-	mergedOnly := false
-	for _, f := range order {
-		r := f.r
-		if f.merged {
-			r.Branch, r.When, r.merged = template.MergedLabel(p.Merged), "", true
-			mergedOnly = true
-		} else {
-			slices.Sort(f.in)
-			r.Branch, r.When = template.LabelOf(p.Combinations, slices.Compact(f.in))
-		}
-		switch {
-		case f.to == "":
-			e.admin = append(e.admin, r)
-		case f.to == "escalation":
-			e.escalation = append(e.escalation, r)
-		default:
-			code := strings.TrimPrefix(f.to, "passrole:")
-			e.passRole[code] = append(e.passRole[code], r)
-		}
+	return order
+}
+
+// mergedBound is the BRANCHES_MERGED report of a principal whose merged
+// evaluation finds what no combination judged one by one does.
+func (c *TemplateContext) mergedBound(p *template.Principal) Report {
+	pos, id, typ := template.Pos{Line: 1, Col: 1}, p.LogicalID, p.ResourceType
+	if res := c.Template.Resource(p.LogicalID); res != nil {
+		pos = res.Pos
+	} else if len(p.Attached) > 0 {
+		a := p.Attached[0]
+		pos, id, typ = a.Pos, a.LogicalID, a.ResourceType
 	}
-	if mergedOnly {
-		pos, id, typ := template.Pos{Line: 1, Col: 1}, p.LogicalID, p.ResourceType
-		if res := c.Template.Resource(p.LogicalID); res != nil {
-			pos = res.Pos
-		} else if len(p.Attached) > 0 {
-			a := p.Attached[0]
-			pos, id, typ = a.Pos, a.LogicalID, a.ResourceType
-		}
-		msg := fmt.Sprintf("What is attached to %s depends on %d conditions: %d of %s combinations were judged one by one, "+
-			"the rest in one evaluation that takes every attachment at once, and that evaluation finds what no combination judged one by one does",
-			p.Describe(), p.Merged, len(p.Combinations), totalText(p.Merged, p.Total))
-		e.bounds = append(e.bounds, Report{Pos: pos, Resource: id, ResourceType: typ, Path: "Resources." + id, Subject: msg, Message: msg + "."})
-	}
+	msg := fmt.Sprintf("What is attached to %s depends on %d conditions: %d of %s combinations were judged one by one, "+
+		"the rest in one evaluation that takes every attachment at once, and that evaluation finds what no combination judged one by one does",
+		p.Describe(), p.Merged, len(p.Combinations), totalText(p.Merged, p.Total))
+	return Report{Pos: pos, Resource: id, ResourceType: typ, Path: "Resources." + id, Subject: msg, Message: msg + "."}
 }
 
 // totalText writes how many combinations n conditions have, as far as the

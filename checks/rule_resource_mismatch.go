@@ -60,7 +60,7 @@ func ruleResourceMismatch() *Rule {
 					continue
 				}
 				prefix, name, ok := splitAction(strings.TrimSpace(v.Text))
-				if !ok || strings.ContainsAny(prefix, "*?") {
+				if !ok || strings.ContainsAny(prefix, "*?") || foreignAction(c, prefix) {
 					continue
 				}
 				acts := data.MatchActions(prefix, name)
@@ -158,4 +158,15 @@ func mismatchMessage(data *iamdata.Set, prefix, action string, acts []*iamdata.A
 		}
 	}
 	return msg, fix
+}
+
+// foreignAction reports whether a resource policy names an action of a
+// service it does not govern: UNSUPPORTED_ACTION_IN_POLICY says so, and
+// the action's resource types are beside the point.
+func foreignAction(c *PolicyContext, prefix string) bool {
+	allowed := c.Policy.Spec().Services
+	if c.Policy.Kind != template.ResourcePolicy || len(allowed) == 0 || contains(allowed, "*") {
+		return false
+	}
+	return !contains(allowed, strings.ToLower(prefix))
 }

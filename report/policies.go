@@ -68,13 +68,26 @@ type NotChecked struct {
 	Reason       string `json:"reason"`
 }
 
+// TemplateError is a template that could not be read as CloudFormation
+// would read it (PARSE_ERROR, INVALID_TEMPLATE): its policies are missing
+// from the list, or may be.
+type TemplateError struct {
+	File    string `json:"file"`
+	Line    int    `json:"line"`
+	Column  int    `json:"column"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
 // PoliciesReport is the JSON of tollgate policies.
 type PoliciesReport struct {
 	Version    int           `json:"version"`
 	Policies   []PolicyEntry `json:"policies"`
 	NotChecked []NotChecked  `json:"notChecked"`
-	Notices    []string      `json:"notices,omitempty"`
-	Errors     []string      `json:"errors,omitempty"`
+	// TemplateErrors are present when some template could not be read.
+	TemplateErrors []TemplateError `json:"templateErrors,omitempty"`
+	Notices        []string        `json:"notices,omitempty"`
+	Errors         []string        `json:"errors,omitempty"`
 }
 
 // NewPoliciesReport lists the policies of a result whose templates kept
@@ -93,7 +106,25 @@ func NewPoliciesReport(r *Result) PoliciesReport {
 		out.Policies = append(out.Policies, templatePolicies(t.File, t.Extracted)...)
 		out.NotChecked = append(out.NotChecked, notChecked(t.File, t.Extracted)...)
 	}
+	for _, f := range r.Active() {
+		if isTemplateError(f.Code) {
+			out.TemplateErrors = append(out.TemplateErrors, TemplateError{File: f.File, Line: f.Line, Column: f.Column, Code: f.Code, Message: f.Message})
+		}
+	}
 	return out
+}
+
+func isTemplateError(code string) bool { return code == "PARSE_ERROR" || code == "INVALID_TEMPLATE" }
+
+// Unreadable reports whether some template of the result could not be
+// read (PARSE_ERROR): tollgate policies then exits as a failed listing.
+func Unreadable(r *Result) bool {
+	for _, f := range r.Active() {
+		if f.Code == "PARSE_ERROR" {
+			return true
+		}
+	}
+	return false
 }
 
 func templatePolicies(file string, x *model.Extracted) []PolicyEntry {
@@ -317,6 +348,9 @@ func PoliciesText(w io.Writer, r *Result, o TextOptions) error {
 	}
 	for _, u := range rep.NotChecked {
 		fmt.Fprintf(&b, "%s: not checked: %s [%s]: %s\n", Plain(u.Span.String()), Plain(u.Resource), Plain(u.ResourceType), Plain(u.Reason))
+	}
+	for _, t := range rep.TemplateErrors {
+		fmt.Fprintf(&b, "%s:%d:%d: ERROR %s %s\n", Plain(t.File), t.Line, t.Column, t.Code, Plain(t.Message))
 	}
 	for _, n := range rep.Notices {
 		fmt.Fprintf(&b, "note: %s\n", Plain(n))

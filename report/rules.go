@@ -14,6 +14,17 @@ import (
 // findings link to) with its type, why it matters, an example and the fix.
 func RulesReference(w io.Writer, rules, online []checks.Info) error {
 	ew := &errWriter{w: w}
+	rulesIntro(ew, len(rules))
+	rulesBlocking(ew)
+	rulesWhatIsChecked(ew)
+	rulesIndex(ew, rules, online)
+	ruleSections(ew, append(append([]checks.Info(nil), rules...), online...))
+	conditionKeyClasses(ew)
+	return ew.err
+}
+
+// rulesIntro is the page's title and what the finding types mean.
+func rulesIntro(ew *errWriter, n int) {
 	ew.println("<!-- Generated from the rule registry (checks/checker.go) by `go test ./report -run TestRulesReference -update`. Do not edit. -->")
 	ew.println("")
 	ew.println("# tollgate rules")
@@ -23,12 +34,16 @@ func RulesReference(w io.Writer, rules, online []checks.Info) error {
 		"so findings, suppressions and scripts carry over between the two; the other codes are tollgate's own. "+
 		"The rules about data loss and deletion policies compare a template with its base revision, so they run where a "+
 		"change is judged: `check --diff-base`, `tollgate diff` and the action's pull request reviews.",
-		len(rules), strings.TrimSuffix(aaReference, "#")))
+		n, strings.TrimSuffix(aaReference, "#")))
 	ew.println("")
 	ew.println("Finding types, most serious first: **ERROR** (the deploy fails, or the policy does not do what it says), " +
 		"**SECURITY_WARNING** (it grants more than it should), **WARNING** (it probably does not work as meant), " +
 		"**SUGGESTION** (it could be simpler). ERROR and SECURITY_WARNING block by default.")
 	ew.println("")
+}
+
+// rulesBlocking says how findings block, are suppressed and adopted.
+func rulesBlocking(ew *errWriter) {
 	ew.println("## Blocking, suppressing and adopting")
 	ew.println("")
 	ew.println("- `--block-on ERROR,SECURITY_WARNING,WARNING` (or `block-on:` in `.tollgate.yml`) chooses the types that block; " +
@@ -51,6 +66,11 @@ func RulesReference(w io.Writer, rules, online []checks.Info) error {
 	ew.println("- To adopt tollgate in a repository with findings, record them once with `tollgate check --write-baseline .tollgate-baseline.json` " +
 		"and check with `--baseline .tollgate-baseline.json` (or `baseline:` in `.tollgate.yml`): only new findings count.")
 	ew.println("")
+}
+
+// rulesWhatIsChecked says how a template is read: deploy-time values,
+// Rules, loops, Rain, and where policies are read from.
+func rulesWhatIsChecked(ew *errWriter) {
 	ew.println("## What is checked: the template CloudFormation deploys")
 	ew.println("")
 	ew.println("tollgate reads a template the way CloudFormation (and rain, for Rain directives) will, so that what it checks is what deploys:")
@@ -111,6 +131,10 @@ func RulesReference(w io.Writer, rules, online []checks.Info) error {
 	ew.println("- **Where findings point**: an element of a policy written as JSON in a YAML block scalar is reported at its own line, with " +
 		"`Fn::Sub` too (unless a substituted value holds a line break); a problem in both branches of an `Fn::If` is reported at each branch's line.")
 	ew.println("")
+}
+
+// rulesIndex is the table of every rule, then of the online checks.
+func rulesIndex(ew *errWriter, rules, online []checks.Info) {
 	ew.println("## Index")
 	ew.println("")
 	ew.println("| Code | Type | What it finds |")
@@ -129,7 +153,11 @@ func RulesReference(w io.Writer, rules, online []checks.Info) error {
 			ew.println(fmt.Sprintf("| [%s](#%s) | %s | %s |", r.Code, strings.ToLower(r.Code), r.Type, Inline(r.Title)))
 		}
 	}
-	for _, r := range append(append([]checks.Info(nil), rules...), online...) {
+}
+
+// ruleSections writes one section per rule, anchored by its lower-case code.
+func ruleSections(ew *errWriter, rules []checks.Info) {
+	for _, r := range rules {
 		ew.println("")
 		ew.println("## " + r.Code)
 		ew.println("")
@@ -151,8 +179,6 @@ func RulesReference(w io.Writer, rules, online []checks.Info) error {
 			ew.println(fmt.Sprintf("Learn more: <%s>", r.LearnMore))
 		}
 	}
-	conditionKeyClasses(ew)
-	return ew.err
 }
 
 // conditionKeyClasses writes the reviewed classification of the global

@@ -44,8 +44,8 @@ func (t *Template) expandSection(section *Node, depth int, budget *int) []Field 
 		}
 		if depth == 0 {
 			if n := t.loopEntries(f, 0); n > *budget {
-				t.structure(f.KeyPos, fmt.Sprintf("Fn::ForEach loop %s makes %s entries; tollgate expands at most %d in a template "+
-					"(CloudFormation allows at most 500 resources), so only the first %d are checked", name, countText(n), maxForEach, max(*budget, 0)),
+				t.structure(f.KeyPos, fmt.Sprintf("Fn::ForEach loop %s makes %s entries; tollgate expands at most %s in a template "+
+					"(CloudFormation allows at most 500 resources), so only the first %s are checked", name, countText(n), countText(maxForEach), countText(max(*budget, 0))),
 					"split the loop over several templates or nested stacks, or shorten its collections")
 			}
 		}

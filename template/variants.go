@@ -660,7 +660,6 @@ func (pp *plainPolicies) flush(out *Extraction, all []Variant, keep Assumption) 
 // under the combinations of its own conditions. It returns what those
 // resolutions found besides policies, with the combinations checked.
 func (e *Resolver) explorePolicy(res *Resource, finders []finder, p *Policy, seen []seenIf, v0 Variant, plain *plainPolicies, out *Extraction) (*found, []Variant) {
-	keep := v0.layer1
 	scope := make([]string, 0, len(v0.Conds))
 	for c := range v0.Conds {
 		scope = append(scope, c)
@@ -673,25 +672,55 @@ func (e *Resolver) explorePolicy(res *Resource, finders []finder, p *Policy, see
 	sp := e.space()
 	conds := append(append([]string(nil), d...), scope...)
 	vs, total := sp.variants(conds, v0.Conds, maxVariants)
-	type result struct {
-		p *Policy
-		v Variant
-	}
-	var results []result
+	var results []variantPolicy
 	inner := newFound()
 	for _, v := range vs {
 		pr := e.probe(res, finders, v.Conds, v.Unset, out)
 		inner.take(pr.x, v)
-		for _, q := range pr.policies() {
-			if q.Path == p.Path && q.Kind == p.Kind {
-				results = append(results, result{q, v})
-				break
-			}
+		if q := samePolicy(pr.policies(), p); q != nil {
+			results = append(results, variantPolicy{q, v})
 		}
 	}
-	// Variants that give the same document, written in the same places,
-	// are one policy, labelled with what they have in common.
-	var groups [][]result
+	for _, g := range groupByPlacement(results) {
+		in := make([]Variant, len(g))
+		hb := newHolds(conds)
+		for i, r := range g {
+			in[i] = r.v
+			hb.add(r.v.Conds)
+		}
+		q := *g[0].p
+		q.Branch, q.When = labelIn(in, vs, v0.layer1)
+		q.Holds = hb.holds()
+		out.Policies = append(out.Policies, &q)
+	}
+	if total > maxVariants {
+		e.mergeRest(res, finders, p, d, conds, v0, vs, total, sp, out)
+	}
+	return inner, vs
+}
+
+// variantPolicy is the policy one combination of conditions resolved to.
+type variantPolicy struct {
+	p *Policy
+	v Variant
+}
+
+// samePolicy finds p among the policies of another resolution: the one at
+// the same path, of the same kind.
+func samePolicy(ps []*Policy, p *Policy) *Policy {
+	for _, q := range ps {
+		if q.Path == p.Path && q.Kind == p.Kind {
+			return q
+		}
+	}
+	return nil
+}
+
+// groupByPlacement groups the variants that give the same document,
+// written in the same places: each group is one policy, labelled with what
+// its combinations have in common.
+func groupByPlacement(results []variantPolicy) [][]variantPolicy {
+	var groups [][]variantPolicy
 next:
 	for _, r := range results {
 		for i, g := range groups {
@@ -700,24 +729,15 @@ next:
 				continue next
 			}
 		}
-		groups = append(groups, []result{r})
+		groups = append(groups, []variantPolicy{r})
 	}
-	for _, g := range groups {
-		in := make([]Variant, len(g))
-		hb := newHolds(conds)
-		for i, r := range g {
-			in[i] = r.v
-			hb.add(r.v.Conds)
-		}
-		q := *g[0].p
-		q.Branch, q.When = labelIn(in, vs, keep)
-		q.Holds = hb.holds()
-		out.Policies = append(out.Policies, &q)
-	}
-	if total <= maxVariants {
-		return inner, vs
-	}
-	// The rest, in one merged evaluation.
+	return groups
+}
+
+// mergeRest checks the combinations past the bound in one merged
+// evaluation, where each Fn::If on the policy's conditions d is the union
+// of its branches, and records the bound.
+func (e *Resolver) mergeRest(res *Resource, finders []finder, p *Policy, d, conds []string, v0 Variant, vs []Variant, total int, sp *space, out *Extraction) {
 	unset := map[string]bool{}
 	for k := range v0.Unset {
 		unset[k] = true
@@ -737,32 +757,28 @@ next:
 	e.union = nil
 	m := &Merge{Conditions: len(d), Checked: len(vs), Total: total, TotalMore: total > maxVariants,
 		guards: guards, sp: sp, fixed: v0.Conds, reach: map[string]reach{}}
-	for _, q := range pr.policies() {
-		if q.Path == p.Path && q.Kind == p.Kind {
-			mq := *q
-			// Values a branch produced are labelled by Reach; the rest
-			// hold in the merged evaluation as a whole.
-			mq.Branch = MergedLabel(len(d))
-			if len(keep) > 0 {
-				mq.Branch = shortLabel(keep) + ", " + mq.Branch
-			}
-			mq.When = ""
-			mq.Merged = m
-			checked := make([]Assumption, len(vs))
-			for i, v := range vs {
-				checked[i] = v.Conds
-			}
-			hb := newHolds(conds)
-			hb.addRest(v0.Conds, checked)
-			mq.Holds = hb.holds()
-			out.Policies = append(out.Policies, &mq)
-			break
+	if q := samePolicy(pr.policies(), p); q != nil {
+		mq := *q
+		// Values a branch produced are labelled by Reach; the rest hold
+		// in the merged evaluation as a whole.
+		mq.Branch = MergedLabel(len(d))
+		if keep := v0.layer1; len(keep) > 0 {
+			mq.Branch = shortLabel(keep) + ", " + mq.Branch
 		}
+		mq.When = ""
+		mq.Merged = m
+		checked := make([]Assumption, len(vs))
+		for i, v := range vs {
+			checked[i] = v.Conds
+		}
+		hb := newHolds(conds)
+		hb.addRest(v0.Conds, checked)
+		mq.Holds = hb.holds()
+		out.Policies = append(out.Policies, &mq)
 	}
 	out.Bounds = append(out.Bounds, Bound{LogicalID: res.LogicalID, ResourceType: res.Type, Pos: res.Pos,
 		Message: fmt.Sprintf("%s depends on %d conditions: %d of %s combinations were checked one by one, the rest merged into one evaluation that takes every branch at once",
 			policyLabel(p), len(d), len(vs), combos(len(d), total))})
-	return inner, vs
 }
 
 // combos writes how many combinations n conditions have: the exact count

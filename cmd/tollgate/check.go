@@ -124,7 +124,7 @@ func runReport(ctx context.Context, name string, o checkOptions, args []string, 
 	if err := writeReport(res, format, &o, e); err != nil {
 		return 0, err
 	}
-	if code := exitCode(res.Status()); code != exitBlocking || o.use != report.UsePolicies {
+	if code := exitCode(res.Status()); code != exitBlocking || o.use != report.UsePolicies || report.Unreadable(res) {
 		return code, nil
 	}
 	return exitOK, nil

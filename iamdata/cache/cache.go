@@ -11,10 +11,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/tollgate-dev/tollgate/iamdata"
-	"github.com/tollgate-dev/tollgate/iamdata/managed"
-	"github.com/tollgate-dev/tollgate/internal/escape"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -23,6 +19,11 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/tollgate-dev/tollgate/iamdata"
+	"github.com/tollgate-dev/tollgate/iamdata/managed"
+	"github.com/tollgate-dev/tollgate/internal/escape"
+	"github.com/tollgate-dev/tollgate/internal/httpcache"
 )
 
 // DefaultListURL is the AWS service reference's list of services.
@@ -234,11 +235,11 @@ func (r *Refresher) write(services []iamdata.Service, versions []string, res *Re
 	}
 	res.File = filepath.Join(r.Dir, DataFile)
 	if old, err := os.ReadFile(res.File); err == nil {
-		if err := writeAtomic(filepath.Join(r.Dir, PreviousFile), old); err != nil {
+		if err := httpcache.WriteAtomic(filepath.Join(r.Dir, PreviousFile), old); err != nil {
 			return err
 		}
 	}
-	if err := writeAtomic(res.File, buf.Bytes()); err != nil {
+	if err := httpcache.WriteAtomic(res.File, buf.Bytes()); err != nil {
 		return err
 	}
 	res.Services = len(services)
@@ -290,7 +291,7 @@ func (r *Refresher) writeIndex(idx *cacheIndex) error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(filepath.Join(r.Dir, sourceDir, "index.json"), data)
+	return httpcache.WriteAtomic(filepath.Join(r.Dir, sourceDir, "index.json"), data)
 }
 
 // fetch returns the document at u, from the cache when the server says it
@@ -309,111 +310,15 @@ func (r *Refresher) fetch(ctx context.Context, u, file string, idx *cacheIndex, 
 	if file == "service-list.json" {
 		limit = maxListBytes
 	}
-	delay := r.RetryDelay
-	if delay <= 0 {
-		delay = 500 * time.Millisecond
+	c := httpcache.Client{HTTP: r.Client, UserAgent: r.UserAgent, Accept: "application/json", RetryDelay: r.RetryDelay}
+	data, nv, downloaded, err := c.Fetch(ctx, u, path, httpcache.Validators{ETag: v.ETag, LastModified: v.LastModified}, cached, limit)
+	if err != nil || !downloaded {
+		return data, false, err
 	}
-	var lastErr error
-	for attempt := 0; attempt < 3; attempt++ {
-		if attempt > 0 {
-			select {
-			case <-ctx.Done():
-				return nil, false, ctx.Err()
-			case <-time.After(delay << (attempt - 1)):
-			}
-		}
-		data, status, hdr, err := r.get(ctx, u, v, cached, limit)
-		if err != nil {
-			lastErr = err
-			if ctx.Err() != nil {
-				return nil, false, ctx.Err()
-			}
-			continue
-		}
-		switch {
-		case status == http.StatusNotModified && cached:
-			data, err := os.ReadFile(path)
-			if err != nil {
-				return nil, false, fmt.Errorf("reading the cached copy: %w", err)
-			}
-			return data, false, nil
-		case status == http.StatusOK:
-			if err := writeAtomic(path, data); err != nil {
-				return nil, false, err
-			}
-			mu.Lock()
-			idx.Documents[u] = validators{ETag: hdr.Get("ETag"), LastModified: hdr.Get("Last-Modified"), File: file}
-			mu.Unlock()
-			return data, true, nil
-		case status == http.StatusTooManyRequests || status >= 500:
-			lastErr = fmt.Errorf("the server answered %d %s", status, http.StatusText(status))
-			continue
-		default:
-			return nil, false, fmt.Errorf("the server answered %d %s", status, http.StatusText(status))
-		}
-	}
-	return nil, false, fmt.Errorf("gave up after 3 attempts: %w", lastErr)
-}
-
-func (r *Refresher) get(ctx context.Context, u string, v validators, cached bool, limit int64) ([]byte, int, http.Header, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, 0, nil, err
-	}
-	if r.UserAgent != "" {
-		req.Header.Set("User-Agent", r.UserAgent)
-	}
-	req.Header.Set("Accept", "application/json")
-	if cached {
-		if v.ETag != "" {
-			req.Header.Set("If-None-Match", v.ETag)
-		}
-		if v.LastModified != "" {
-			req.Header.Set("If-Modified-Since", v.LastModified)
-		}
-	}
-	client := r.Client
-	if client == nil {
-		client = &http.Client{Timeout: 2 * time.Minute}
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, 0, nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-		return nil, resp.StatusCode, resp.Header, nil
-	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
-	if err != nil {
-		return nil, 0, nil, fmt.Errorf("reading the response: %w", err)
-	}
-	if int64(len(data)) > limit {
-		return nil, 0, nil, fmt.Errorf("the response is larger than %d MB; refusing it", limit>>20)
-	}
-	return data, resp.StatusCode, resp.Header, nil
-}
-
-// writeAtomic replaces path with data so that readers never see half a file.
-func writeAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	_, werr := f.Write(data)
-	cerr := f.Close()
-	if werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Rename(f.Name(), path)
-	}
-	if werr != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("writing %s: %w", path, werr)
-	}
-	return nil
+	mu.Lock()
+	idx.Documents[u] = validators{ETag: nv.ETag, LastModified: nv.LastModified, File: file}
+	mu.Unlock()
+	return data, true, nil
 }
 
 // Choice is the data set a run uses and why.

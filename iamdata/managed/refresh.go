@@ -10,13 +10,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/tollgate-dev/tollgate/internal/httpcache"
 )
 
 // DefaultRegistryURL is the npm registry's document for the package's
@@ -148,11 +149,11 @@ func (r *Refresher) Refresh(ctx context.Context) (*RefreshResult, error) {
 		return nil, fmt.Errorf("the packed AWS managed policies do not read back (a tollgate defect): %w", err)
 	}
 	if old, err := os.ReadFile(res.File); err == nil {
-		if err := writeAtomic(filepath.Join(r.Dir, PreviousFile), old); err != nil {
+		if err := httpcache.WriteAtomic(filepath.Join(r.Dir, PreviousFile), old); err != nil {
 			return nil, err
 		}
 	}
-	if err := writeAtomic(res.File, buf.Bytes()); err != nil {
+	if err := httpcache.WriteAtomic(res.File, buf.Bytes()); err != nil {
 		return nil, err
 	}
 	res.Updated, res.Policies = n.Updated, len(n.Policies)
@@ -194,7 +195,7 @@ func (r *Refresher) writeIndex(idx *sourceIndex) error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(filepath.Join(r.Dir, sourceDir, "index.json"), data)
+	return httpcache.WriteAtomic(filepath.Join(r.Dir, sourceDir, "index.json"), data)
 }
 
 // fetch returns the document at u, from the cached copy when the server
@@ -205,100 +206,12 @@ func (r *Refresher) fetch(ctx context.Context, u, file string, limit int64, idx 
 	if _, err := os.Stat(path); err != nil {
 		cached = false
 	}
-	delay := r.RetryDelay
-	if delay <= 0 {
-		delay = 500 * time.Millisecond
+	c := httpcache.Client{HTTP: r.Client, UserAgent: r.UserAgent, RetryDelay: r.RetryDelay}
+	data, nv, downloaded, err := c.Fetch(ctx, u, path, httpcache.Validators{ETag: v.ETag, LastModified: v.LastModified}, cached, limit)
+	if err == nil && downloaded {
+		idx.Documents[u] = validators{ETag: nv.ETag, LastModified: nv.LastModified}
 	}
-	var lastErr error
-	for attempt := 0; attempt < 3; attempt++ {
-		if attempt > 0 {
-			select {
-			case <-ctx.Done():
-				return nil, ctx.Err()
-			case <-time.After(delay << (attempt - 1)):
-			}
-		}
-		data, status, hdr, err := r.get(ctx, u, v, cached, limit)
-		switch {
-		case err != nil:
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			lastErr = err
-		case status == http.StatusNotModified && cached:
-			return os.ReadFile(path)
-		case status == http.StatusOK:
-			if err := writeAtomic(path, data); err != nil {
-				return nil, err
-			}
-			idx.Documents[u] = validators{ETag: hdr.Get("ETag"), LastModified: hdr.Get("Last-Modified")}
-			return data, nil
-		case status == http.StatusTooManyRequests || status >= 500:
-			lastErr = fmt.Errorf("the server answered %d %s", status, http.StatusText(status))
-		default:
-			return nil, fmt.Errorf("the server answered %d %s", status, http.StatusText(status))
-		}
-	}
-	return nil, fmt.Errorf("gave up after 3 attempts: %w", lastErr)
-}
-
-func (r *Refresher) get(ctx context.Context, u string, v validators, cached bool, limit int64) ([]byte, int, http.Header, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, 0, nil, err
-	}
-	if r.UserAgent != "" {
-		req.Header.Set("User-Agent", r.UserAgent)
-	}
-	if cached {
-		if v.ETag != "" {
-			req.Header.Set("If-None-Match", v.ETag)
-		}
-		if v.LastModified != "" {
-			req.Header.Set("If-Modified-Since", v.LastModified)
-		}
-	}
-	client := r.Client
-	if client == nil {
-		client = &http.Client{Timeout: 2 * time.Minute}
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, 0, nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-		return nil, resp.StatusCode, resp.Header, nil
-	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
-	if err != nil {
-		return nil, 0, nil, fmt.Errorf("reading the response: %w", err)
-	}
-	if int64(len(data)) > limit {
-		return nil, 0, nil, fmt.Errorf("the response is larger than %d MB; refusing it", limit>>20)
-	}
-	return data, resp.StatusCode, resp.Header, nil
-}
-
-// writeAtomic replaces path with data so that readers never see half a file.
-func writeAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	_, werr := f.Write(data)
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Rename(f.Name(), path)
-	}
-	if werr != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("writing %s: %w", path, werr)
-	}
-	return nil
+	return data, err
 }
 
 // ReadFile loads a packed data set from a file.
