@@ -72,9 +72,7 @@ type NotChecked struct {
 // would read it (PARSE_ERROR, INVALID_TEMPLATE): its policies are missing
 // from the list, or may be.
 type TemplateError struct {
-	File    string `json:"file"`
-	Line    int    `json:"line"`
-	Column  int    `json:"column"`
+	template.Span
 	Code    string `json:"code"`
 	Message string `json:"message"`
 }
@@ -108,7 +106,7 @@ func NewPoliciesReport(r *Result) PoliciesReport {
 	}
 	for _, f := range r.Active() {
 		if isTemplateError(f.Code) {
-			out.TemplateErrors = append(out.TemplateErrors, TemplateError{File: f.File, Line: f.Line, Column: f.Column, Code: f.Code, Message: f.Message})
+			out.TemplateErrors = append(out.TemplateErrors, TemplateError{Span: f.Span.At(), Code: f.Code, Message: f.Message})
 		}
 	}
 	return out
@@ -350,7 +348,7 @@ func PoliciesText(w io.Writer, r *Result, o TextOptions) error {
 		fmt.Fprintf(&b, "%s: not checked: %s [%s]: %s\n", Plain(u.Span.String()), Plain(u.Resource), Plain(u.ResourceType), Plain(u.Reason))
 	}
 	for _, t := range rep.TemplateErrors {
-		fmt.Fprintf(&b, "%s:%d:%d: ERROR %s %s\n", Plain(t.File), t.Line, t.Column, t.Code, Plain(t.Message))
+		fmt.Fprintf(&b, "%s: ERROR %s %s\n", Plain(t.Span.String()), t.Code, Plain(t.Message))
 	}
 	for _, n := range rep.Notices {
 		fmt.Fprintf(&b, "note: %s\n", Plain(n))

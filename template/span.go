@@ -55,6 +55,9 @@ func (s Span) String() string {
 	return b.String()
 }
 
+// At is the span's start alone: its file, line and column.
+func (s Span) At() Span { return Span{File: s.File, Line: s.Line, Column: s.Column} }
+
 // IsZero reports whether the span names no place at all.
 func (s Span) IsZero() bool { return s == Span{} }
 
