@@ -114,23 +114,8 @@ func Check(ctx context.Context, opts Options) (*report.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	outcomes := make([]fileOutcome, len(found.files))
-	g, gctx := errgroup.WithContext(ctx)
-	workers := opts.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	g.SetLimit(workers)
-	for i, c := range found.files {
-		g.Go(func() error {
-			if err := gctx.Err(); err != nil {
-				return err
-			}
-			outcomes[i] = process(gctx, checker, &opts, c)
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
+	outcomes, err := processAll(ctx, checker, &opts, found.files)
+	if err != nil {
 		return nil, err
 	}
 	if err := checkParameterFiles(opts.Parameters.Files, outcomes); err != nil {
@@ -147,6 +132,58 @@ func Check(ctx context.Context, opts Options) (*report.Result, error) {
 		res.Diffs = &diff.Report{Version: 1, Base: b.Revision(), Head: "working tree",
 			Stacks: b.deletedStacks(opts.Paths, diff.Options{Values: opts.Checks.Values, Data: opts.Checks.Data})}
 	}
+	principalPolicies := collect(res, outcomes)
+	res.Stats.Files = len(found.files)
+	if principalPolicies > 0 && opts.Checks.Values.AccountID == "" {
+		res.Notices = append(res.Notices, template.Noticef("the deploy account is unknown, so principals of other accounts were not checked; "+
+			"set account in .tollgate.yml or pass --account 123456789012"))
+	}
+	if len(found.files) > 0 && res.Stats.Templates == 0 {
+		res.Notices = append(res.Notices, template.Noticef("none of the %d files read is a CloudFormation template", len(found.files)))
+	}
+	if opts.Baseline != nil {
+		applyBaseline(res, &opts)
+	}
+	if res.Diffs != nil {
+		sortStacks(res.Diffs.Stacks)
+	}
+	for _, s := range checks.Ignore(res.Findings, opts.Ignore) {
+		res.Notices = append(res.Notices, template.Noticef("--ignore-finding %s matched no finding", s))
+	}
+	res.Notices = uniq(res.Notices)
+	opts.Block.Apply(res.Findings)
+	res.Stats.Duration = time.Since(start)
+	return res, nil
+}
+
+// processAll checks the candidates in parallel (opts.Workers, else
+// GOMAXPROCS), keeping their order in the outcomes.
+func processAll(ctx context.Context, checker *checks.Checker, opts *Options, files []candidate) ([]fileOutcome, error) {
+	outcomes := make([]fileOutcome, len(files))
+	g, gctx := errgroup.WithContext(ctx)
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	g.SetLimit(workers)
+	for i, c := range files {
+		g.Go(func() error {
+			if err := gctx.Err(); err != nil {
+				return err
+			}
+			outcomes[i] = process(gctx, checker, opts, c)
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return outcomes, nil
+}
+
+// collect adds the outcomes to the result, in order, and returns how many
+// policies attach to principals (for the note on an unknown account).
+func collect(res *report.Result, outcomes []fileOutcome) int {
 	principalPolicies := 0
 	for _, o := range outcomes {
 		if o.notice != (template.Notice{}) {
@@ -171,40 +208,26 @@ func Check(ctx context.Context, opts Options) (*report.Result, error) {
 			res.Diffs.Stacks = append(res.Diffs.Stacks, o.stack)
 		}
 	}
-	res.Stats.Files = len(found.files)
-	if principalPolicies > 0 && opts.Checks.Values.AccountID == "" {
-		res.Notices = append(res.Notices, template.Noticef("the deploy account is unknown, so principals of other accounts were not checked; "+
-			"set account in .tollgate.yml or pass --account 123456789012"))
+	return principalPolicies
+}
+
+// applyBaseline suppresses the findings the baseline records and notes
+// the recorded findings of checked files that no longer occur.
+func applyBaseline(res *report.Result, opts *Options) {
+	checked := map[string]bool{}
+	for _, t := range res.Templates {
+		checked[t.File] = true
 	}
-	if len(found.files) > 0 && res.Stats.Templates == 0 {
-		res.Notices = append(res.Notices, template.Noticef("none of the %d files read is a CloudFormation template", len(found.files)))
-	}
-	if opts.Baseline != nil {
-		checked := map[string]bool{}
-		for _, t := range res.Templates {
-			checked[t.File] = true
-		}
-		var stale []checks.BaselineEntry
-		for _, e := range opts.Baseline.Apply(res.Findings, opts.BaselineFile) {
-			if checked[e.File] {
-				stale = append(stale, e) // entries of files not checked now are not stale
-			}
-		}
-		if len(stale) > 0 {
-			res.Notices = append(res.Notices, template.Noticef("%d of the %d findings recorded in the baseline %s no longer occur (fixed or moved); "+
-				"rewrite it with tollgate check --write-baseline %s to drop them", len(stale), len(opts.Baseline.Findings), opts.BaselineFile, opts.BaselineFile))
+	var stale []checks.BaselineEntry
+	for _, e := range opts.Baseline.Apply(res.Findings, opts.BaselineFile) {
+		if checked[e.File] {
+			stale = append(stale, e) // entries of files not checked now are not stale
 		}
 	}
-	if res.Diffs != nil {
-		sortStacks(res.Diffs.Stacks)
+	if len(stale) > 0 {
+		res.Notices = append(res.Notices, template.Noticef("%d of the %d findings recorded in the baseline %s no longer occur (fixed or moved); "+
+			"rewrite it with tollgate check --write-baseline %s to drop them", len(stale), len(opts.Baseline.Findings), opts.BaselineFile, opts.BaselineFile))
 	}
-	for _, s := range checks.Ignore(res.Findings, opts.Ignore) {
-		res.Notices = append(res.Notices, template.Noticef("--ignore-finding %s matched no finding", s))
-	}
-	res.Notices = uniq(res.Notices)
-	opts.Block.Apply(res.Findings)
-	res.Stats.Duration = time.Since(start)
-	return res, nil
 }
 
 // uniq drops repeated notices (an online backend failing the same way on
