@@ -336,34 +336,8 @@ func (t *Template) index() {
 				`set AWSTemplateFormatVersion: "2010-09-09"`)
 		}
 	}
-	if tr := r.Get("Transform"); tr != nil {
-		if s, ok := tr.Str(); ok {
-			t.Transforms = []string{s}
-		} else if tr.Kind == Seq {
-			for _, it := range tr.Items {
-				if s, ok := it.Str(); ok {
-					t.Transforms = append(t.Transforms, s)
-				}
-			}
-		}
-	}
-	if ps := r.Get("Parameters"); ps != nil {
-		if ps.Kind != Map {
-			t.structure(ps.Pos, "Parameters must be a mapping of parameter names to definitions", "")
-		}
-		for _, f := range ps.Fields {
-			p := &Parameter{Name: f.Key, Pos: f.KeyPos, Node: f.Value}
-			if f.Value.Kind != Map {
-				t.structure(f.Value.Pos, fmt.Sprintf("parameter %s must be a mapping with a Type", f.Key), "")
-			}
-			p.Type, _ = f.Value.Get("Type").Str()
-			p.Default = f.Value.Get("Default")
-			if s, _ := f.Value.Get("NoEcho").Str(); strings.EqualFold(s, "true") {
-				p.NoEcho = true
-			}
-			t.Parameters[f.Key] = p
-		}
-	}
+	t.Transforms = transformsOf(r.Get("Transform"))
+	t.indexParameters(r.Get("Parameters"))
 	for _, f := range r.Fields {
 		switch f.Key {
 		case "Rules":
@@ -396,6 +370,36 @@ func (t *Template) index() {
 	if t.hasTransform("AWS::LanguageExtensions") {
 		fields = t.expandForEach(res, 0)
 	}
+	t.indexResources(fields)
+	t.checkParameterDefaults()
+	t.checkCycles()
+}
+
+// indexParameters records the parameters the template declares.
+func (t *Template) indexParameters(ps *Node) {
+	if ps == nil {
+		return
+	}
+	if ps.Kind != Map {
+		t.structure(ps.Pos, "Parameters must be a mapping of parameter names to definitions", "")
+	}
+	for _, f := range ps.Fields {
+		p := &Parameter{Name: f.Key, Pos: f.KeyPos, Node: f.Value}
+		if f.Value.Kind != Map {
+			t.structure(f.Value.Pos, fmt.Sprintf("parameter %s must be a mapping with a Type", f.Key), "")
+		}
+		p.Type, _ = f.Value.Get("Type").Str()
+		p.Default = f.Value.Get("Default")
+		if s, _ := f.Value.Get("NoEcho").Str(); strings.EqualFold(s, "true") {
+			p.NoEcho = true
+		}
+		t.Parameters[f.Key] = p
+	}
+}
+
+// indexResources records the resources (after loops expand), reporting
+// what CloudFormation rejects in their shape.
+func (t *Template) indexResources(fields []Field) {
 	t.Resources = make([]*Resource, 0, len(fields))
 	for _, f := range fields {
 		if _, dup := t.byID[f.Key]; dup {
@@ -423,8 +427,25 @@ func (t *Template) index() {
 		t.Resources = append(t.Resources, rs)
 		t.byID[f.Key] = rs
 	}
-	t.checkParameterDefaults()
-	t.checkCycles()
+}
+
+// transformsOf reads the Transform section: one name or a list of names.
+func transformsOf(tr *Node) []string {
+	if tr == nil {
+		return nil
+	}
+	if s, ok := tr.Str(); ok {
+		return []string{s}
+	}
+	var out []string
+	if tr.Kind == Seq {
+		for _, it := range tr.Items {
+			if s, ok := it.Str(); ok {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
 }
 
 func (t *Template) hasTransform(name string) bool {
