@@ -6,50 +6,9 @@ import (
 	"testing"
 
 	"github.com/tollgate-dev/tollgate/checks"
+	"github.com/tollgate-dev/tollgate/internal/testgen"
 	"github.com/tollgate-dev/tollgate/template"
 )
-
-// wildcardTemplate grants every action on a Resource list of n Fn::If on
-// n parameters without defaults, with "*" only in the last else branch;
-// nested, the Fn::If nest n deep with "*" innermost.
-func wildcardTemplate(n int, nested bool) string {
-	var b strings.Builder
-	b.WriteString("AWSTemplateFormatVersion: \"2010-09-09\"\nParameters:\n")
-	for i := range n {
-		fmt.Fprintf(&b, "  P%d: {Type: String}\n", i)
-	}
-	b.WriteString("Conditions:\n")
-	for i := range n {
-		fmt.Fprintf(&b, "  C%d: !Equals [!Ref P%d, \"yes\"]\n", i, i)
-	}
-	b.WriteString(`Resources:
-  Admin:
-    Type: AWS::IAM::ManagedPolicy
-    Properties:
-      PolicyDocument:
-        Version: "2012-10-17"
-        Statement:
-          - Effect: Allow
-            Action: "*"
-            Resource:
-`)
-	if nested {
-		expr := `"*"`
-		for i := n - 1; i >= 0; i-- {
-			expr = fmt.Sprintf(`{"Fn::If": [C%d, "arn:aws:s3:::b%d", %s]}`, i, i, expr)
-		}
-		b.WriteString("              - " + expr + "\n")
-		return b.String()
-	}
-	for i := range n {
-		other := fmt.Sprintf("arn:aws:s3:::c%d", i)
-		if i == n-1 {
-			other = `"*"`
-		}
-		fmt.Fprintf(&b, "              - !If [C%d, arn:aws:s3:::b%d, %s]\n", i, i, other)
-	}
-	return b.String()
-}
 
 func TestAWildcardHiddenBehindConditionsIsFound(t *testing.T) {
 	// The branch bound used to drop every condition past the fourth: five
@@ -64,7 +23,7 @@ func TestAWildcardHiddenBehindConditionsIsFound(t *testing.T) {
 			name = fmt.Sprintf("Fn::If nested %d deep", c.n)
 		}
 		t.Run(name, func(t *testing.T) {
-			res := k.Check(template.Parse("wild.yaml", []byte(wildcardTemplate(c.n, c.nested))))
+			res := k.Check(template.Parse("wild.yaml", []byte(testgen.WildcardBehind(c.n, c.nested))))
 			var admin []checks.Finding
 			merged := 0
 			for _, f := range res.Findings {

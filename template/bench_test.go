@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/tollgate-dev/tollgate/internal/testgen"
 )
 
 // BenchmarkParseMinifiedJSON parses a 1.5 MB template written on one line,
@@ -67,7 +69,7 @@ func BenchmarkParseNestedLoops(b *testing.B) {
 func BenchmarkExtractBranches(b *testing.B) {
 	for _, n := range []int{5, 30} {
 		b.Run(strconv.Itoa(n), func(b *testing.B) {
-			tpl := Parse("many.yaml", []byte(wildcardBehind(n, false)))
+			tpl := Parse("many.yaml", []byte(testgen.WildcardBehind(n, false)))
 			b.ReportAllocs()
 			for b.Loop() {
 				Extract(tpl, NewResolver(tpl, Values{}))

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/tollgate-dev/tollgate/internal/testgen"
 )
 
 // trustPrincipals lists, per policy, its label and the principals of its first
@@ -201,48 +203,6 @@ Resources:
 	}
 }
 
-// wildcardBehind writes a statement granting every action on a Resource
-// list of n Fn::If on n parameters without defaults, with "*" only in the
-// last else branch; nested, the Fn::If nest n deep with "*" innermost.
-func wildcardBehind(n int, nested bool) string {
-	var b strings.Builder
-	b.WriteString("Parameters:\n")
-	for i := range n {
-		fmt.Fprintf(&b, "  P%d: {Type: String}\n", i)
-	}
-	b.WriteString("Conditions:\n")
-	for i := range n {
-		fmt.Fprintf(&b, "  C%d: !Equals [!Ref P%d, \"yes\"]\n", i, i)
-	}
-	b.WriteString(`Resources:
-  Admin:
-    Type: AWS::IAM::ManagedPolicy
-    Properties:
-      PolicyDocument:
-        Version: "2012-10-17"
-        Statement:
-          - Effect: Allow
-            Action: "*"
-            Resource:
-`)
-	if nested {
-		expr := `"*"`
-		for i := n - 1; i >= 0; i-- {
-			expr = fmt.Sprintf(`{"Fn::If": [C%d, "arn:aws:s3:::b%d", %s]}`, i, i, expr)
-		}
-		b.WriteString("              - " + expr + "\n")
-		return b.String()
-	}
-	for i := range n {
-		other := fmt.Sprintf("arn:aws:s3:::c%d", i)
-		if i == n-1 {
-			other = `"*"`
-		}
-		fmt.Fprintf(&b, "              - !If [C%d, arn:aws:s3:::b%d, %s]\n", i, i, other)
-	}
-	return b.String()
-}
-
 func TestAWildcardBehindManyConditionsIsFound(t *testing.T) {
 	for _, c := range []struct {
 		n      int
@@ -250,7 +210,7 @@ func TestAWildcardBehindManyConditionsIsFound(t *testing.T) {
 		merged bool
 	}{{5, false, false}, {10, false, true}, {30, false, true}, {5, true, false}, {30, true, true}} {
 		t.Run(fmt.Sprintf("%d conditions, nested %v", c.n, c.nested), func(t *testing.T) {
-			tpl := mustParse(t, "many.yaml", wildcardBehind(c.n, c.nested))
+			tpl := mustParse(t, "many.yaml", testgen.WildcardBehind(c.n, c.nested))
 			x := Extract(tpl, NewResolver(tpl, Values{}))
 			var star *Policy
 			var starNode *Node

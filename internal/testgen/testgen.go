@@ -350,3 +350,46 @@ func sortedKeys(m map[string]any) []string {
 	}
 	return keys
 }
+
+// WildcardBehind is a template whose one managed policy grants every action
+// on a Resource list of n Fn::If on n parameters without defaults, with "*"
+// only in the last else branch; nested, one Fn::If nest n deep with "*"
+// innermost. Only exploring every branch finds the wildcard.
+func WildcardBehind(n int, nested bool) string {
+	var b strings.Builder
+	b.WriteString("AWSTemplateFormatVersion: \"2010-09-09\"\nParameters:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "  P%d: {Type: String}\n", i)
+	}
+	b.WriteString("Conditions:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "  C%d: !Equals [!Ref P%d, \"yes\"]\n", i, i)
+	}
+	b.WriteString(`Resources:
+  Admin:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Action: "*"
+            Resource:
+`)
+	if nested {
+		expr := `"*"`
+		for i := n - 1; i >= 0; i-- {
+			expr = fmt.Sprintf(`{"Fn::If": [C%d, "arn:aws:s3:::b%d", %s]}`, i, i, expr)
+		}
+		b.WriteString("              - " + expr + "\n")
+		return b.String()
+	}
+	for i := range n {
+		other := fmt.Sprintf("arn:aws:s3:::c%d", i)
+		if i == n-1 {
+			other = `"*"`
+		}
+		fmt.Fprintf(&b, "              - !If [C%d, arn:aws:s3:::b%d, %s]\n", i, i, other)
+	}
+	return b.String()
+}
