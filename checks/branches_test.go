@@ -132,14 +132,7 @@ func TestFindingsUnderTheDefaultsKeepTheirFingerprints(t *testing.T) {
 // branch.
 func attachedTemplate(n int) string {
 	var b strings.Builder
-	b.WriteString("AWSTemplateFormatVersion: \"2010-09-09\"\nParameters:\n")
-	for i := range n {
-		fmt.Fprintf(&b, "  P%d: {Type: String}\n", i)
-	}
-	b.WriteString("Conditions:\n")
-	for i := range n {
-		fmt.Fprintf(&b, "  C%d: !Equals [!Ref P%d, \"yes\"]\n", i, i)
-	}
+	b.WriteString(testgen.ConditionsOn(n))
 	b.WriteString(`Resources:
   Role:
     Type: AWS::IAM::Role
@@ -202,14 +195,7 @@ func TestAPrincipalWithTooManyCombinationsIsJudgedWithEverythingAttached(t *test
 	// that vary slowest) only shows when everything attached is taken at
 	// once, and says so.
 	var b strings.Builder
-	b.WriteString("AWSTemplateFormatVersion: \"2010-09-09\"\nParameters:\n")
-	for i := range 8 {
-		fmt.Fprintf(&b, "  P%d: {Type: String}\n", i)
-	}
-	b.WriteString("Conditions:\n")
-	for i := range 8 {
-		fmt.Fprintf(&b, "  C%d: !Equals [!Ref P%d, \"yes\"]\n", i, i)
-	}
+	b.WriteString(testgen.ConditionsOn(8))
 	b.WriteString(`Resources:
   Role:
     Type: AWS::IAM::Role

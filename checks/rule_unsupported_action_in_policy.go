@@ -46,7 +46,7 @@ func ruleUnsupportedActionInPolicy() *Rule {
 						"grant "+text+" in the role's permission policies (Policies or ManagedPolicyArns) instead")
 					return
 				}
-				if contains(allowed, strings.ToLower(prefix)) {
+				if !foreignAction(c, prefix) {
 					return
 				}
 				c.At(v.Node, v.Path, text, fmt.Sprintf("%s is not an action of %s, so the %s (%s) cannot grant it.", text, strings.Join(allowed, " or "), c.KindNoun(), c.Policy.ResourceType),

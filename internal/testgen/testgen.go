@@ -357,14 +357,7 @@ func sortedKeys(m map[string]any) []string {
 // innermost. Only exploring every branch finds the wildcard.
 func WildcardBehind(n int, nested bool) string {
 	var b strings.Builder
-	b.WriteString("AWSTemplateFormatVersion: \"2010-09-09\"\nParameters:\n")
-	for i := range n {
-		fmt.Fprintf(&b, "  P%d: {Type: String}\n", i)
-	}
-	b.WriteString("Conditions:\n")
-	for i := range n {
-		fmt.Fprintf(&b, "  C%d: !Equals [!Ref P%d, \"yes\"]\n", i, i)
-	}
+	b.WriteString(ConditionsOn(n))
 	b.WriteString(`Resources:
   Admin:
     Type: AWS::IAM::ManagedPolicy
@@ -390,6 +383,22 @@ func WildcardBehind(n int, nested bool) string {
 			other = `"*"`
 		}
 		fmt.Fprintf(&b, "              - !If [C%d, arn:aws:s3:::b%d, %s]\n", i, i, other)
+	}
+	return b.String()
+}
+
+// ConditionsOn is the start of a template with n String parameters P0…
+// without defaults and a condition Ci on each (Pi equals "yes"), so that
+// every Ci is undecided.
+func ConditionsOn(n int) string {
+	var b strings.Builder
+	b.WriteString("AWSTemplateFormatVersion: \"2010-09-09\"\nParameters:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "  P%d: {Type: String}\n", i)
+	}
+	b.WriteString("Conditions:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "  C%d: !Equals [!Ref P%d, \"yes\"]\n", i, i)
 	}
 	return b.String()
 }
